@@ -1,0 +1,91 @@
+"""Onthaal: the onboarding workflow service for foreign STEM talent in Limburg."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    from onboarding.config import Config, validate
+
+    app.config.from_object(Config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'onthaal.sqlite3'}"
+        )
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    if overrides:
+        app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    validate(app.config)
+
+
+def instance_secret_key(instance: Path) -> str:
+    """A random key kept in the instance folder, so none lives in the code."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    from onboarding import db as database
+    from onboarding import i18n
+    from onboarding.auth import login
+    from onboarding.extensions import csrf, db, migrate
+
+    db.init_app(app)
+    database.init_app(app)
+    # Batch mode lets later migrations alter SQLite tables (it has no ALTER COLUMN).
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    i18n.init_app(app)
+    login.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from onboarding.auth.views import bp as auth_bp
+    from onboarding.candidate.views import bp as candidate_bp
+    from onboarding.desk.views import bp as desk_bp
+    from onboarding.mentor.views import bp as mentor_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(candidate_bp)
+    app.register_blueprint(mentor_bp)
+    app.register_blueprint(desk_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from onboarding import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from onboarding import cli
+
+    cli.init_app(app)

@@ -1,0 +1,75 @@
+"""Candidates: their own onboarding (phase, timeline, next step) and their profile."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
+from flask_login import current_user
+
+from onboarding.candidate.forms import ProfileForm
+from onboarding.services import board, candidates, history, workflow
+from onboarding.services.access import own_candidate
+from onboarding.services.profile_fields import (
+    AUDIENCE_LABELS_FOR_CANDIDATE,
+    OUTREACH_CHANNEL_LABELS,
+    STEM_FIELD_LABELS,
+)
+from onboarding.web import role_required
+from workflows.onboarding import ACTIVE_PHASES, PLACED
+
+bp = Blueprint("candidate", __name__, url_prefix="/me")
+
+
+@bp.before_request
+@role_required("candidate")
+def candidates_only():
+    return None
+
+
+@bp.get("/")
+def dashboard():
+    candidate = own_candidate(current_user)
+    facts = workflow.facts_for(candidate, "candidate")
+    step = workflow.step_for(candidate, facts)
+    detail = board.candidate_detail(candidate)
+    return render_template(
+        "candidate/dashboard.html",
+        candidate=candidate,
+        detail=detail,
+        step=step,
+        step_text=workflow.step_text(step),
+        waits_on=AUDIENCE_LABELS_FOR_CANDIDATE.get(step.waits_on) if step.waits_on else None,
+        timeline=history.timeline(candidate),
+        journey=(*ACTIVE_PHASES, PLACED),
+        labels={"channel": OUTREACH_CHANNEL_LABELS, "stem": STEM_FIELD_LABELS},
+    )
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+def profile():
+    candidate = own_candidate(current_user)
+    form = ProfileForm(
+        obj=candidate,
+        name=current_user.name,
+        locale=current_user.locale,
+        consent=candidate.consent_at is not None,
+        version=candidate.version_id,
+    )
+    if form.validate_on_submit():
+        candidates.update_profile(
+            current_user,
+            candidates.ProfileUpdate(
+                name=form.name.data,
+                phone=form.phone.data or "",
+                origin_institution=form.origin_institution.data,
+                stem_field=form.stem_field.data,
+                graduation_date=form.graduation_date.data,
+                locale=form.locale.data,
+                consent=form.consent.data,
+            ),
+            form.version.data,
+        )
+        refresh()
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("candidate.dashboard"))
+    status = 422 if form.errors else 200
+    return render_template("candidate/profile.html", form=form, candidate=candidate), status

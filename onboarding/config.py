@@ -1,0 +1,64 @@
+"""Settings read from the environment (12-factor); one class per mode."""
+
+import os
+
+from workflows.onboarding import CEFR_LEVELS, DEFAULT_DUTCH_TARGET
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(url: str | None) -> str | None:
+    """Accept the common `postgres://` spelling and use the psycopg 3 driver."""
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    # Read at create_app time; when unset, a key is generated into the instance folder.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Brussels"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long forms do not expire
+
+    # Programme settings
+    DUTCH_TARGET_LEVEL = os.environ.get("ONTHAAL_DUTCH_TARGET", DEFAULT_DUTCH_TARGET)
+    INVITATION_VALID_HOURS = int(os.environ.get("ONTHAAL_INVITATION_VALID_HOURS", "168"))
+    BOARD_PAGE_SIZE = 25
+    MIN_PASSWORD_LENGTH = 10
+
+    # Mail: real SMTP when MAIL_SERVER is set; otherwise messages go to instance/outbox.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_STARTTLS = _bool("MAIL_USE_STARTTLS")
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Onthaal <onthaal@localhost>")
+    MAIL_TIMEOUT = 10
+
+
+def validate(config) -> None:
+    if config["DUTCH_TARGET_LEVEL"] not in CEFR_LEVELS:
+        raise RuntimeError(
+            f"ONTHAAL_DUTCH_TARGET must be one of {', '.join(CEFR_LEVELS)}, "
+            f"not {config['DUTCH_TARGET_LEVEL']!r}"
+        )

@@ -1,0 +1,68 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, Optional, ValidationError
+
+from onboarding.forms import (
+    BaseForm,
+    locale_field,
+    max_length,
+    name_field,
+    required,
+    version_field,
+)
+from onboarding.i18n import country_choices, valid_country
+from onboarding.services.profile_fields import OUTREACH_CHANNEL_LABELS, STEM_FIELD_LABELS
+
+
+def _choices(labels: dict) -> list[tuple[str, str]]:
+    return [("", _l("Choose…"))] + list(labels.items())
+
+
+def known_country(form, field) -> None:
+    if not valid_country(field.data or ""):
+        raise ValidationError(_l("Choose a country from the list."))
+
+
+class RegisterCandidateForm(BaseForm):
+    name = name_field()
+    email = EmailField(
+        _l("Email address"),
+        validators=[required(), max_length(254), Email(message=_l("Enter a valid email address."))],
+    )
+    country = SelectField(
+        _l("Country of origin"), validators=[required(), known_country], validate_choice=False
+    )
+    origin_institution = StringField(
+        _l("Origin institution"), validators=[required(), max_length(200)]
+    )
+    stem_field = SelectField(_l("STEM field"), validators=[required()])
+    graduation_date = DateField(_l("Graduation date"), validators=[required()])
+    outreach_channel = SelectField(_l("Outreach channel"), validators=[required()])
+    locale = locale_field()
+    consent = BooleanField(_l("The candidate has consented to the processing of their data"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = [("", _l("Choose…")), *country_choices()]
+        self.stem_field.choices = _choices(STEM_FIELD_LABELS)
+        self.outreach_channel.choices = _choices(OUTREACH_CHANNEL_LABELS)
+
+
+class AssignMentorForm(BaseForm):
+    mentor_id = SelectField(_l("Mentor"), coerce=int, validate_choice=False)
+    version = version_field()
+
+
+class PlacementForm(BaseForm):
+    company_id = SelectField(_l("Company"), coerce=int, validate_choice=False)
+    project_title = StringField(_l("Innovation project"), validators=[required(), max_length(200)])
+    start_date = DateField(_l("Start date"), validators=[Optional()])
+    accepted = BooleanField(_l("The company has accepted this placement"))
+
+
+class PlacementDecisionForm(BaseForm):
+    decision = SelectField(
+        _l("Decision"), choices=[("accept", _l("Accept")), ("decline", _l("Decline"))]
+    )
+    start_date = DateField(_l("Start date"), validators=[Optional()])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), max_length(2000)])

@@ -1,0 +1,18 @@
+"""Unbound extension objects; `create_app` binds them to an app."""
+
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+
+from onboarding.models.base import Base
+
+# join_transaction_mode only matters when the session is bound to a Connection that is already
+# inside a transaction (the test suite does that to roll each test back); with an Engine it is
+# inert.
+db = SQLAlchemy(model_class=Base, session_options={"join_transaction_mode": "create_savepoint"})
+migrate = Migrate()
+babel = Babel()
+login_manager = LoginManager()
+csrf = CSRFProtect()

@@ -1,0 +1,140 @@
+"""Form base class and fields shared by several areas.
+
+WTForms' own messages ("Not a valid choice.", …) are routed through our catalog so that
+they appear in nl, af and en like every other message.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
+
+from onboarding.i18n import LANGUAGE_NAMES
+from workflows.onboarding import CEFR_LEVELS
+
+# WTForms' built-in messages, listed so that `pybabel extract` puts them in our catalog.
+WTFORMS_MESSAGES = (
+    _l("Not a valid choice."),
+    _l("Not a valid date value."),
+    _l("Not a valid integer value."),
+    _l("This field is required."),
+    _l("Invalid email address."),
+    _l("Field must be equal to %(other_name)s."),
+)
+
+
+class _CatalogTranslations:
+    def gettext(self, string):
+        return gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return ngettext(singular, plural, n)
+
+
+class BaseForm(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            return _CatalogTranslations()
+
+
+REQUIRED = _l("This field is required.")
+
+
+def required():
+    return DataRequired(message=REQUIRED)
+
+
+def input_required():
+    return InputRequired(message=REQUIRED)
+
+
+def max_length(limit: int):
+    return Length(max=limit, message=_l("Use at most %(max)d characters."))
+
+
+def plain_name(form, field) -> None:
+    """Letters (any script), spaces, hyphens, apostrophes and dots: no markup or symbols."""
+    value = (field.data or "").strip()
+    allowed = all(
+        ch.isalpha() or ch in " '’-." or unicodedata.category(ch).startswith("M") for ch in value
+    )
+    if not allowed or not any(ch.isalpha() for ch in value):
+        raise ValidationError(
+            _l("A name may only contain letters, spaces, hyphens, apostrophes and dots.")
+        )
+
+
+def not_in_future(form, field) -> None:
+    if field.data and field.data > date.today():
+        raise ValidationError(_l("This date cannot be in the future."))
+
+
+def name_field(label=None) -> StringField:
+    return StringField(
+        label or _l("Full name"), validators=[required(), max_length(120), plain_name]
+    )
+
+
+def locale_field() -> SelectField:
+    return SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+
+
+def version_field() -> IntegerField:
+    return IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class TransitionForm(BaseForm):
+    trigger = HiddenField(validators=[required(), max_length(40)])
+    version = version_field()
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), max_length(2000)])
+    override_reason = TextAreaField(
+        _l("Override: why the Dutch target may be waived"),
+        validators=[Optional(), max_length(2000)],
+    )
+    start_date = DateField(_l("Start date"), validators=[Optional()])
+
+
+class AssessmentForm(BaseForm):
+    level = SelectField(_l("CEFR level"), choices=[(lvl, lvl) for lvl in CEFR_LEVELS])
+    assessed_on = DateField(_l("Assessment date"), validators=[required(), not_in_future])
+    note = StringField(_l("Note"), validators=[Optional(), max_length(500)])
+
+
+class VersionForm(BaseForm):
+    version = version_field()
+
+
+def form_errors(form) -> list[str]:
+    """Every field error as 'Label: message', for reporting a failed compact form."""
+    return [
+        f"{field.label.text}: {message}" if field.label and field.label.text else str(message)
+        for field in form
+        for message in field.errors
+    ]
+
+
+__all__ = [
+    "AssessmentForm",
+    "BaseForm",
+    "BooleanField",
+    "TransitionForm",
+    "VersionForm",
+    "form_errors",
+    "locale_field",
+    "name_field",
+]

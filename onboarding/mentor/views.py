@@ -1,0 +1,59 @@
+"""Mentors: their own mentees only, assessments, meetings, sign-off and their transitions."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from onboarding.forms import AssessmentForm, TransitionForm, VersionForm
+from onboarding.mentor.forms import MeetingForm
+from onboarding.pages import candidate_page, fire_from_form, record_assessment_from_form
+from onboarding.services import board, candidates
+from onboarding.web import role_required, validated
+
+bp = Blueprint("mentor", __name__, url_prefix="/mentor")
+
+
+@bp.before_request
+@role_required("mentor")
+def mentors_only():
+    return None
+
+
+@bp.get("/")
+def index():
+    return render_template("mentor/index.html", mentees=board.mentees(current_user))
+
+
+@bp.get("/mentees/<int:candidate_id>")
+def mentee(candidate_id: int):
+    return candidate_page(
+        candidate_id, "mentor/mentee.html", meeting_form=MeetingForm(formdata=None)
+    )
+
+
+@bp.post("/mentees/<int:candidate_id>/transition")
+def transition(candidate_id: int):
+    fire_from_form(candidate_id, TransitionForm())
+    return redirect(url_for("mentor.mentee", candidate_id=candidate_id))
+
+
+@bp.post("/mentees/<int:candidate_id>/assessments")
+def record_assessment(candidate_id: int):
+    record_assessment_from_form(candidate_id, AssessmentForm())
+    return redirect(url_for("mentor.mentee", candidate_id=candidate_id))
+
+
+@bp.post("/mentees/<int:candidate_id>/meetings")
+def log_meeting(candidate_id: int):
+    form = validated(MeetingForm(), _("The meeting could not be logged."))
+    candidates.log_meeting(current_user, candidate_id, form.met_on.data, form.note.data)
+    flash(_("The meeting has been logged."), "success")
+    return redirect(url_for("mentor.mentee", candidate_id=candidate_id))
+
+
+@bp.post("/mentees/<int:candidate_id>/signoff")
+def sign_off(candidate_id: int):
+    form = validated(VersionForm(), _("Readiness could not be signed off."))
+    candidates.sign_off(current_user, candidate_id, form.version.data)
+    flash(_("You have signed off that the candidate is ready for placement."), "success")
+    return redirect(url_for("mentor.mentee", candidate_id=candidate_id))

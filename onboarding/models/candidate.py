@@ -1,0 +1,190 @@
+"""A candidate's onboarding: the phase row (versioned), assessments, meetings, audit trail."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from onboarding.models.base import Base, UTCDateTime, utcnow
+from onboarding.models.user import User, _in
+from workflows.onboarding import ACTIVE_PHASES, CEFR_LEVELS, PHASES
+
+OUTREACH_CHANNELS = (
+    "internship_formula",
+    "knowledge_tourism",
+    "inspiration_mission",
+    "partner_referral",
+    "direct_application",
+)
+STEM_FIELDS = (
+    "engineering",
+    "computer_science",
+    "data_science",
+    "mathematics",
+    "physics",
+    "chemistry",
+    "life_sciences",
+    "environmental_science",
+    "energy",
+    "materials_science",
+)
+PLACEMENT_STATUSES = ("proposed", "accepted", "declined", "fell_through")
+OPEN_PLACEMENT_STATUSES = ("proposed", "accepted")
+
+
+class Candidate(Base):
+    __tablename__ = "candidates"
+    __table_args__ = (
+        CheckConstraint(_in("phase", PHASES), name="phase_allowed"),
+        CheckConstraint(
+            f"paused_from IS NULL OR {_in('paused_from', ACTIVE_PHASES)}", name="paused_from"
+        ),
+        CheckConstraint(_in("outreach_channel", OUTREACH_CHANNELS), name="channel_allowed"),
+        CheckConstraint(_in("stem_field", STEM_FIELDS), name="stem_field_allowed"),
+        CheckConstraint("length(country_code) = 2", name="country_code"),
+        Index("ix_candidates_phase_id", "phase", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), unique=True)
+    country_code: Mapped[str] = mapped_column(String(2), index=True)
+    origin_institution: Mapped[str] = mapped_column(String(200))
+    stem_field: Mapped[str] = mapped_column(String(40))
+    graduation_date: Mapped[date] = mapped_column(Date)
+    outreach_channel: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str | None] = mapped_column(String(40))
+
+    phase: Mapped[str] = mapped_column(String(30), default="outreach")
+    paused_from: Mapped[str | None] = mapped_column(String(30))
+    phase_entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    mentor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    immersion_start: Mapped[date | None] = mapped_column(Date)
+    immersion_planned_end: Mapped[date | None] = mapped_column(Date)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Optimistic locking: every UPDATE checks and bumps it (StaleDataError → HTTP 409).
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], back_populates="candidate")
+    mentor: Mapped[User | None] = relationship(foreign_keys=[mentor_id])
+    placements: Mapped[list[Placement]] = relationship(
+        back_populates="candidate", order_by="Placement.id"
+    )
+
+    @property
+    def name(self) -> str:
+        return self.user.name
+
+    def missing_profile_fields(self) -> tuple[str, ...]:
+        required = {
+            "name": self.user.name if self.user else None,
+            "country": self.country_code,
+            "origin_institution": self.origin_institution,
+            "stem_field": self.stem_field,
+            "graduation_date": self.graduation_date,
+            "outreach_channel": self.outreach_channel,
+        }
+        return tuple(key for key, value in required.items() if not value)
+
+    def close_open_placements(self, reason: str) -> None:
+        """Called by the workflow when a placement falls through."""
+        for placement in self.placements:
+            if placement.status in OPEN_PLACEMENT_STATUSES:
+                placement.status = "fell_through"
+                placement.closed_reason = reason
+                placement.decided_at = utcnow()
+
+
+class LanguageAssessment(Base):
+    __tablename__ = "language_assessments"
+    __table_args__ = (CheckConstraint(_in("level", CEFR_LEVELS), name="level_allowed"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    level: Mapped[str] = mapped_column(String(2))
+    assessed_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(500))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    recorded_by: Mapped[User | None] = relationship()
+
+
+class MentoringMeeting(Base):
+    __tablename__ = "mentoring_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    met_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    mentor: Mapped[User] = relationship()
+
+
+class Company(Base):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    municipality: Mapped[str] = mapped_column(String(80))
+    sector: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Placement(Base):
+    __tablename__ = "placements"
+    __table_args__ = (
+        CheckConstraint(_in("status", PLACEMENT_STATUSES), name="status_allowed"),
+        CheckConstraint(
+            "status <> 'accepted' OR start_date IS NOT NULL", name="accepted_has_start"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="RESTRICT"))
+    project_title: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    closed_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    candidate: Mapped[Candidate] = relationship(back_populates="placements")
+    company: Mapped[Company] = relationship()
+
+
+class AuditEvent(Base):
+    """One row per thing that happened to a candidate: transitions and recorded facts."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_candidate_at", "candidate_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(40))
+    from_phase: Mapped[str] = mapped_column(String(30))
+    to_phase: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(String(300))
+
+    actor: Mapped[User | None] = relationship()

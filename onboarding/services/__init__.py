@@ -1,0 +1,1 @@
+"""Business rules: no request objects here, only the actor and plain values."""

@@ -1,0 +1,45 @@
+"""Who may see which candidate. Anything a person may not see is reported as not found."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from onboarding.extensions import db
+from onboarding.models import Candidate, User
+from onboarding.services.errors import Forbidden, NotFound
+
+
+def require_role(actor: User, *roles: str) -> None:
+    if actor.role not in roles:
+        raise Forbidden(_("You are not allowed to do this."))
+
+
+def visible_candidate(actor: User, candidate_id: int, *, for_update: bool = False) -> Candidate:
+    query = (
+        select(Candidate)
+        .options(joinedload(Candidate.user), joinedload(Candidate.mentor))
+        .where(Candidate.id == candidate_id)
+    )
+    if actor.role == "mentor":
+        query = query.where(Candidate.mentor_id == actor.id)
+    elif actor.role == "candidate":
+        query = query.where(Candidate.user_id == actor.id)
+    elif actor.role != "staff":
+        query = query.where(False)
+    candidate = db.session.scalars(query).unique().one_or_none()
+    if candidate is None:
+        raise NotFound(_("This candidate does not exist or is not yours to see."))
+    return candidate
+
+
+def own_candidate(actor: User) -> Candidate:
+    candidate = db.session.scalars(
+        select(Candidate)
+        .options(joinedload(Candidate.user), joinedload(Candidate.mentor))
+        .where(Candidate.user_id == actor.id)
+    ).one_or_none()
+    if candidate is None:
+        raise NotFound(_("No onboarding was found for your account."))
+    return candidate

@@ -1,0 +1,108 @@
+"""Passwords (Argon2id) and one-time invitation links that expire."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from onboarding.extensions import db
+from onboarding.models import AuditEvent, Invitation, User, utcnow
+from onboarding.services.errors import Refused
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so both paths take as long.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = db.session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
+    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.password_hash or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_invitation(user: User, created_by: User | None) -> str:
+    """Add an invitation for `user` to the session (the caller commits); returns the token."""
+    token = secrets.token_urlsafe(32)
+    hours = current_app.config["INVITATION_VALID_HOURS"]
+    db.session.add(
+        Invitation(
+            user=user,
+            token_hash=_digest(token),
+            expires_at=utcnow() + timedelta(hours=hours),
+            created_by_id=created_by.id if created_by else None,
+        )
+    )
+    return token
+
+
+def invitation_for(token: str) -> Invitation | None:
+    """The invitation if it is still usable, else None (unknown, used or expired)."""
+    invitation = db.session.scalars(
+        select(Invitation).where(Invitation.token_hash == _digest(token))
+    ).one_or_none()
+    if invitation is None or invitation.used_at is not None or invitation.expires_at < utcnow():
+        return None
+    return invitation
+
+
+def accept_invitation(token: str, password: str, locale: str) -> User:
+    """Set the password once; a second use of the same link, or a late one, is refused."""
+    invitation = invitation_for(token)
+    if invitation is None:
+        raise Refused(_("This invitation link is invalid, expired or already used."))
+    # Claim the invitation atomically so two submissions cannot both succeed.
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=utcnow())
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise Refused(_("This invitation link is invalid, expired or already used."))
+    user = invitation.user
+    user.password_hash = hash_password(password)
+    user.locale = locale
+    # Older invitations for the same person stop working too.
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    if user.candidate is not None:
+        candidate = user.candidate
+        db.session.add(
+            AuditEvent(
+                candidate_id=candidate.id,
+                actor_id=user.id,
+                action="invitation_accepted",
+                from_phase=candidate.phase,
+                to_phase=candidate.phase,
+            )
+        )
+    db.session.commit()
+    return user

@@ -1,0 +1,293 @@
+"""Recording facts about candidates: registration, mentors, assessments, meetings, placements.
+
+Each function checks the actor, changes rows, writes an audit row and commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
+
+from onboarding.extensions import db
+from onboarding.models import (
+    AuditEvent,
+    Candidate,
+    Company,
+    Invitation,
+    LanguageAssessment,
+    MentoringMeeting,
+    Placement,
+    User,
+    utcnow,
+)
+from onboarding.services import auth
+from onboarding.services.access import require_role, visible_candidate
+from onboarding.services.errors import Conflict, NotFound, Refused
+from onboarding.services.workflow import commit_or_conflict, conflict_message
+from workflows.onboarding import COMPANY_PLACEMENT, MENTORED_PHASES, MENTORING
+
+
+def _audit(candidate: Candidate, actor: User | None, action: str, **fields) -> None:
+    db.session.add(
+        AuditEvent(
+            candidate_id=candidate.id,
+            actor_id=actor.id if actor else None,
+            action=action,
+            from_phase=candidate.phase,
+            to_phase=candidate.phase,
+            **fields,
+        )
+    )
+
+
+def _check_version(candidate: Candidate, expected_version: int | None) -> None:
+    if expected_version is not None and candidate.version_id != expected_version:
+        raise Conflict(conflict_message())
+
+
+def email_taken(email: str) -> bool:
+    return db.session.scalar(select(func.count(User.id)).where(User.email == email)) > 0
+
+
+@dataclass(frozen=True)
+class Registration:
+    name: str
+    email: str
+    country_code: str
+    origin_institution: str
+    stem_field: str
+    graduation_date: date
+    outreach_channel: str
+    locale: str
+    consent_recorded: bool
+
+
+def register(actor: User, data: Registration) -> tuple[Candidate, str]:
+    """Create the candidate's account and onboarding; returns it with a fresh invitation token."""
+    require_role(actor, "staff")
+    email = data.email.strip().lower()
+    if email_taken(email):
+        raise Refused(_("A person with this email address is already registered."))
+    user = User(email=email, name=data.name.strip(), role="candidate", locale=data.locale)
+    candidate = Candidate(
+        user=user,
+        country_code=data.country_code,
+        origin_institution=data.origin_institution.strip(),
+        stem_field=data.stem_field,
+        graduation_date=data.graduation_date,
+        outreach_channel=data.outreach_channel,
+        consent_at=utcnow() if data.consent_recorded else None,
+    )
+    db.session.add(candidate)
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # a concurrent registration of the same email
+        db.session.rollback()
+        raise Refused(_("A person with this email address is already registered.")) from error
+    _audit(candidate, actor, "registered")
+    if data.consent_recorded:
+        _audit(candidate, actor, "consent_recorded")
+    token = auth.new_invitation(user, created_by=actor)
+    db.session.commit()
+    return candidate, token
+
+
+def reinvite(actor: User, candidate_id: int) -> tuple[Candidate, str]:
+    require_role(actor, "staff")
+    candidate = visible_candidate(actor, candidate_id)
+    if candidate.user.password_hash is not None:
+        raise Refused(_("This candidate has already accepted the invitation."))
+    token = auth.new_invitation(candidate.user, created_by=actor)
+    _audit(candidate, actor, "invitation_sent")
+    db.session.commit()
+    return candidate, token
+
+
+def assign_mentor(
+    actor: User, candidate_id: int, mentor_id: int, expected_version: int | None
+) -> Candidate:
+    require_role(actor, "staff")
+    candidate = visible_candidate(actor, candidate_id)
+    _check_version(candidate, expected_version)
+    mentor = db.session.get(User, mentor_id)
+    if mentor is None or mentor.role != "mentor" or not mentor.active:
+        raise Refused(_("Choose one of the listed mentors."))
+    if candidate.mentor_id == mentor.id:
+        raise Refused(_("%(name)s is already this candidate's mentor.", name=mentor.name))
+    candidate.mentor = mentor
+    _audit(candidate, actor, "mentor_assigned", detail=mentor.name)
+    commit_or_conflict()
+    return candidate
+
+
+def record_assessment(
+    actor: User, candidate_id: int, level: str, assessed_on: date, note: str = ""
+) -> LanguageAssessment:
+    require_role(actor, "staff", "mentor")
+    candidate = visible_candidate(actor, candidate_id)
+    if assessed_on > date.today():
+        raise Refused(_("The assessment date cannot be in the future."))
+    assessment = LanguageAssessment(
+        candidate_id=candidate.id,
+        level=level,
+        assessed_on=assessed_on,
+        note=note.strip() or None,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(assessment)
+    _audit(candidate, actor, "assessment_recorded", detail=level)
+    db.session.commit()
+    return assessment
+
+
+def log_meeting(actor: User, candidate_id: int, met_on: date, note: str) -> MentoringMeeting:
+    require_role(actor, "mentor")
+    candidate = visible_candidate(actor, candidate_id)
+    if met_on > date.today():
+        raise Refused(_("The meeting date cannot be in the future."))
+    meeting = MentoringMeeting(
+        candidate_id=candidate.id, mentor_id=actor.id, met_on=met_on, note=note.strip()
+    )
+    db.session.add(meeting)
+    _audit(candidate, actor, "meeting_logged")
+    db.session.commit()
+    return meeting
+
+
+def sign_off(actor: User, candidate_id: int, expected_version: int | None) -> Candidate:
+    require_role(actor, "mentor")
+    candidate = visible_candidate(actor, candidate_id)
+    _check_version(candidate, expected_version)
+    if candidate.phase != MENTORING:
+        raise Conflict(_("Readiness can only be signed off during the mentoring phase."))
+    if candidate.signed_off_at is not None:
+        raise Refused(_("Readiness for placement has already been signed off."))
+    candidate.signed_off_at = utcnow()
+    _audit(candidate, actor, "signed_off")
+    commit_or_conflict()
+    return candidate
+
+
+def record_placement(
+    actor: User,
+    candidate_id: int,
+    *,
+    company_id: int,
+    project_title: str,
+    start_date: date | None,
+    accepted: bool,
+) -> Placement:
+    require_role(actor, "staff")
+    candidate = visible_candidate(actor, candidate_id)
+    if candidate.phase not in MENTORED_PHASES:
+        raise Conflict(_("A placement can only be recorded during mentoring or company placement."))
+    company = db.session.get(Company, company_id)
+    if company is None:
+        raise Refused(_("Choose one of the listed companies."))
+    if accepted and start_date is None:
+        raise Refused(_("An accepted placement needs a start date."))
+    placement = Placement(
+        candidate_id=candidate.id,
+        company_id=company.id,
+        project_title=project_title.strip(),
+        start_date=start_date,
+        status="accepted" if accepted else "proposed",
+        decided_at=utcnow() if accepted else None,
+        created_by_id=actor.id,
+    )
+    db.session.add(placement)
+    _audit(
+        candidate,
+        actor,
+        "placement_accepted" if accepted else "placement_recorded",
+        detail=f"{company.name}: {placement.project_title}",
+    )
+    db.session.commit()
+    return placement
+
+
+def decide_placement(
+    actor: User, placement_id: int, decision: str, start_date: date | None, reason: str = ""
+) -> Placement:
+    require_role(actor, "staff")
+    placement = db.session.get(Placement, placement_id)
+    if placement is None:
+        raise NotFound(_("This placement does not exist."))
+    candidate = visible_candidate(actor, placement.candidate_id)
+    if placement.status != "proposed" or candidate.phase not in (MENTORING, COMPANY_PLACEMENT):
+        raise Conflict(_("Only a proposed placement can be accepted or declined."))
+    if decision == "accept":
+        start_date = start_date or placement.start_date
+        if start_date is None:
+            raise Refused(_("An accepted placement needs a start date."))
+        placement.start_date = start_date
+        placement.status = "accepted"
+    else:
+        placement.status = "declined"
+        placement.closed_reason = reason.strip() or None
+    placement.decided_at = utcnow()
+    _audit(
+        candidate,
+        actor,
+        "placement_accepted" if decision == "accept" else "placement_declined",
+        detail=f"{placement.company.name}: {placement.project_title}",
+        reason=placement.closed_reason,
+    )
+    db.session.commit()
+    return placement
+
+
+@dataclass(frozen=True)
+class ProfileUpdate:
+    name: str
+    phone: str
+    origin_institution: str
+    stem_field: str
+    graduation_date: date
+    locale: str
+    consent: bool
+
+
+def update_profile(actor: User, data: ProfileUpdate, expected_version: int | None) -> Candidate:
+    require_role(actor, "candidate")
+    candidate = db.session.scalars(
+        select(Candidate).where(Candidate.user_id == actor.id)
+    ).one_or_none()
+    if candidate is None:
+        raise NotFound(_("No onboarding was found for your account."))
+    _check_version(candidate, expected_version)
+    actor.name = data.name.strip()
+    actor.locale = data.locale
+    candidate.phone = data.phone.strip() or None
+    candidate.origin_institution = data.origin_institution.strip()
+    candidate.stem_field = data.stem_field
+    candidate.graduation_date = data.graduation_date
+    gave_consent = data.consent and candidate.consent_at is None
+    if gave_consent:
+        candidate.consent_at = utcnow()
+    # Mark the versioned row changed even when only the user's name changed, so that two
+    # tabs editing the same profile conflict instead of silently overwriting each other.
+    flag_modified(candidate, "origin_institution")
+    _audit(candidate, actor, "profile_updated")
+    if gave_consent:
+        _audit(candidate, actor, "consent_given")
+    commit_or_conflict()
+    return candidate
+
+
+def invitation_pending(candidate: Candidate) -> bool:
+    return candidate.user.password_hash is None
+
+
+def latest_invitation(candidate: Candidate) -> Invitation | None:
+    return db.session.scalars(
+        select(Invitation)
+        .where(Invitation.user_id == candidate.user_id)
+        .order_by(Invitation.created_at.desc())
+        .limit(1)
+    ).first()

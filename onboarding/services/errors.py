@@ -1,0 +1,30 @@
+"""Domain errors, each with a translated message and the HTTP status it maps to."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, message: str, details: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Refused(DomainError):
+    """The request is understood but a business rule says no (a guard, a bad value)."""
+
+    status = 422

@@ -1,0 +1,234 @@
+"""The one path by which a candidate changes phase.
+
+`fire` checks the actor's role and the guards, fires the trigger on the shared machine,
+writes the audit row and commits, all in one transaction; any refusal or conflict rolls
+everything back. Optimistic locking (Candidate.version_id) turns a concurrent change into
+a Conflict instead of a lost update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from onboarding.extensions import db
+from onboarding.i18n import phase_label, translate
+from onboarding.models import AuditEvent, Candidate, LanguageAssessment, Placement, User, utcnow
+from onboarding.services.access import visible_candidate
+from onboarding.services.errors import Conflict, DomainError, Forbidden, NotFound, Refused
+from onboarding.services.profile_fields import field_label
+from workflows.engine import (
+    GuardFailed,
+    NotAllowedFromState,
+    Refusal,
+    RoleNotAllowed,
+    TransitionSpec,
+    UnknownTrigger,
+)
+from workflows.onboarding import (
+    MENTORED_PHASES,
+    ONBOARDING,
+    NextStep,
+    OnboardingFacts,
+    next_step,
+)
+
+
+def facts_for(
+    candidate: Candidate,
+    role: str,
+    *,
+    reason: str = "",
+    override_reason: str = "",
+    start_date: date | None = None,
+) -> OnboardingFacts:
+    """What the guards need to know, read in a fixed number of queries."""
+    best_level = db.session.scalar(
+        # CEFR codes sort as strings in level order (A1 < A2 < … < C2).
+        select(func.max(LanguageAssessment.level)).where(
+            LanguageAssessment.candidate_id == candidate.id
+        )
+    )
+    mentor_load = 0
+    if candidate.mentor_id is not None:
+        mentor_load = db.session.scalar(
+            select(func.count(Candidate.id)).where(
+                Candidate.mentor_id == candidate.mentor_id,
+                Candidate.phase.in_(MENTORED_PHASES),
+                Candidate.id != candidate.id,
+            )
+        )
+    accepted = db.session.scalar(
+        select(func.count(Placement.id)).where(
+            Placement.candidate_id == candidate.id,
+            Placement.status == "accepted",
+            Placement.start_date.is_not(None),
+        )
+    )
+    mentor = candidate.mentor
+    return OnboardingFacts(
+        role=role,
+        missing_profile_fields=candidate.missing_profile_fields(),
+        consent_given=candidate.consent_at is not None,
+        best_dutch_level=best_level,
+        dutch_target=current_app.config["DUTCH_TARGET_LEVEL"],
+        override_reason=override_reason,
+        mentor_assigned=mentor is not None,
+        mentor_name=mentor.name if mentor else "",
+        mentor_load=mentor_load,
+        mentor_capacity=mentor.capacity if mentor else 0,
+        signed_off=candidate.signed_off_at is not None,
+        accepted_placement=bool(accepted),
+        reason=reason,
+        paused_from=candidate.paused_from,
+        start_date=start_date,
+    )
+
+
+def refusal_text(refusal: Refusal) -> str:
+    params = dict(refusal.params)
+    if "fields" in params:
+        params["fields"] = ", ".join(field_label(name) for name in params["fields"])
+    return translate(refusal.message, params)
+
+
+def fire(
+    actor: User,
+    candidate_id: int,
+    trigger: str,
+    *,
+    expected_version: int | None,
+    reason: str = "",
+    override_reason: str = "",
+    start_date: date | None = None,
+) -> Candidate:
+    """Fire `trigger` for the candidate on behalf of `actor`, or raise a DomainError."""
+    try:
+        candidate = visible_candidate(actor, candidate_id)
+        if expected_version is not None and candidate.version_id != expected_version:
+            raise Conflict(conflict_message())
+        ctx = facts_for(
+            candidate,
+            actor.role,
+            reason=reason,
+            override_reason=override_reason,
+            start_date=start_date,
+        )
+        source = candidate.phase
+        try:
+            spec = ONBOARDING.fire(candidate, trigger, actor.role, ctx)
+        except UnknownTrigger as error:
+            raise NotFound(_("This action does not exist.")) from error
+        except RoleNotAllowed as error:
+            raise Forbidden(_("Your role may not take this action.")) from error
+        except NotAllowedFromState as error:
+            raise Conflict(
+                _(
+                    "This action is not possible while the candidate is in the phase “%(phase)s”.",
+                    phase=phase_label(source),
+                )
+            ) from error
+        except GuardFailed as error:
+            raise Refused(
+                _("This step cannot be taken yet."),
+                [refusal_text(r) for r in error.refusals],
+            ) from error
+        candidate.phase_entered_at = utcnow()
+        db.session.add(
+            AuditEvent(
+                candidate_id=candidate.id,
+                actor_id=actor.id,
+                action=trigger,
+                from_phase=source,
+                to_phase=spec.dest,
+                reason=(reason or override_reason).strip() or None,
+                detail="dutch_override" if _used_override(ctx) else None,
+            )
+        )
+        db.session.commit()
+        return candidate
+    except StaleDataError as error:
+        db.session.rollback()
+        raise Conflict(conflict_message()) from error
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _used_override(ctx: OnboardingFacts) -> bool:
+    from workflows.onboarding import level_at_least
+
+    return bool(ctx.override_reason.strip()) and not level_at_least(
+        ctx.best_dutch_level, ctx.dutch_target
+    )
+
+
+def conflict_message() -> str:
+    return _(
+        "Someone else changed this candidate in the meantime. "
+        "Reload the page to see the latest state; nothing was saved."
+    )
+
+
+def commit_or_conflict() -> None:
+    """Commit a versioned change; a concurrent update becomes a Conflict, never a lost write."""
+    try:
+        db.session.commit()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise Conflict(conflict_message()) from error
+    except DomainError:
+        db.session.rollback()
+        raise
+
+
+@dataclass(frozen=True)
+class Action:
+    trigger: str
+    label: str
+    needs_reason: bool
+    allows_override: bool
+    needs_start_date: bool
+    blocked_by: tuple[str, ...]
+
+
+def actions_for(candidate: Candidate, role: str, facts: OnboardingFacts) -> list[Action]:
+    """Triggers `role` may fire now, each with the reasons it would be refused (if any)."""
+    actions = []
+    for trigger in ONBOARDING.available(candidate.phase, role):
+        specs: list[TransitionSpec] = [
+            s for s in ONBOARDING.specs_for(trigger, candidate.phase) if role in s.roles
+        ]
+        if trigger == "resume":
+            specs = [s for s in specs if s.dest == candidate.paused_from] or specs
+        spec = specs[0]
+        blocked = tuple(
+            refusal_text(r)
+            for g in spec.guards
+            if g.name != "reason_given" and (r := g.check(facts)) is not None
+        )
+        actions.append(
+            Action(
+                trigger=trigger,
+                label=_(spec.label),
+                needs_reason=spec.needs_reason,
+                allows_override=role == "staff"
+                and any(g.name == "dutch_target_met" for g in spec.guards),
+                needs_start_date="plan_immersion" in spec.effects,
+                blocked_by=blocked,
+            )
+        )
+    return actions
+
+
+def step_for(candidate: Candidate, facts: OnboardingFacts) -> NextStep:
+    return next_step(candidate.phase, facts)
+
+
+def step_text(step: NextStep) -> str:
+    return translate(step.message, step.params)

@@ -1,0 +1,57 @@
+"""Small helpers shared by the blueprints: role checks and safe redirects."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from onboarding.extensions import login_manager
+from onboarding.forms import form_errors
+from onboarding.services.errors import Refused
+
+
+def role_required(*roles: str):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def is_safe_next(target: str | None) -> bool:
+    if not target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and target.startswith("/")
+
+
+def home_url() -> str:
+    if not current_user.is_authenticated:
+        return url_for("auth.login")
+    return {
+        "staff": url_for("desk.board"),
+        "mentor": url_for("mentor.index"),
+        "candidate": url_for("candidate.dashboard"),
+    }[current_user.role]
+
+
+def back_or(default: str):
+    target = request.form.get("next") or request.args.get("next")
+    return redirect(target if is_safe_next(target) else default)
+
+
+def validated(form, message: str):
+    """Validate a compact form or raise Refused listing every field error (HTTP 422)."""
+    if not form.validate_on_submit():
+        raise Refused(message, form_errors(form))
+    return form
