@@ -21,6 +21,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
@@ -90,8 +91,13 @@ def name_field(label=None) -> StringField:
     )
 
 
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def locale_field() -> SelectField:
-    return SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    return SelectField(_l("Language"), choices=options(LANGUAGE_NAMES.items()))
 
 
 def version_field() -> IntegerField:
@@ -110,7 +116,7 @@ class TransitionForm(BaseForm):
 
 
 class AssessmentForm(BaseForm):
-    level = SelectField(_l("CEFR level"), choices=[(lvl, lvl) for lvl in CEFR_LEVELS])
+    level = SelectField(_l("CEFR level"), choices=options((lvl, lvl) for lvl in CEFR_LEVELS))
     assessed_on = DateField(_l("Assessment date"), validators=[required(), not_in_future])
     note = StringField(_l("Note"), validators=[Optional(), max_length(500)])
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from onboarding.desk.forms import AssignMentorForm, PlacementDecisionForm, PlacementForm
-from onboarding.forms import AssessmentForm, TransitionForm, VersionForm
+from onboarding.forms import AssessmentForm, TransitionForm, VersionForm, options
 from onboarding.i18n import phase_label
 from onboarding.models import User
 from onboarding.services import board, candidates, history, mail, workflow
@@ -57,11 +57,11 @@ def candidate_page(candidate_id: int, template: str, **extra):
     if actor.role == "staff":
         mentor_form = AssignMentorForm(formdata=None)
         mentor_options = board.mentor_options()
-        mentor_form.mentor_id.choices = [
+        mentor_form.mentor_id.choices = options(
             (m.id, f"{m.name} ({m.load}/{m.capacity})") for m in mentor_options
-        ]
+        )
         placement_form = PlacementForm(formdata=None)
-        placement_form.company_id.choices = [(c.id, c.name) for c in board.companies()]
+        placement_form.company_id.choices = options((c.id, c.name) for c in board.companies())
         context.update(
             mentor_form=mentor_form,
             placement_form=placement_form,
@@ -107,7 +107,8 @@ def send_invitation(user: User, token: str) -> None:
     except mail.MailError:
         flash(
             _(
-                "The invitation email could not be sent. Try again later with “Send invitation again”."
+                "The invitation email could not be sent. "
+                "Try again later with “Send invitation again”."
             ),
             "warning",
         )

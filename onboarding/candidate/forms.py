@@ -7,6 +7,7 @@ from onboarding.forms import (
     locale_field,
     max_length,
     name_field,
+    options,
     required,
     version_field,
 )
@@ -29,7 +30,7 @@ class ProfileForm(BaseForm):
     origin_institution = StringField(
         _l("Origin institution"), validators=[required(), max_length(200)]
     )
-    stem_field = SelectField(_l("STEM field"), choices=list(STEM_FIELD_LABELS.items()))
+    stem_field = SelectField(_l("STEM field"), choices=options(STEM_FIELD_LABELS.items()))
     graduation_date = DateField(_l("Graduation date"), validators=[required()])
     locale = locale_field()
     consent = BooleanField(_l("I consent to the processing of my data for this programme"))

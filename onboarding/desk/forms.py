@@ -7,6 +7,7 @@ from onboarding.forms import (
     locale_field,
     max_length,
     name_field,
+    options,
     required,
     version_field,
 )
@@ -14,8 +15,8 @@ from onboarding.i18n import country_choices, valid_country
 from onboarding.services.profile_fields import OUTREACH_CHANNEL_LABELS, STEM_FIELD_LABELS
 
 
-def _choices(labels: dict) -> list[tuple[str, str]]:
-    return [("", _l("Choose…"))] + list(labels.items())
+def _choices(labels: dict):
+    return options([("", _l("Choose…")), *labels.items()])
 
 
 def known_country(form, field) -> None:
@@ -43,7 +44,7 @@ class RegisterCandidateForm(BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", _l("Choose…")), *country_choices()]
+        self.country.choices = options([("", _l("Choose…")), *country_choices()])
         self.stem_field.choices = _choices(STEM_FIELD_LABELS)
         self.outreach_channel.choices = _choices(OUTREACH_CHANNEL_LABELS)
 
@@ -62,7 +63,7 @@ class PlacementForm(BaseForm):
 
 class PlacementDecisionForm(BaseForm):
     decision = SelectField(
-        _l("Decision"), choices=[("accept", _l("Accept")), ("decline", _l("Decline"))]
+        _l("Decision"), choices=options([("accept", _l("Accept")), ("decline", _l("Decline"))])
     )
     start_date = DateField(_l("Start date"), validators=[Optional()])
     reason = TextAreaField(_l("Reason"), validators=[Optional(), max_length(2000)])

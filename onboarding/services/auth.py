@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,25 +17,38 @@ from onboarding.extensions import db
 from onboarding.models import AuditEvent, Invitation, User, utcnow
 from onboarding.services.errors import Refused
 
-_hasher = PasswordHasher()
-# Verified against when the email is unknown, so both paths take as long.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+@lru_cache(maxsize=4)
+def _hasher_for(params: tuple) -> PasswordHasher:
+    return PasswordHasher(**dict(params))
+
+
+def _hasher() -> PasswordHasher:
+    # Argon2id with the library's defaults; the test suite lowers the cost via config.
+    return _hasher_for(tuple(sorted(current_app.config.get("PASSWORD_HASH_PARAMS", {}).items())))
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # Verified against when the email is unknown, so both paths take as long.
+    return hasher.hash("not-a-real-password")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
-    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    hasher = _hasher()
+    stored = user.password_hash if user and user.password_hash else _dummy_hash(hasher)
     try:
-        _hasher.verify(stored, password)
+        hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.password_hash or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     db.session.commit()

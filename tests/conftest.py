@@ -1,0 +1,188 @@
+"""Fixtures shared by the suite: app per database, per-test rollback, SMTP server, clients.
+
+Services and web tests run once on SQLite and once on PostgreSQL when TEST_DATABASE_URL is
+set. Under CI (CI=true) a missing PostgreSQL is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from contextlib import contextmanager
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import text
+
+from onboarding import create_app
+from onboarding.config import database_url
+from onboarding.extensions import db
+
+CI = os.environ.get("CI", "").lower() == "true"
+PG_URL = database_url(os.environ.get("TEST_DATABASE_URL"))
+FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_configure(config):
+    if CI and not PG_URL:
+        raise pytest.UsageError("CI=true: TEST_DATABASE_URL must point at PostgreSQL")
+
+
+def free_port() -> int:
+    # aiosmtpd cannot bind port 0 itself (aio-libs/aiosmtpd#388): find one first.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SMTPCollector:
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.received = []
+        self.lock = threading.Lock()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        with self.lock:
+            self.received.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+    @property
+    def messages(self):
+        with self.lock:
+            return list(self.received)
+
+    def clear(self):
+        with self.lock:
+            self.received.clear()
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    server = SMTPCollector()
+    server.controller.start()
+    yield server
+    server.controller.stop()
+
+
+@pytest.fixture
+def outbox(smtp_server):
+    smtp_server.clear()
+    yield smtp_server
+    smtp_server.clear()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database(request, tmp_path_factory):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
+    if not PG_URL:
+        pytest.skip("PostgreSQL runs need TEST_DATABASE_URL")
+    return PG_URL
+
+
+def test_config(database_url: str, smtp_port: int) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "PASSWORD_HASH_PARAMS": FAST_HASH,
+    }
+
+
+def migrate_fresh(app) -> None:
+    """Drop whatever is there and run every Alembic migration (never create_all)."""
+    import flask_migrate
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+        flask_migrate.upgrade()
+        db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def app(database, smtp_server, tmp_path_factory):
+    app = create_app(
+        test_config(database, smtp_server.port),
+        instance_path=str(tmp_path_factory.mktemp("instance")),
+    )
+    migrate_fresh(app)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def rollback(app):
+    """Run the test inside one outer transaction that is rolled back afterwards.
+
+    Flask-SQLAlchemy 3.1 ignores `bind=` on the session, so the engine in `db.engines` is
+    swapped for a connection; the session joins it with savepoints (see NOTES.md).
+    """
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+    connection = engine.connect()
+    outer = connection.begin()
+    engines[None] = connection
+    try:
+        yield connection
+    finally:
+        engines[None] = engine
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def ctx(app, rollback):
+    """An app context for service tests (not for tests that make requests: they would
+    share `g`, and with it the logged-in user, across requests)."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def data(app, rollback):
+    """`with data():` opens a short app context for setting up or checking rows."""
+
+    @contextmanager
+    def opened():
+        with app.app_context():
+            try:
+                yield db.session
+            finally:
+                db.session.remove()
+
+    return opened
+
+
+@pytest.fixture
+def client(app, rollback):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_client(app, rollback):
+    return app.test_client
+
+
+@pytest.fixture
+def login(app):
+    def log_in(client, email: str, password: str = PASSWORD):
+        response = client.post("/login", data={"email": email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return log_in

@@ -1,0 +1,95 @@
+"""Plain functions that make rows for tests; call them inside an app context."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+from onboarding.extensions import db
+from onboarding.models import (
+    Candidate,
+    Company,
+    LanguageAssessment,
+    Placement,
+    User,
+    utcnow,
+)
+from onboarding.services.auth import hash_password
+from tests.conftest import PASSWORD
+
+_sequence = itertools.count(1)
+
+
+def make_user(role: str = "staff", *, name: str | None = None, locale: str = "en", **fields):
+    number = next(_sequence)
+    user = User(
+        email=fields.pop("email", f"{role}{number}@example.org"),
+        name=name or f"{role.title()} {number}",
+        role=role,
+        locale=locale,
+        password_hash=fields.pop("password_hash", hash_password(PASSWORD)),
+        **fields,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_candidate(
+    *,
+    phase: str = "outreach",
+    mentor: User | None = None,
+    consent: bool = True,
+    name: str | None = None,
+    locale: str = "en",
+    country: str = "NA",
+    **fields,
+) -> Candidate:
+    user = make_user("candidate", name=name, locale=locale, email=fields.pop("email", None)
+                     or f"candidate{next(_sequence)}@example.org")  # fmt: skip
+    candidate = Candidate(
+        user=user,
+        country_code=country,
+        origin_institution=fields.pop("origin_institution", "University of Namibia"),
+        stem_field=fields.pop("stem_field", "engineering"),
+        graduation_date=fields.pop("graduation_date", date(2025, 6, 30)),
+        outreach_channel=fields.pop("outreach_channel", "partner_referral"),
+        phase=phase,
+        mentor=mentor,
+        consent_at=utcnow() if consent else None,
+        **fields,
+    )
+    db.session.add(candidate)
+    db.session.commit()
+    return candidate
+
+
+def make_assessment(candidate: Candidate, level: str, days_ago: int = 1) -> LanguageAssessment:
+    assessment = LanguageAssessment(
+        candidate_id=candidate.id, level=level, assessed_on=date.today() - timedelta(days_ago)
+    )
+    db.session.add(assessment)
+    db.session.commit()
+    return assessment
+
+
+def make_company(name: str | None = None, municipality: str = "Genk") -> Company:
+    company = Company(
+        name=name or f"Company {next(_sequence)}", municipality=municipality, sector="Energy"
+    )
+    db.session.add(company)
+    db.session.commit()
+    return company
+
+
+def make_placement(candidate: Candidate, *, accepted: bool = True, company=None) -> Placement:
+    placement = Placement(
+        candidate_id=candidate.id,
+        company_id=(company or make_company()).id,
+        project_title="Battery recycling pilot",
+        start_date=date.today() + timedelta(days=30) if accepted else None,
+        status="accepted" if accepted else "proposed",
+    )
+    db.session.add(placement)
+    db.session.commit()
+    return placement
