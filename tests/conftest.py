@@ -98,6 +98,9 @@ def test_config(database_url: str, smtp_port: int) -> dict:
     }
 
 
+test_config.__test__ = False  # a helper, not a test, even when imported into a test module
+
+
 def migrate_fresh(app) -> None:
     """Drop whatever is there and run every Alembic migration (never create_all)."""
     import flask_migrate

@@ -1,0 +1,144 @@
+"""Two people acting on one candidate at once: exactly one wins, the other gets a conflict,
+and the audit trail matches the final state."""
+
+import os
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from onboarding import create_app
+from onboarding.extensions import db
+from onboarding.models import AuditEvent, Candidate, User
+from onboarding.services import candidates, workflow
+from onboarding.services.errors import Conflict
+from tests.conftest import CI, PG_URL, migrate_fresh, test_config
+from tests.factories import make_candidate, make_user
+
+
+def test_lost_update_becomes_conflict(app, rollback):
+    """Two sessions load the same version; the second commit is refused, nothing is lost."""
+    with app.app_context():
+        staff = make_user("staff")
+        mentor = make_user("mentor")
+        candidate_id, staff_id, mentor_id = make_candidate().id, staff.id, mentor.id
+        db.session.remove()
+    first, second = app.app_context(), app.app_context()
+    with first:
+        slow = db.session.get(Candidate, candidate_id)
+        slow_version = slow.version_id
+        # Keep the row as loaded (old version) while this session's read transaction ends,
+        # as a form rendered earlier would; the tests share one connection, so an open
+        # savepoint here would otherwise swallow the other session's work.
+        db.session.expunge(slow)
+        db.session.rollback()
+        with second:
+            workflow.fire(
+                db.session.get(User, staff_id), candidate_id, "pause", expected_version=None
+            )
+            db.session.remove()
+        db.session.add(slow)
+        slow.mentor_id = mentor_id
+        with pytest.raises(Conflict):
+            workflow.commit_or_conflict()
+        db.session.remove()
+    with app.app_context():
+        fresh = db.session.get(Candidate, candidate_id)
+        assert fresh.phase == "on_hold"
+        assert fresh.mentor_id is None
+        assert fresh.version_id == slow_version + 1
+        db.session.remove()
+
+
+def test_assign_mentor_with_stale_form_version_is_a_conflict(ctx):
+    staff, mentor = make_user("staff"), make_user("mentor")
+    candidate = make_candidate()
+    seen = candidate.version_id
+    workflow.fire(staff, candidate.id, "pause", expected_version=seen)
+    with pytest.raises(Conflict):
+        candidates.assign_mentor(staff, candidate.id, mentor.id, seen)
+
+
+@pytest.fixture
+def pg_app(tmp_path, smtp_server):
+    """A fresh PostgreSQL database of its own, so committed rows never meet other tests."""
+    if not PG_URL:
+        if CI:
+            pytest.fail("TEST_DATABASE_URL is required under CI")
+        pytest.skip("needs TEST_DATABASE_URL")
+    name = f"onthaal_race_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    app = create_app(
+        test_config(make_url(PG_URL).set(database=name).render_as_string(False), smtp_server.port),
+        instance_path=str(tmp_path),
+    )
+    migrate_fresh(app)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+ROUNDS = int(os.environ.get("RACE_ROUNDS", "25"))
+
+
+@pytest.mark.postgres
+def test_simultaneous_conflicting_triggers_on_postgresql(pg_app):
+    with pg_app.app_context():
+        staff_a, staff_b = make_user("staff"), make_user("staff")
+        ids = [make_candidate().id for _ in range(ROUNDS)]
+        actors = (staff_a.id, staff_b.id)
+        db.session.remove()
+
+    outcomes: dict[int, dict[str, str]] = {cid: {} for cid in ids}
+
+    def act(actor_id: int, trigger: str, kwargs: dict, barrier: threading.Barrier, cid: int):
+        with pg_app.app_context():
+            actor = db.session.get(User, actor_id)
+            version = db.session.get(Candidate, cid).version_id
+            db.session.commit()  # end the read transaction; the service opens its own
+            barrier.wait(timeout=10)
+            try:
+                workflow.fire(actor, cid, trigger, expected_version=version, **kwargs)
+                outcomes[cid][trigger] = "won"
+            except Conflict:
+                outcomes[cid][trigger] = "conflict"
+            finally:
+                db.session.remove()
+
+    for cid in ids:
+        barrier = threading.Barrier(2)
+        threads = [
+            threading.Thread(
+                target=act, args=(actors[0], "withdraw", {"reason": "Moved"}, barrier, cid)
+            ),
+            threading.Thread(target=act, args=(actors[1], "start_immersion", {}, barrier, cid)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    with pg_app.app_context():
+        for cid in ids:
+            result = outcomes[cid]
+            assert sorted(result.values()) == ["conflict", "won"], (cid, result)
+            winner = next(t for t, r in result.items() if r == "won")
+            candidate = db.session.get(Candidate, cid)
+            rows = db.session.scalars(
+                select(AuditEvent).where(AuditEvent.candidate_id == cid)
+            ).all()
+            assert [r.action for r in rows] == [winner]
+            assert candidate.phase == rows[0].to_phase
+            assert candidate.version_id == 2
+        total = db.session.scalar(select(func.count(AuditEvent.id)))
+        assert total == ROUNDS
+        db.session.remove()

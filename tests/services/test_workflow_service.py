@@ -1,0 +1,227 @@
+"""The one path for phase changes: role, guards, audit row and commit, all or nothing."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from onboarding.extensions import db
+from onboarding.models import AuditEvent, Candidate
+from onboarding.services import workflow
+from onboarding.services.errors import Conflict, Forbidden, NotFound, Refused
+from tests.factories import make_assessment, make_candidate, make_placement, make_user
+
+
+def audit_rows(candidate_id):
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.candidate_id == candidate_id).order_by(AuditEvent.id)
+    ).all()
+
+
+def reload(candidate_id) -> Candidate:
+    db.session.expire_all()
+    return db.session.get(Candidate, candidate_id)
+
+
+@pytest.fixture
+def staff(ctx):
+    return make_user("staff")
+
+
+def test_fire_changes_phase_writes_audit_and_plans_immersion(staff):
+    candidate = make_candidate()
+    version = candidate.version_id
+    workflow.fire(
+        staff,
+        candidate.id,
+        "start_immersion",
+        expected_version=version,
+        start_date=date(2026, 11, 30),
+    )
+    candidate = reload(candidate.id)
+    assert candidate.phase == "language_immersion"
+    assert candidate.immersion_start == date(2026, 11, 30)
+    assert candidate.immersion_planned_end == date(2027, 2, 28)
+    assert candidate.version_id == version + 1
+    (row,) = audit_rows(candidate.id)
+    assert (row.actor_id, row.action, row.from_phase, row.to_phase) == (
+        staff.id,
+        "start_immersion",
+        "outreach",
+        "language_immersion",
+    )
+    assert row.at is not None and row.at.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("setup", "trigger", "error"),
+    [
+        ({"phase": "outreach"}, "complete_immersion", Conflict),  # not from this phase
+        ({"phase": "outreach", "consent": False}, "start_immersion", Refused),  # guard
+        ({"phase": "outreach"}, "no_such_trigger", NotFound),
+    ],
+)
+def test_refused_trigger_changes_nothing(staff, setup, trigger, error):
+    candidate = make_candidate(**setup)
+    before = (candidate.phase, candidate.version_id)
+    with pytest.raises(error):
+        workflow.fire(staff, candidate.id, trigger, expected_version=candidate.version_id)
+    candidate = reload(candidate.id)
+    assert (candidate.phase, candidate.version_id) == before
+    assert audit_rows(candidate.id) == []
+
+
+def test_guard_refusal_lists_translated_reasons(staff):
+    candidate = make_candidate(consent=False)
+    with pytest.raises(Refused) as refused:
+        workflow.fire(staff, candidate.id, "start_immersion", expected_version=None)
+    assert refused.value.status == 422
+    assert any("consent" in detail for detail in refused.value.details)
+
+
+def test_wrong_role_is_forbidden_and_changes_nothing(ctx):
+    mentor = make_user("mentor")
+    candidate = make_candidate(phase="outreach", mentor=mentor)
+    with pytest.raises(Forbidden):
+        workflow.fire(mentor, candidate.id, "start_immersion", expected_version=None)
+    assert reload(candidate.id).phase == "outreach"
+    assert audit_rows(candidate.id) == []
+
+
+def test_mentor_cannot_reach_someone_elses_mentee(ctx):
+    mentor, other = make_user("mentor"), make_user("mentor")
+    candidate = make_candidate(phase="mentoring", mentor=mentor, signed_off_at=None)
+    with pytest.raises(NotFound):
+        workflow.fire(other, candidate.id, "propose_placement", expected_version=None)
+
+
+def test_stale_version_is_a_conflict(staff):
+    candidate = make_candidate()
+    stale = candidate.version_id
+    workflow.fire(staff, candidate.id, "pause", expected_version=stale)
+    with pytest.raises(Conflict):
+        workflow.fire(staff, candidate.id, "withdraw", expected_version=stale, reason="Moved")
+    candidate = reload(candidate.id)
+    assert candidate.phase == "on_hold"
+    assert [r.action for r in audit_rows(candidate.id)] == ["pause"]
+
+
+def test_complete_immersion_needs_passing_level_or_staff_override(staff):
+    mentor = make_user("mentor")
+    candidate = make_candidate(phase="language_immersion", mentor=mentor)
+    make_assessment(candidate, "A2")
+    with pytest.raises(Refused):
+        workflow.fire(mentor, candidate.id, "complete_immersion", expected_version=None,
+                      override_reason="Mentors cannot override")  # fmt: skip
+    workflow.fire(
+        staff,
+        candidate.id,
+        "complete_immersion",
+        expected_version=None,
+        override_reason="Native-level Dutch shown at interview; test later.",
+    )
+    candidate = reload(candidate.id)
+    assert candidate.phase == "mentoring"
+    (row,) = audit_rows(candidate.id)
+    assert row.detail == "dutch_override"
+    assert row.reason == "Native-level Dutch shown at interview; test later."
+
+
+def test_mentor_completes_immersion_with_passing_assessment(ctx):
+    mentor = make_user("mentor")
+    candidate = make_candidate(phase="language_immersion", mentor=mentor)
+    make_assessment(candidate, "B2")
+    workflow.fire(mentor, candidate.id, "complete_immersion", expected_version=None)
+    assert reload(candidate.id).phase == "mentoring"
+
+
+def test_programme_target_is_a_setting(app, staff):
+    mentor = make_user("mentor")
+    candidate = make_candidate(phase="language_immersion", mentor=mentor)
+    make_assessment(candidate, "B1")
+    app.config["DUTCH_TARGET_LEVEL"] = "B2"
+    try:
+        with pytest.raises(Refused) as refused:
+            workflow.fire(staff, candidate.id, "complete_immersion", expected_version=None)
+        assert "B2" in refused.value.details[0]
+    finally:
+        app.config["DUTCH_TARGET_LEVEL"] = "B1"
+
+
+def test_mentor_capacity_counts_active_mentees(staff):
+    mentor = make_user("mentor", mentor_capacity=2)
+    for _ in range(2):
+        make_candidate(phase="mentoring", mentor=mentor)
+    make_candidate(phase="placed", mentor=mentor)  # no longer counts
+    candidate = make_candidate(phase="language_immersion", mentor=mentor)
+    make_assessment(candidate, "C1")
+    with pytest.raises(Refused) as refused:
+        workflow.fire(staff, candidate.id, "complete_immersion", expected_version=None)
+    assert mentor.name in refused.value.details[0]
+    mentor.mentor_capacity = 3
+    db.session.commit()
+    workflow.fire(staff, candidate.id, "complete_immersion", expected_version=None)
+    assert reload(candidate.id).phase == "mentoring"
+
+
+def test_placement_path_and_fall_through(staff):
+    mentor = make_user("mentor")
+    candidate = make_candidate(phase="mentoring", mentor=mentor)
+    with pytest.raises(Refused):
+        workflow.fire(mentor, candidate.id, "propose_placement", expected_version=None)
+    from onboarding.services import candidates
+
+    candidates.sign_off(mentor, candidate.id, None)
+    workflow.fire(mentor, candidate.id, "propose_placement", expected_version=None)
+    with pytest.raises(Refused):
+        workflow.fire(staff, candidate.id, "confirm_placement", expected_version=None)
+    placement = make_placement(candidate, accepted=True)
+    with pytest.raises(Refused):  # a reason is required
+        workflow.fire(staff, candidate.id, "placement_fell_through", expected_version=None)
+    workflow.fire(
+        staff,
+        candidate.id,
+        "placement_fell_through",
+        expected_version=None,
+        reason="Company froze hiring",
+    )
+    candidate = reload(candidate.id)
+    assert candidate.phase == "mentoring"
+    db.session.refresh(placement)
+    assert placement.status == "fell_through"
+    assert placement.closed_reason == "Company froze hiring"
+
+
+def test_pause_and_resume_return_to_the_phase_left(staff):
+    candidate = make_candidate(phase="language_immersion")
+    workflow.fire(staff, candidate.id, "pause", expected_version=None)
+    assert reload(candidate.id).paused_from == "language_immersion"
+    workflow.fire(staff, candidate.id, "resume", expected_version=None)
+    candidate = reload(candidate.id)
+    assert (candidate.phase, candidate.paused_from) == ("language_immersion", None)
+
+
+def test_audit_trail_matches_state_after_a_journey(staff):
+    mentor = make_user("mentor")
+    candidate = make_candidate(mentor=mentor)
+    for trigger, kwargs in [
+        ("start_immersion", {}),
+        ("pause", {}),
+        ("resume", {}),
+        ("complete_immersion", {"override_reason": "Certificate from home university"}),
+        ("withdraw", {"reason": "Took a job in Namibia"}),
+    ]:
+        workflow.fire(staff, candidate.id, trigger, expected_version=None, **kwargs)
+    rows = audit_rows(candidate.id)
+    assert [r.to_phase for r in rows] == [
+        "language_immersion",
+        "on_hold",
+        "language_immersion",
+        "mentoring",
+        "withdrawn",
+    ]
+    assert all(a.to_phase == b.from_phase for a, b in zip(rows, rows[1:], strict=False))
+    candidate = reload(candidate.id)
+    assert candidate.phase == rows[-1].to_phase == "withdrawn"
+    assert candidate.withdrawn_reason == "Took a job in Namibia"
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == len(rows)
