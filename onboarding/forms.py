@@ -117,7 +117,7 @@ class TransitionForm(BaseForm):
 
 class AssessmentForm(BaseForm):
     level = SelectField(_l("CEFR level"), choices=options((lvl, lvl) for lvl in CEFR_LEVELS))
-    assessed_on = DateField(_l("Assessment date"), validators=[required(), not_in_future])
+    assessed_on = DateField(_l("Assessment date"), validators=[input_required(), not_in_future])
     note = StringField(_l("Note"), validators=[Optional(), max_length(500)])
 
 

@@ -4,6 +4,7 @@ from wtforms.validators import Optional, Regexp
 
 from onboarding.forms import (
     BaseForm,
+    input_required,
     locale_field,
     max_length,
     name_field,
@@ -31,7 +32,7 @@ class ProfileForm(BaseForm):
         _l("Origin institution"), validators=[required(), max_length(200)]
     )
     stem_field = SelectField(_l("STEM field"), choices=options(STEM_FIELD_LABELS.items()))
-    graduation_date = DateField(_l("Graduation date"), validators=[required()])
+    graduation_date = DateField(_l("Graduation date"), validators=[input_required()])
     locale = locale_field()
     consent = BooleanField(_l("I consent to the processing of my data for this programme"))
     version = version_field()

@@ -4,6 +4,7 @@ from wtforms.validators import Email, Optional, ValidationError
 
 from onboarding.forms import (
     BaseForm,
+    input_required,
     locale_field,
     max_length,
     name_field,
@@ -37,7 +38,7 @@ class RegisterCandidateForm(BaseForm):
         _l("Origin institution"), validators=[required(), max_length(200)]
     )
     stem_field = SelectField(_l("STEM field"), validators=[required()])
-    graduation_date = DateField(_l("Graduation date"), validators=[required()])
+    graduation_date = DateField(_l("Graduation date"), validators=[input_required()])
     outreach_channel = SelectField(_l("Outreach channel"), validators=[required()])
     locale = locale_field()
     consent = BooleanField(_l("The candidate has consented to the processing of their data"))

@@ -33,8 +33,8 @@ def build_message(to: str, locale: str, template: str, **context) -> EmailMessag
     message["From"] = current_app.config["MAIL_SENDER"]
     message["To"] = to
     message["Message-ID"] = make_msgid(domain="onthaal.local")
-    message["Content-Language"] = locale
     message.set_content(body.strip() + "\n")
+    message["Content-Language"] = locale  # after set_content, which clears Content-* headers
     return message
 
 
