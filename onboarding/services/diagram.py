@@ -90,14 +90,17 @@ def render(workflow: Workflow, current: str, labels: dict[str, str], edge_labels
         text_fill = "#ffffff" if is_current else COLORS["text"]
         weight = "bold" if is_current else "normal"
         current_attr = ' aria-current="step"' if is_current else ""
+        label = labels[name]
+        # Shrink long labels (Afrikaans and Dutch run longer) so they stay inside the box.
+        size = 13 if len(label) <= 16 else max(9, round(13 * 16 / len(label)))
         parts.append(
             f'<g class="phase{" current" if is_current else ""}" data-phase="{name}"'
             f"{current_attr}>"
             f'<rect x="{x:.0f}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="8" fill="{fill}" '
             f'stroke="{COLORS["line"]}"/>'
             f'<text x="{x + BOX_W / 2:.0f}" y="{y + BOX_H / 2 + 5:.0f}" text-anchor="middle" '
-            f'font-size="13" font-weight="{weight}" fill="{text_fill}">'
-            f"{escape(labels[name])}</text></g>"
+            f'font-size="{size}" font-weight="{weight}" fill="{text_fill}">'
+            f"{escape(label)}</text></g>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))
