@@ -36,13 +36,16 @@ class Guard:
     """A named precondition.
 
     `check(ctx)` returns None when the condition holds, else a Refusal. `waits_on` names the
-    role that can make it hold, and `todo` is the next step shown while it does not.
+    role that can make it hold, and `todo` is the next step shown while it does not. A
+    `selects` guard chooses between transitions of one trigger (e.g. which phase `resume`
+    returns to) rather than blocking: branches it rules out are not reported as refusals.
     """
 
     name: str
     check: Callable[[Any], Refusal | None]
     waits_on: str
     todo: str
+    selects: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,9 @@ class Workflow:
         def condition(guard: Guard) -> Callable:
             return lambda event: guard.check(event.kwargs["ctx"]) is None
 
+        def role_allowed(event) -> bool:
+            return event.kwargs["role"] in spec.roles
+
         def effect(name: str) -> Callable:
             func = self.effects[name]
             return lambda event: func(event.model, event.kwargs["ctx"], event.transition.source)
@@ -148,7 +154,9 @@ class Workflow:
             "trigger": spec.trigger,
             "source": spec.source,
             "dest": spec.dest,
-            "conditions": [condition(g) for g in spec.guards],
+            # The role is a condition too, so that a trigger with several transitions from one
+            # state never lets a role take a branch reserved for another.
+            "conditions": [role_allowed, *(condition(g) for g in spec.guards)],
             "after": [effect(name) for name in spec.effects],
         }
 
@@ -191,10 +199,22 @@ class Workflow:
             raise NotAllowedFromState(
                 [Refusal("invalid_from_state", "invalid", {"trigger": trigger, "state": state})]
             )
-        if not any(role in s.roles for s in specs):
+        specs = [s for s in specs if role in s.roles]
+        if not specs:
             raise RoleNotAllowed([Refusal("role", "role", {"trigger": trigger, "role": role})])
+        if getattr(ctx, "role", role) != role:
+            raise ValueError(f"{self.name}: facts are for role {ctx.role!r}, not {role!r}")
+        selected = [s for s in specs if all(g.check(ctx) is None for g in s.guards if g.selects)]
+        if not selected:
+            ruled_out: list[Refusal] = []
+            for spec in specs:
+                for guard in spec.guards:
+                    refusal = guard.check(ctx) if guard.selects else None
+                    if refusal is not None and refusal not in ruled_out:
+                        ruled_out.append(refusal)
+            raise GuardFailed(ruled_out)
         refusals: list[Refusal] = []
-        for spec in specs:
+        for spec in selected:
             failed = [r for r in (g.check(ctx) for g in spec.guards) if r is not None]
             if not failed:
                 return spec
@@ -206,7 +226,7 @@ class Workflow:
         state = getattr(model, self.state_attribute)
         spec = self.check(trigger, state, role, ctx)
         try:
-            fired = self.machine.events[trigger].trigger(model, ctx=ctx)
+            fired = self.machine.events[trigger].trigger(model, ctx=ctx, role=role)
         except MachineError as error:  # the graph changed under us: treat as invalid
             raise NotAllowedFromState([Refusal("invalid_from_state", str(error))]) from error
         if not fired or getattr(model, self.state_attribute) != spec.dest:

@@ -56,7 +56,7 @@ PHASE_LABELS = {
 class OnboardingFacts:
     """What the guards may know about one candidate and the request at hand."""
 
-    role: str = "staff"
+    role: str = ""  # the actor's role; no default power (a staff override needs "staff")
     missing_profile_fields: tuple[str, ...] = ()
     consent_given: bool = False
     best_dutch_level: str | None = None
@@ -204,7 +204,11 @@ GUARDS = {
 }
 for _phase in ACTIVE_PHASES:
     GUARDS[f"paused_from_{_phase}"] = Guard(
-        f"paused_from_{_phase}", _paused_from(_phase), "desk", N_("Resume the onboarding")
+        f"paused_from_{_phase}",
+        _paused_from(_phase),
+        "desk",
+        N_("Resume the onboarding"),
+        selects=True,
     )
 
 
@@ -320,7 +324,9 @@ TRANSITIONS: list[dict] = [
             "source": ON_HOLD,
             "dest": phase,
             "roles": ["staff"],
-            "conditions": [f"paused_from_{phase}"],
+            # Back into a mentored phase the mentee counts against the mentor's capacity again.
+            "conditions": [f"paused_from_{phase}"]
+            + (["mentor_has_capacity"] if phase in MENTORED_PHASES else []),
             "after": ["clear_paused_phase"],
         }
         for phase in ACTIVE_PHASES
