@@ -31,6 +31,8 @@ def role_required(*roles: str):
 def is_safe_next(target: str | None) -> bool:
     if not target:
         return False
+    if "\\" in target or target.startswith("//"):
+        return False  # browsers read "/\\host" and "//host" as another site
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and target.startswith("/")
 

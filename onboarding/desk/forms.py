@@ -13,6 +13,7 @@ from onboarding.forms import (
     version_field,
 )
 from onboarding.i18n import country_choices, valid_country
+from onboarding.services.candidates import email_taken
 from onboarding.services.profile_fields import OUTREACH_CHANNEL_LABELS, STEM_FIELD_LABELS
 
 
@@ -43,6 +44,12 @@ class RegisterCandidateForm(BaseForm):
     locale = locale_field()
     consent = BooleanField(_l("The candidate has consented to the processing of their data"))
 
+    def validate_email(self, field) -> None:
+        # Checked again (and backed by a unique constraint) in the service; here it keeps
+        # what the desk typed on the form instead of a separate error page.
+        if email_taken((field.data or "").strip().lower()):
+            raise ValidationError(_l("A person with this email address is already registered."))
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = options([("", _l("Choose…")), *country_choices()])
@@ -51,12 +58,16 @@ class RegisterCandidateForm(BaseForm):
 
 
 class AssignMentorForm(BaseForm):
-    mentor_id = SelectField(_l("Mentor"), coerce=int, validate_choice=False)
+    mentor_id = SelectField(
+        _l("Mentor"), coerce=int, validate_choice=False, validators=[input_required()]
+    )
     version = version_field()
 
 
 class PlacementForm(BaseForm):
-    company_id = SelectField(_l("Company"), coerce=int, validate_choice=False)
+    company_id = SelectField(
+        _l("Company"), coerce=int, validate_choice=False, validators=[input_required()]
+    )
     project_title = StringField(_l("Innovation project"), validators=[required(), max_length(200)])
     start_date = DateField(_l("Start date"), validators=[Optional()])
     accepted = BooleanField(_l("The company has accepted this placement"))
