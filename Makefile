@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 run: install translations-compile
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	ONTHAAL_SCHEDULER=inprocess $(FLASK) run --host 127.0.0.1 --port 5000
 
 # The whole suite. TEST_DATABASE_URL adds the PostgreSQL runs; CI=true forbids skips.
 test: install translations-compile

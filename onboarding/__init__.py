@@ -69,12 +69,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from onboarding.account.views import bp as account_bp
     from onboarding.auth.views import bp as auth_bp
     from onboarding.candidate.views import bp as candidate_bp
     from onboarding.desk.views import bp as desk_bp
     from onboarding.mentor.views import bp as mentor_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(candidate_bp)
     app.register_blueprint(mentor_bp)
     app.register_blueprint(desk_bp)
@@ -87,6 +89,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from onboarding import cli
+    from onboarding import cli, scheduler
 
     cli.init_app(app)
+    scheduler.init_app(app)

@@ -55,6 +55,17 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Onthaal <onthaal@localhost>")
     MAIL_TIMEOUT = 10
 
+    # Reminders: links in emails, the dispatcher's batch, lease and retry policy.
+    PUBLIC_BASE_URL = os.environ.get("ONTHAAL_PUBLIC_URL", "http://127.0.0.1:5000")
+    REMINDER_BATCH_SIZE = int(os.environ.get("ONTHAAL_REMINDER_BATCH", "100"))
+    REMINDER_LEASE_SECONDS = int(os.environ.get("ONTHAAL_REMINDER_LEASE_SECONDS", "300"))
+    REMINDER_MAX_ATTEMPTS = int(os.environ.get("ONTHAAL_REMINDER_MAX_ATTEMPTS", "6"))
+    REMINDER_RETRY_BASE_SECONDS = int(os.environ.get("ONTHAAL_REMINDER_RETRY_SECONDS", "60"))
+    SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("ONTHAAL_SCHEDULER_INTERVAL", "60"))
+    # "inprocess" runs the scheduler inside this process (make run); production runs
+    # `flask --app wsgi scheduler` as its own process instead, never one per web worker.
+    SCHEDULER_MODE = os.environ.get("ONTHAAL_SCHEDULER", "off")
+
 
 def validate(config) -> None:
     if config["DUTCH_TARGET_LEVEL"] not in CEFR_LEVELS:

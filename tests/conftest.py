@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import uuid
 from contextlib import contextmanager
 from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from onboarding import create_app
 from onboarding.config import database_url
@@ -189,3 +191,29 @@ def login(app):
         return client
 
     return log_in
+
+
+@pytest.fixture
+def fresh_pg_app(tmp_path, smtp_server):
+    """A fresh PostgreSQL database of its own, so committed rows never meet other tests."""
+    if not PG_URL:
+        if CI:
+            pytest.fail("TEST_DATABASE_URL is required under CI")
+        pytest.skip("needs TEST_DATABASE_URL")
+    name = f"onthaal_race_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    app = create_app(
+        test_config(make_url(PG_URL).set(database=name).render_as_string(False), smtp_server.port),
+        instance_path=str(tmp_path),
+    )
+    migrate_fresh(app)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,5 +1,15 @@
+from datetime import UTC
+
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Email, Optional, ValidationError
 
 from onboarding.forms import (
@@ -15,6 +25,7 @@ from onboarding.forms import (
 from onboarding.i18n import country_choices, valid_country
 from onboarding.services.candidates import email_taken
 from onboarding.services.profile_fields import OUTREACH_CHANNEL_LABELS, STEM_FIELD_LABELS
+from workflows.reminders import PROGRAMME_TZ
 
 
 def _choices(labels: dict):
@@ -70,7 +81,17 @@ class PlacementForm(BaseForm):
     )
     project_title = StringField(_l("Innovation project"), validators=[required(), max_length(200)])
     start_date = DateField(_l("Start date"), validators=[Optional()])
+    interview_at = DateTimeLocalField(
+        _l("Interview (Brussels time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
+    )
     accepted = BooleanField(_l("The company has accepted this placement"))
+
+    def interview_utc(self):
+        """The interview as typed in Brussels time, stored in UTC."""
+        if self.interview_at.data is None:
+            return None
+        local = self.interview_at.data.replace(tzinfo=PROGRAMME_TZ)
+        return local.astimezone(UTC)
 
 
 class PlacementDecisionForm(BaseForm):

@@ -11,13 +11,15 @@ from onboarding.desk.forms import (
     RegisterCandidateForm,
 )
 from onboarding.forms import AssessmentForm, TransitionForm, VersionForm
+from onboarding.models import REMINDER_STATUSES
 from onboarding.pages import (
     candidate_page,
     fire_from_form,
     record_assessment_from_form,
     send_invitation,
 )
-from onboarding.services import board, candidates
+from onboarding.services import board, candidates, reminders
+from onboarding.services.profile_fields import REMINDER_STATUS_LABELS
 from onboarding.web import role_required, validated
 from workflows.onboarding import PHASES
 
@@ -48,6 +50,7 @@ def board_view():
         page=board.board_page(board_filter, current_app.config["BOARD_PAGE_SIZE"]),
         countries=board.countries_in_use(),
         phases=PHASES,
+        stuck=board.stuck_candidates(),
     )
 
 
@@ -113,6 +116,7 @@ def record_placement(candidate_id: int):
         project_title=form.project_title.data,
         start_date=form.start_date.data,
         accepted=form.accepted.data,
+        interview_at=form.interview_utc(),
     )
     flash(_("The placement has been recorded."), "success")
     return redirect(url_for("desk.candidate", candidate_id=candidate_id))
@@ -134,3 +138,26 @@ def resend_invitation(candidate_id: int):
     candidate, token = candidates.reinvite(current_user, candidate_id)
     send_invitation(candidate.user, token)
     return redirect(url_for("desk.candidate", candidate_id=candidate_id))
+
+
+@bp.get("/reminders")
+def reminder_queue():
+    status = request.args.get("status")
+    status = status if status in REMINDER_STATUSES else None
+    return render_template(
+        "desk/reminders.html",
+        status=status,
+        statuses=REMINDER_STATUSES,
+        counts=reminders.queue_counts(),
+        page=reminders.queue(status, request.args.get("page", 1, type=int) or 1),
+        subject=reminders.subject,
+        status_labels=REMINDER_STATUS_LABELS,
+    )
+
+
+@bp.post("/reminders/<int:reminder_id>/retry")
+def retry_reminder(reminder_id: int):
+    validated(VersionForm(), _("The reminder could not be retried."))
+    reminders.retry(reminder_id)
+    flash(_("The reminder will be sent again at the next dispatch."), "success")
+    return redirect(url_for("desk.reminder_queue", status="failed"))

@@ -12,6 +12,7 @@ from onboarding.models.candidate import (
     MentoringMeeting,
     Placement,
 )
+from onboarding.models.reminder import REMINDER_STATUSES, Reminder
 from onboarding.models.user import LOCALES, Invitation, User
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "LanguageAssessment",
     "MentoringMeeting",
     "Placement",
+    "REMINDER_STATUSES",
+    "Reminder",
     "User",
     "UTCDateTime",
     "utcnow",

@@ -161,6 +161,7 @@ class Placement(Base):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="RESTRICT"))
     project_title: Mapped[str] = mapped_column(String(200))
     start_date: Mapped[date | None] = mapped_column(Date)
+    interview_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="proposed")
     closed_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -37,6 +37,10 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Non-essential reminders can be turned off; deadline reminders always go out.
+    reminders_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Secret part of the person's private calendar feed URL; reset gives a new one.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     candidate: Mapped[Candidate | None] = relationship(  # noqa: F821 - resolved by SQLAlchemy
         back_populates="user", foreign_keys="Candidate.user_id", uselist=False

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from onboarding.extensions import db
@@ -140,3 +141,33 @@ def mentees(mentor: User) -> list[Candidate]:
             .order_by(func.lower(User.name))
         )
     )
+
+
+@dataclass(frozen=True)
+class StuckCandidate:
+    candidate: Candidate
+    days_over: int
+
+
+def stuck_candidates(limit: int = 20) -> list[StuckCandidate]:
+    """Candidates who stayed in their phase longer than the phase's limit, longest first."""
+    from onboarding.models import utcnow
+    from workflows.reminders import PHASE_LIMIT_DAYS
+
+    now = utcnow()
+    over = or_(
+        *(
+            and_(Candidate.phase == phase, Candidate.phase_entered_at < now - timedelta(days=days))
+            for phase, days in PHASE_LIMIT_DAYS.items()
+        )
+    )
+    rows = db.session.scalars(
+        select(Candidate)
+        .options(joinedload(Candidate.user))
+        .where(over)
+        .order_by(Candidate.phase_entered_at)
+        .limit(limit)
+    ).all()
+    return [
+        StuckCandidate(c, (now - c.phase_entered_at).days - PHASE_LIMIT_DAYS[c.phase]) for c in rows
+    ]

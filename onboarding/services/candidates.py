@@ -6,7 +6,7 @@ Each function checks the actor, changes rows, writes an audit row and commits on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -25,7 +25,7 @@ from onboarding.models import (
     User,
     utcnow,
 )
-from onboarding.services import auth
+from onboarding.services import auth, reminders
 from onboarding.services.access import require_role, visible_candidate
 from onboarding.services.errors import Conflict, NotFound, Refused
 from onboarding.services.workflow import commit_or_conflict, conflict_message
@@ -93,6 +93,7 @@ def register(actor: User, data: Registration) -> tuple[Candidate, str]:
     if data.consent_recorded:
         _audit(candidate, actor, "consent_recorded")
     token = auth.new_invitation(user, created_by=actor)
+    reminders.reschedule(candidate)
     db.session.commit()
     return candidate, token
 
@@ -121,6 +122,7 @@ def assign_mentor(
         raise Refused(_("%(name)s is already this candidate's mentor.", name=mentor.name))
     candidate.mentor = mentor
     _audit(candidate, actor, "mentor_assigned", detail=mentor.name)
+    reminders.reschedule(candidate)
     commit_or_conflict()
     return candidate
 
@@ -141,6 +143,7 @@ def record_assessment(
     )
     db.session.add(assessment)
     _audit(candidate, actor, "assessment_recorded", detail=level)
+    reminders.reschedule(candidate)  # a passing level stops the booking reminder
     db.session.commit()
     return assessment
 
@@ -155,6 +158,7 @@ def log_meeting(actor: User, candidate_id: int, met_on: date, note: str) -> Ment
     )
     db.session.add(meeting)
     _audit(candidate, actor, "meeting_logged")
+    reminders.reschedule(candidate)  # the three-week clock starts again
     db.session.commit()
     return meeting
 
@@ -181,6 +185,7 @@ def record_placement(
     project_title: str,
     start_date: date | None,
     accepted: bool,
+    interview_at: datetime | None = None,
 ) -> Placement:
     require_role(actor, "staff")
     candidate = visible_candidate(actor, candidate_id)
@@ -196,6 +201,7 @@ def record_placement(
         company_id=company.id,
         project_title=project_title.strip(),
         start_date=start_date,
+        interview_at=interview_at,
         status="accepted" if accepted else "proposed",
         decided_at=utcnow() if accepted else None,
         created_by_id=actor.id,
@@ -207,6 +213,7 @@ def record_placement(
         "placement_accepted" if accepted else "placement_recorded",
         detail=f"{company.name}: {placement.project_title}",
     )
+    reminders.reschedule(candidate)
     db.session.commit()
     return placement
 
@@ -238,6 +245,7 @@ def decide_placement(
         detail=f"{placement.company.name}: {placement.project_title}",
         reason=placement.closed_reason,
     )
+    reminders.reschedule(candidate)
     db.session.commit()
     return placement
 

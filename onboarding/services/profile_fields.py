@@ -41,6 +41,14 @@ PLACEMENT_STATUS_LABELS = {
     "fell_through": _l("Fell through"),
 }
 
+REMINDER_STATUS_LABELS = {
+    "pending": _l("Pending"),
+    "sending": _l("Sending"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "cancelled": _l("Cancelled"),
+}
+
 AUDIENCE_LABELS_FOR_CANDIDATE = {
     "candidate": _l("you"),
     "mentor": _l("your mentor"),

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from onboarding.extensions import db
 from onboarding.i18n import phase_label, translate
 from onboarding.models import AuditEvent, Candidate, LanguageAssessment, Placement, User, utcnow
+from onboarding.services import reminders
 from onboarding.services.access import visible_candidate
 from onboarding.services.errors import Conflict, DomainError, Forbidden, NotFound, Refused
 from onboarding.services.profile_fields import field_label
@@ -150,6 +151,7 @@ def fire(
                 detail="dutch_override" if _used_override(ctx) else None,
             )
         )
+        reminders.reschedule(candidate)
         db.session.commit()
         return candidate
     except StaleDataError as error:

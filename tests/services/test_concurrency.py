@@ -3,18 +3,14 @@ and the audit trail matches the final state."""
 
 import os
 import threading
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
-from onboarding import create_app
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, Candidate, User
 from onboarding.services import candidates, workflow
 from onboarding.services.errors import Conflict
-from tests.conftest import CI, PG_URL, migrate_fresh, test_config
 from tests.factories import make_candidate, make_user
 
 
@@ -61,37 +57,12 @@ def test_assign_mentor_with_stale_form_version_is_a_conflict(ctx):
         candidates.assign_mentor(staff, candidate.id, mentor.id, seen)
 
 
-@pytest.fixture
-def pg_app(tmp_path, smtp_server):
-    """A fresh PostgreSQL database of its own, so committed rows never meet other tests."""
-    if not PG_URL:
-        if CI:
-            pytest.fail("TEST_DATABASE_URL is required under CI")
-        pytest.skip("needs TEST_DATABASE_URL")
-    name = f"onthaal_race_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    app = create_app(
-        test_config(make_url(PG_URL).set(database=name).render_as_string(False), smtp_server.port),
-        instance_path=str(tmp_path),
-    )
-    migrate_fresh(app)
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 ROUNDS = int(os.environ.get("RACE_ROUNDS", "25"))
 
 
 @pytest.mark.postgres
-def test_simultaneous_conflicting_triggers_on_postgresql(pg_app):
+def test_simultaneous_conflicting_triggers_on_postgresql(fresh_pg_app):
+    pg_app = fresh_pg_app
     with pg_app.app_context():
         staff_a, staff_b = make_user("staff"), make_user("staff")
         ids = [make_candidate().id for _ in range(ROUNDS)]

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from onboarding.models import Reminder, utcnow
 from tests.conftest import PASSWORD
 from tests.factories import (
     make_assessment,
@@ -66,6 +67,8 @@ DESK_ROUTES = [
     ("POST", "/desk/candidates/{c1}/placements"),
     ("POST", "/desk/placements/{placement}/decision"),
     ("POST", "/desk/candidates/{c1}/invitation"),
+    ("GET", "/desk/reminders"),
+    ("POST", "/desk/reminders/{reminder}/retry"),
 ]
 MENTOR_ROUTES = [
     ("GET", "/mentor/"),
@@ -80,8 +83,17 @@ CANDIDATE_ROUTES = [
     ("GET", "/me/profile"),
     ("POST", "/me/profile"),
 ]
+# Every signed-in person has these, for their own account only.
+ACCOUNT_ROUTES = [
+    ("GET", "/notifications"),
+    ("POST", "/notifications/read"),
+    ("GET", "/settings"),
+    ("POST", "/settings"),
+    ("POST", "/settings/calendar"),
+]
 # Who may enter each area; everybody else logged in gets 403.
 AREAS = [
+    (ACCOUNT_ROUTES, set(LOGGED_IN)),
     (DESK_ROUTES, {"staff"}),
     (MENTOR_ROUTES, {"mentor", "other_mentor"}),
     (CANDIDATE_ROUTES, {"candidate", "other_candidate"}),
@@ -157,6 +169,11 @@ STAFF = [
     # candidate 1 has already chosen a password: nothing to resend
     Row("staff", "POST", "/desk/candidates/{c1}/invitation", 422),
     Row("staff", "POST", "/desk/candidates/{unknown}/invitation", 404),
+    Row("staff", "GET", "/desk/reminders", 200),
+    Row("staff", "POST", "/desk/reminders/{reminder}/retry", 302, {},
+        "/desk/reminders?status=failed"),
+    Row("staff", "POST", "/desk/reminders/{pending_reminder}/retry", 409),
+    Row("staff", "POST", "/desk/reminders/{unknown}/retry", 404),
 ]  # fmt: skip
 
 MENTOR = [
@@ -252,8 +269,31 @@ WRONG_AREA = [
     if role not in allowed
 ]
 
+ACCOUNT = [
+    row
+    for role in LOGGED_IN
+    for row in (
+        Row(role, "GET", "/notifications", 200),
+        Row(role, "POST", "/notifications/read", 302, location="/notifications"),
+        Row(role, "GET", "/settings", 200),
+        Row(role, "POST", "/settings", 302, {"opt_out": "y"}, "/settings"),
+        Row(role, "POST", "/settings/calendar", 302, location="/settings"),
+    )
+]
+# The feed is reached by its secret address alone (calendar apps do not log in).
+CALENDAR = [
+    row
+    for role in ROLES
+    for row in (
+        Row(role, "GET", "/calendar/{calendar_token}.ics", 200),
+        Row(role, "GET", "/calendar/{token}.ics", 404),
+    )
+]
+
 MATRIX = [
     *STAFF,
+    *ACCOUNT,
+    *CALENDAR,
     *MENTOR,
     *OTHER_MENTOR,
     *CANDIDATES,
@@ -287,6 +327,18 @@ def world(data):
         session.commit()
         company = make_company()
         placement = make_placement(c1, accepted=False, company=company)
+        failed = Reminder(
+            rule="book_assessment", candidate_id=immersion.id, recipient_id=immersion.user_id,
+            due_at=utcnow(), anchor=TODAY, params={"candidate": immersion.name},
+            status="failed", attempts=6, last_error="SMTP down",
+        )  # fmt: skip
+        pending = Reminder(
+            rule="book_assessment", candidate_id=immersion.id, recipient_id=immersion.user_id,
+            due_at=utcnow(), anchor=TODAY, params={"candidate": immersion.name},
+        )  # fmt: skip
+        session.add_all([failed, pending])
+        staff.calendar_token = "calendar-token-of-staff"
+        session.commit()
         values = {
             "c1": c1.id,
             "c2": c2.id,
@@ -295,6 +347,9 @@ def world(data):
             "mentor_b": mentor_b.id,
             "company": company.id,
             "placement": placement.id,
+            "reminder": failed.id,
+            "pending_reminder": pending.id,
+            "calendar_token": staff.calendar_token,
             "unknown": 999_999,
             "token": "no-such-invitation-token",
             "staff_email": staff.email,
@@ -323,8 +378,10 @@ def fill(template: str, values: dict) -> str:
 def test_matrix_covers_every_route(app):
     """Every rule and method of the app has a row for every role (static files excepted)."""
     adapter = app.url_map.bind("localhost")
-    dummy = {key: 1 for key in ("c1", "c2", "immersion", "invitee", "placement", "unknown")}
-    dummy["token"] = "token"
+    numbers = ("c1", "c2", "immersion", "invitee", "placement", "unknown", "reminder",
+               "pending_reminder")  # fmt: skip
+    dummy = {key: 1 for key in numbers}
+    dummy["token"] = dummy["calendar_token"] = "token"
     covered: dict[tuple[str, str], set[str]] = {}
     for row in MATRIX:
         rule, _args = adapter.match(fill(row.path, dummy), method=row.method, return_rule=True)

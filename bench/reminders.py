@@ -1,0 +1,147 @@
+"""Benchmark: deliver N due reminders to a loopback SMTP server.
+
+Prints reminders/second for our dispatcher (claim with lease → render in the recipient's
+language → send → mark sent) and, in the same run, for a bare loop that sends the same
+rendered messages over one smtplib connection (the limit), and the ratio. Asserts nothing.
+
+    .venv/bin/python bench/reminders.py [--count 10000] [--batch 100]
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/bench .venv/bin/python bench/reminders.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import smtplib
+import socket
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from aiosmtpd.controller import Controller  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
+
+from onboarding import create_app  # noqa: E402
+from onboarding.extensions import db  # noqa: E402
+from onboarding.models import Candidate, Reminder, User  # noqa: E402
+from onboarding.services import reminders  # noqa: E402
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+class Counter:
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
+        with self.lock:
+            self.count += 1
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def seed(count: int) -> None:
+    people = [
+        User(email=f"bench{n}@example.org", name=f"Bench {n}", role="staff",
+             locale=("nl", "af", "en")[n % 3])
+        for n in range(30)
+    ]  # fmt: skip
+    candidate_user = User(email="bench.candidate@example.org", name="Ndapewa Shikongo",
+                          role="candidate", locale="af")  # fmt: skip
+    candidate = Candidate(
+        user=candidate_user, country_code="NA", origin_institution="UNAM",
+        stem_field="physics", graduation_date=date(2025, 6, 1),
+        outreach_channel="partner_referral", phase="language_immersion",
+    )  # fmt: skip
+    db.session.add_all([*people, candidate])
+    db.session.commit()
+    db.session.execute(
+        insert(Reminder),
+        [
+            {
+                "rule": "immersion_overdue",
+                "occurrence": 1,
+                "candidate_id": candidate.id,
+                "recipient_id": people[n % len(people)].id,
+                "due_at": NOW - timedelta(seconds=n),
+                "anchor": "2026-11-20",
+                "params": {"candidate": candidate_user.name, "phase": "language_immersion"},
+                "essential": True,
+                "status": "pending",
+                "attempts": 0,
+                "created_at": NOW,
+            }  # fmt: skip
+            for n in range(count)
+        ],
+    )
+    db.session.commit()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=100)
+    args = parser.parse_args()
+
+    counter = Counter()
+    port = free_port()
+    controller = Controller(counter, hostname="127.0.0.1", port=port)
+    controller.start()
+    workdir = tempfile.mkdtemp(prefix="onthaal-bench-")
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": port,
+            "REMINDER_BATCH_SIZE": args.batch,
+        },
+        instance_path=workdir,
+    )
+    import flask_migrate
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        flask_migrate.upgrade()
+        seed(args.count)
+
+        started = time.perf_counter()
+        result = reminders.dispatch(NOW, worker="bench", until_empty=True)
+        ours = time.perf_counter() - started
+        assert result.sent == args.count == counter.count, (result, counter.count)
+
+        # The limit: the same messages, already rendered, over one SMTP connection.
+        rows = db.session.scalars(select(Reminder).order_by(Reminder.id)).all()
+        messages = [reminders.build_email(r) for r in rows]
+        counter.count = 0
+        started = time.perf_counter()
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            for message in messages:
+                smtp.send_message(message)
+        bare = time.perf_counter() - started
+        db.session.remove()
+    controller.stop()
+
+    print(f"database: {url.split(':')[0]}")
+    print(f"reminders: {args.count}, claim batch: {args.batch}")
+    print(f"dispatcher:      {args.count / ours:8.0f} reminders/s  ({ours:.2f} s)")
+    print(f"bare smtplib:    {args.count / bare:8.0f} messages/s   ({bare:.2f} s)")
+    print(f"ratio (dispatcher / bare): {bare / ours:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Durable reminders: one row per message to one person, claimed with a lease to send."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from onboarding.models.base import Base, UTCDateTime, utcnow
+from onboarding.models.user import User, _in
+
+REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
+
+
+class Reminder(Base):
+    __tablename__ = "reminders"
+    __table_args__ = (
+        CheckConstraint(_in("status", REMINDER_STATUSES), name="status_allowed"),
+        # The dispatcher's claim query: due pending rows and expired leases.
+        Index("ix_reminders_status_due", "status", "due_at"),
+        Index("ix_reminders_candidate_status", "candidate_id", "status"),
+        Index("ix_reminders_recipient_status", "recipient_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    occurrence: Mapped[int] = mapped_column(Integer, default=1)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    anchor: Mapped[str] = mapped_column(String(40))  # ISO date or datetime the rule counts from
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    essential: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    recipient: Mapped[User] = relationship()
+    candidate: Mapped[Candidate] = relationship()  # noqa: F821 - resolved by SQLAlchemy
+
+    @property
+    def message_id(self) -> str:
+        """Stable across resends, so a rare duplicate after a crash is recognisable."""
+        return f"<reminder-{self.id}@onthaal.local>"

@@ -1,0 +1,92 @@
+"""APScheduler only ticks `reminders.dispatch`; the reminders themselves are database rows.
+
+Production runs one scheduler process: `flask --app wsgi scheduler` (never one per gunicorn
+worker). `make run` sets ONTHAAL_SCHEDULER=inprocess so the dev server ticks it itself. Extra
+schedulers or hosts are harmless: the claim is atomic and leased.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import click
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+log = logging.getLogger(__name__)
+_started = threading.Lock()
+_in_process: BackgroundScheduler | None = None
+
+
+def tick(app: Flask) -> None:
+    from onboarding.extensions import db
+    from onboarding.services import reminders
+
+    with app.app_context():
+        try:
+            result = reminders.dispatch(until_empty=True)
+            if result.claimed:
+                log.info("reminders: %s", result)
+        finally:
+            db.session.remove()
+
+
+def _add_job(scheduler, app: Flask) -> None:
+    scheduler.add_job(
+        tick,
+        "interval",
+        args=[app],
+        seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
+        id="dispatch-reminders",
+        max_instances=1,  # a slow tick is never overlapped by the next one
+        coalesce=True,  # missed ticks collapse into one
+        replace_existing=True,
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(scheduler_command)
+    app.cli.add_command(dispatch_command)
+    if app.config["SCHEDULER_MODE"] == "inprocess":
+        start_in_process(app)
+
+
+def start_in_process(app: Flask) -> None:
+    global _in_process
+    with _started:
+        if _in_process is None:
+            _in_process = BackgroundScheduler(timezone="UTC", daemon=True)
+            _add_job(_in_process, app)
+            _in_process.start()
+
+
+@click.command("scheduler")
+def scheduler_command() -> None:
+    """Run the reminder scheduler in the foreground (one per deployment is enough)."""
+    from flask import current_app
+
+    app = current_app._get_current_object()
+    scheduler = BlockingScheduler(timezone="UTC")
+    _add_job(scheduler, app)
+    click.echo(f"Dispatching due reminders every {app.config['SCHEDULER_INTERVAL_SECONDS']} s.")
+    scheduler.start()
+
+
+@click.command("dispatch")
+@click.option("--now", "now_text", help="Pretend it is this UTC time (ISO 8601), for tests.")
+@click.option("--worker", help="Name to claim rows under (default: host:pid).")
+@click.option("--batch", type=int, help="Rows per claim.")
+def dispatch_command(now_text: str | None, worker: str | None, batch: int | None) -> None:
+    """Send every reminder that is due now, once, and exit."""
+    from datetime import UTC, datetime
+
+    from onboarding.services import reminders
+
+    now = datetime.fromisoformat(now_text).astimezone(UTC) if now_text else None
+    result = reminders.dispatch(now, worker=worker, batch=batch, until_empty=True)
+    click.echo(
+        f"claimed={result.claimed} sent={result.sent} retrying={result.retrying} "
+        f"failed={result.failed} skipped={result.skipped}"
+    )

@@ -1,0 +1,191 @@
+"""Several dispatcher processes against one PostgreSQL database: each reminder is delivered
+exactly once (Message-IDs counted at a real SMTP server)."""
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from onboarding.extensions import db
+from onboarding.models import Reminder
+from tests.factories import make_candidate, make_user
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+COUNT = int(os.environ.get("DISPATCH_TEST_REMINDERS", "2000"))
+PROCESSES = 3
+
+
+def add_due_reminders(count: int) -> None:
+    staff = [make_user("staff") for _ in range(4)]
+    candidate = make_candidate(phase="language_immersion")
+    db.session.execute(
+        insert(Reminder),
+        [
+            {
+                "rule": "immersion_overdue",
+                "occurrence": 1,
+                "candidate_id": candidate.id,
+                "recipient_id": staff[index % len(staff)].id,
+                "due_at": NOW - timedelta(minutes=index % 120),
+                "anchor": date(2026, 11, 20).isoformat(),
+                "params": {"candidate": candidate.name, "phase": candidate.phase},
+                "essential": True,
+                "status": "pending",
+                "attempts": 0,
+                "created_at": NOW - timedelta(days=1),
+            }
+            for index in range(count)
+        ],
+    )
+    db.session.commit()
+
+
+@pytest.mark.postgres
+def test_three_dispatcher_processes_deliver_each_reminder_once(fresh_pg_app, outbox, tmp_path):
+    app = fresh_pg_app
+    with app.app_context():
+        add_due_reminders(COUNT)
+        url = db.engine.url.render_as_string(hide_password=False)
+        db.session.remove()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(outbox.port),
+        "SECRET_KEY": "dispatch-test",
+        "ONTHAAL_REMINDER_BATCH": "40",
+    }
+    flask = str(Path(sys.executable).with_name("flask"))
+    workers = [
+        subprocess.Popen(
+            [flask, "--app", "wsgi", "dispatch", "--now", NOW.isoformat(), "--worker", f"w{n}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for n in range(PROCESSES)
+    ]
+    reports = []
+    for worker in workers:
+        stdout, stderr = worker.communicate(timeout=300)
+        assert worker.returncode == 0, stderr[-3000:]
+        reports.append(dict(part.split("=") for part in stdout.split()))
+
+    ids = Counter(message["Message-ID"] for message in outbox.messages)
+    assert len(ids) == COUNT
+    assert [mid for mid, seen in ids.items() if seen > 1] == []
+    assert sum(int(r["sent"]) for r in reports) == COUNT
+    assert sum(int(r["claimed"]) > 0 for r in reports) >= 2, reports  # they really shared
+    with app.app_context():
+        statuses = dict(
+            db.session.execute(
+                select(Reminder.status, func.count(Reminder.id)).group_by(Reminder.status)
+            ).all()
+        )
+        assert statuses == {"sent": COUNT}
+        expected = {
+            f"<reminder-{i}@onthaal.local>" for i in db.session.scalars(select(Reminder.id))
+        }
+        assert set(ids) == expected
+        db.session.remove()
+
+
+class SlowSMTP:
+    """A real SMTP server that takes its time, so a dispatcher can be killed mid-batch."""
+
+    def __init__(self, delay: float):
+        from aiosmtpd.controller import Controller
+
+        from tests.conftest import free_port
+
+        self.delay = delay
+        self.message_ids: list[str] = []
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
+        import asyncio
+        from email import message_from_bytes
+
+        await asyncio.sleep(self.delay)
+        self.message_ids.append(message_from_bytes(envelope.content)["Message-ID"])
+        return "250 OK"
+
+
+@pytest.mark.postgres
+def test_killed_dispatcher_rows_are_delivered_after_the_lease(fresh_pg_app):
+    import signal
+    import time
+
+    app = fresh_pg_app
+    total = 120
+    with app.app_context():
+        add_due_reminders(total)
+        url = db.engine.url.render_as_string(hide_password=False)
+        lease = app.config["REMINDER_LEASE_SECONDS"]
+        db.session.remove()
+    smtp = SlowSMTP(delay=0.02)
+    smtp.controller.start()
+    try:
+        env = {**os.environ, "DATABASE_URL": url, "MAIL_SERVER": "127.0.0.1",
+               "MAIL_PORT": str(smtp.port), "SECRET_KEY": "kill-test",
+               "ONTHAAL_REMINDER_BATCH": "60"}  # fmt: skip
+        flask = str(Path(sys.executable).with_name("flask"))
+        doomed = subprocess.Popen(
+            [flask, "--app", "wsgi", "dispatch", "--now", NOW.isoformat(), "--worker", "doomed"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while len(smtp.message_ids) < 20 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        doomed.send_signal(signal.SIGKILL)  # mid-batch: sent some, marked none of them
+        doomed.wait(timeout=10)
+        delivered_before_kill = set(smtp.message_ids)
+        assert 20 <= len(delivered_before_kill) < total
+
+        with app.app_context():
+            stuck = db.session.scalar(
+                select(func.count(Reminder.id)).where(
+                    Reminder.status == "sending", Reminder.claimed_by == "doomed"
+                )
+            )
+            db.session.remove()
+        assert stuck > 0
+
+        # Before the lease expires nobody touches the doomed worker's rows.
+        early = subprocess.run(
+            [flask, "--app", "wsgi", "dispatch", "--now", NOW.isoformat(), "--worker", "early"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert early.returncode == 0, early.stderr[-2000:]
+        later = (NOW + timedelta(seconds=lease + 1)).isoformat()
+        rescue = subprocess.run(
+            [flask, "--app", "wsgi", "dispatch", "--now", later, "--worker", "rescuer"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert rescue.returncode == 0, rescue.stderr[-2000:]
+    finally:
+        smtp.controller.stop()
+
+    counts = Counter(smtp.message_ids)
+    with app.app_context():
+        statuses = dict(
+            db.session.execute(
+                select(Reminder.status, func.count(Reminder.id)).group_by(Reminder.status)
+            ).all()
+        )
+        all_ids = {f"<reminder-{i}@onthaal.local>" for i in db.session.scalars(select(Reminder.id))}
+        db.session.remove()
+    assert statuses == {"sent": total}
+    assert set(counts) == all_ids  # everything arrived
+    resent = {mid for mid, seen in counts.items() if seen > 1}
+    assert all(seen <= 2 for seen in counts.values())  # a resend happens at most once
+    assert resent <= delivered_before_kill  # and only for what the killed worker had sent
