@@ -73,13 +73,19 @@ def register_blueprints(app: Flask) -> None:
     from onboarding.auth.views import bp as auth_bp
     from onboarding.candidate.views import bp as candidate_bp
     from onboarding.desk.views import bp as desk_bp
+    from onboarding.documents.views import bp as documents_bp
     from onboarding.mentor.views import bp as mentor_bp
+    from onboarding.partners.views import bp as partners_bp
+    from onboarding.reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(candidate_bp)
     app.register_blueprint(mentor_bp)
     app.register_blueprint(desk_bp)
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(partners_bp)
+    app.register_blueprint(reports_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -41,3 +41,69 @@ def test_database_refuses_an_unknown_phase(app, rollback):
             db.session.flush()
         db.session.rollback()
         db.session.remove()
+
+
+SEED_0001 = [
+    "INSERT INTO users (id, email, name, role, locale, active, created_at) VALUES "
+    "(1, 'desk@example.org', 'Desk', 'staff', 'en', true, '2026-01-01 10:00:00'), "
+    "(2, 'c@example.org', 'Cand', 'candidate', 'af', true, '2026-01-01 10:00:00')",
+    "INSERT INTO companies (id, name, municipality, sector, created_at) VALUES "
+    "(1, 'Old Co', 'Tongeren', 'Energy', '2026-01-01 10:00:00')",
+    "INSERT INTO candidates (id, user_id, country_code, origin_institution, stem_field, "
+    "graduation_date, outreach_channel, phase, phase_entered_at, created_at, version_id) VALUES "
+    "(1, 2, 'NA', 'UNAM', 'physics', '2025-06-01', 'partner_referral', 'company_placement', "
+    "'2026-01-01 10:00:00', '2026-01-01 10:00:00', 3)",
+    "INSERT INTO language_assessments (candidate_id, level, assessed_on, created_at) VALUES "
+    "(1, 'A2', '2026-02-01', '2026-02-01 10:00:00'), "
+    "(1, 'B2', '2026-03-01', '2026-03-01 10:00:00')",
+    "INSERT INTO placements (candidate_id, company_id, project_title, status, created_at) VALUES "
+    "(1, 1, 'Grid', 'fell_through', '2026-03-01 10:00:00')",
+    "INSERT INTO invitations (user_id, token_hash, created_at, expires_at) VALUES "
+    "(2, 'abc', '2026-01-01 10:00:00', '2026-01-08 10:00:00')",
+    "INSERT INTO audit_events (candidate_id, actor_id, at, action, from_phase, to_phase) VALUES "
+    "(1, 1, '2026-01-01 10:00:00', 'registered', 'outreach', 'outreach')",
+]
+
+
+def _upgrade_keeps_rows(app):
+    """From the first schema with data to the newest: nothing is lost, data is carried over."""
+    import flask_migrate
+    from sqlalchemy import text as sql
+
+    with app.app_context():
+        flask_migrate.downgrade(revision="0001")
+        with db.engine.begin() as connection:
+            for statement in SEED_0001:
+                connection.execute(sql(statement))
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            counts = {
+                table: connection.execute(sql(f"SELECT count(*) FROM {table}")).scalar()
+                for table in ("users", "candidates", "language_assessments", "placements",
+                              "invitations", "audit_events", "companies")
+            }  # fmt: skip
+            municipality = connection.execute(sql("SELECT municipality FROM companies")).scalar()
+            status = connection.execute(sql("SELECT status FROM placements")).scalar()
+            level = connection.execute(sql("SELECT dutch_level FROM candidates")).scalar()
+        db.engine.dispose()
+    assert counts == {"users": 2, "candidates": 1, "language_assessments": 2, "placements": 1,
+                      "invitations": 1, "audit_events": 1, "companies": 1}  # fmt: skip
+    assert municipality == "Tongeren-Borgloon"  # merged on 1 January 2025
+    assert status == "withdrawn"
+    assert level == "B2"
+
+
+def test_upgrade_from_first_schema_keeps_rows_on_sqlite(tmp_path, smtp_server):
+    from onboarding import create_app
+    from tests.conftest import migrate_fresh, test_config
+
+    app = create_app(
+        test_config(f"sqlite:///{tmp_path / 'upgrade.sqlite3'}", smtp_server.port),
+        instance_path=str(tmp_path),
+    )
+    migrate_fresh(app)
+    _upgrade_keeps_rows(app)
+
+
+def test_upgrade_from_first_schema_keeps_rows_on_postgresql(fresh_pg_app):
+    _upgrade_keeps_rows(fresh_pg_app)

@@ -7,11 +7,15 @@ from onboarding.models.candidate import (
     STEM_FIELDS,
     AuditEvent,
     Candidate,
-    Company,
+    CandidateMunicipality,
+    CandidateSkill,
     LanguageAssessment,
     MentoringMeeting,
     Placement,
 )
+from onboarding.models.company import Company, Project
+from onboarding.models.document import Document
+from onboarding.models.partner import Campaign, ImportJob, Partner, campaign_partners
 from onboarding.models.reminder import REMINDER_STATUSES, Reminder
 from onboarding.models.user import LOCALES, Invitation, User
 
@@ -19,18 +23,26 @@ __all__ = [
     "LOCALES",
     "OUTREACH_CHANNELS",
     "PLACEMENT_STATUSES",
+    "REMINDER_STATUSES",
     "STEM_FIELDS",
     "AuditEvent",
     "Base",
+    "Campaign",
     "Candidate",
+    "CandidateMunicipality",
+    "CandidateSkill",
     "Company",
+    "Document",
+    "ImportJob",
     "Invitation",
     "LanguageAssessment",
     "MentoringMeeting",
+    "Partner",
     "Placement",
-    "REMINDER_STATUSES",
+    "Project",
     "Reminder",
     "User",
     "UTCDateTime",
+    "campaign_partners",
     "utcnow",
 ]

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.models.base import Base, UTCDateTime, utcnow
 from onboarding.models.user import User, _in
+from onboarding.reference import DEGREE_LEVELS
+from workflows import placement as placement_flow
 from workflows.onboarding import ACTIVE_PHASES, CEFR_LEVELS, PHASES
 
 OUTREACH_CHANNELS = (
@@ -30,8 +32,9 @@ STEM_FIELDS = (
     "energy",
     "materials_science",
 )
-PLACEMENT_STATUSES = ("proposed", "accepted", "declined", "fell_through")
-OPEN_PLACEMENT_STATUSES = ("proposed", "accepted")
+PLACEMENT_STATUSES = placement_flow.STATUSES
+# Placements still in play; when the onboarding's placement falls through they are withdrawn.
+LIVE_PLACEMENT_STATUSES = (*placement_flow.OPEN_STATUSES, *placement_flow.SECURED_STATUSES)
 
 
 class Candidate(Base):
@@ -44,6 +47,16 @@ class Candidate(Base):
         CheckConstraint(_in("outreach_channel", OUTREACH_CHANNELS), name="channel_allowed"),
         CheckConstraint(_in("stem_field", STEM_FIELDS), name="stem_field_allowed"),
         CheckConstraint("length(country_code) = 2", name="country_code"),
+        CheckConstraint(
+            f"degree_level IS NULL OR {_in('degree_level', DEGREE_LEVELS)}", name="degree_level"
+        ),
+        CheckConstraint(
+            f"dutch_level IS NULL OR {_in('dutch_level', CEFR_LEVELS)}", name="dutch_level"
+        ),
+        CheckConstraint(
+            f"english_level IS NULL OR {_in('english_level', CEFR_LEVELS)}",
+            name="english_level",
+        ),
         Index("ix_candidates_phase_id", "phase", "id"),
     )
 
@@ -55,6 +68,17 @@ class Candidate(Base):
     graduation_date: Mapped[date] = mapped_column(Date)
     outreach_channel: Mapped[str] = mapped_column(String(40))
     phone: Mapped[str | None] = mapped_column(String(40))
+    degree_level: Mapped[str | None] = mapped_column(String(20))
+    # Best known Dutch level: declared in the profile, raised by recorded assessments.
+    dutch_level: Mapped[str | None] = mapped_column(String(2))
+    english_level: Mapped[str | None] = mapped_column(String(2))
+    available_from: Mapped[date | None] = mapped_column(Date)
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="SET NULL"), index=True
+    )
 
     phase: Mapped[str] = mapped_column(String(30), default="outreach")
     paused_from: Mapped[str | None] = mapped_column(String(30))
@@ -78,6 +102,12 @@ class Candidate(Base):
     placements: Mapped[list[Placement]] = relationship(
         back_populates="candidate", order_by="Placement.id"
     )
+    skills: Mapped[list[CandidateSkill]] = relationship(
+        cascade="all, delete-orphan", order_by="CandidateSkill.skill"
+    )
+    preferred_municipalities: Mapped[list[CandidateMunicipality]] = relationship(
+        cascade="all, delete-orphan", order_by="CandidateMunicipality.municipality"
+    )
 
     @property
     def name(self) -> str:
@@ -97,10 +127,30 @@ class Candidate(Base):
     def close_open_placements(self, reason: str) -> None:
         """Called by the workflow when a placement falls through."""
         for placement in self.placements:
-            if placement.status in OPEN_PLACEMENT_STATUSES:
-                placement.status = "fell_through"
+            if placement.status in LIVE_PLACEMENT_STATUSES:
+                placement.status = placement_flow.WITHDRAWN
                 placement.closed_reason = reason
                 placement.decided_at = utcnow()
+
+
+class CandidateSkill(Base):
+    """A skill tag (lower case), one row each, so matching can join on an index."""
+
+    __tablename__ = "candidate_skills"
+
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+
+class CandidateMunicipality(Base):
+    __tablename__ = "candidate_municipalities"
+
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
+    )
+    municipality: Mapped[str] = mapped_column(String(80), primary_key=True, index=True)
 
 
 class LanguageAssessment(Base):
@@ -135,22 +185,13 @@ class MentoringMeeting(Base):
     mentor: Mapped[User] = relationship()
 
 
-class Company(Base):
-    __tablename__ = "companies"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    municipality: Mapped[str] = mapped_column(String(80))
-    sector: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class Placement(Base):
     __tablename__ = "placements"
     __table_args__ = (
         CheckConstraint(_in("status", PLACEMENT_STATUSES), name="status_allowed"),
         CheckConstraint(
-            "status <> 'accepted' OR start_date IS NOT NULL", name="accepted_has_start"
+            "status NOT IN ('accepted', 'started') OR start_date IS NOT NULL",
+            name="accepted_has_start",
         ),
     )
 
@@ -159,6 +200,9 @@ class Placement(Base):
         ForeignKey("candidates.id", ondelete="CASCADE"), index=True
     )
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="RESTRICT"))
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="RESTRICT"), index=True
+    )
     project_title: Mapped[str] = mapped_column(String(200))
     start_date: Mapped[date | None] = mapped_column(Date)
     interview_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -169,7 +213,8 @@ class Placement(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     candidate: Mapped[Candidate] = relationship(back_populates="placements")
-    company: Mapped[Company] = relationship()
+    company: Mapped[Company] = relationship()  # noqa: F821 - resolved by SQLAlchemy
+    project: Mapped[Project | None] = relationship()  # noqa: F821
 
 
 class AuditEvent(Base):

@@ -9,7 +9,6 @@ Roles: anonymous, candidate (mentee of mentor A), other_candidate, mentor (A), o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
@@ -23,6 +22,8 @@ from tests.factories import (
     make_placement,
     make_user,
 )
+from tests.web import access_rows
+from tests.web.access_rows.row import Row
 
 ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff")
 LOGGED_IN = ROLES[1:]
@@ -36,22 +37,6 @@ HOME = {
     "staff": "/desk/",
 }
 LOGIN_REDIRECT = "/login?next="
-
-
-@dataclass(frozen=True)
-class Row:
-    role: str
-    method: str
-    path: str
-    status: int
-    body: dict = field(default_factory=dict)
-    location: str | None = None  # a 302 must redirect to a URL starting with this
-
-    def __str__(self):
-        sent = self.body.get("trigger") or "+".join(sorted(self.body)) or "empty"
-        if self.method == "GET":
-            return f"{self.role}-GET-{self.path}-{self.status}"
-        return f"{self.role}-POST-{self.path}-{sent}-{self.status}"
 
 
 # -- the routes, by area --------------------------------------------------------------------
@@ -93,6 +78,7 @@ ACCOUNT_ROUTES = [
 ]
 # Who may enter each area; everybody else logged in gets 403.
 AREAS = [
+    *access_rows.AREAS,
     (ACCOUNT_ROUTES, set(LOGGED_IN)),
     (DESK_ROUTES, {"staff"}),
     (MENTOR_ROUTES, {"mentor", "other_mentor"}),
@@ -291,6 +277,7 @@ CALENDAR = [
 ]
 
 MATRIX = [
+    *access_rows.ROWS,
     *STAFF,
     *ACCOUNT,
     *CALENDAR,
@@ -357,6 +344,9 @@ def world(data):
             "c1_name": c1.name,
             "c2_name": c2.name,
         }
+        people = {"staff": staff, "mentor_a": mentor_a, "mentor_b": mentor_b, "c1": c1,
+                  "c2": c2, "immersion": immersion, "company": company}  # fmt: skip
+        values.update(access_rows.world(session, values, people))
         emails = {
             "anonymous": None,
             "candidate": c1.user.email,
@@ -379,9 +369,10 @@ def test_matrix_covers_every_route(app):
     """Every rule and method of the app has a row for every role (static files excepted)."""
     adapter = app.url_map.bind("localhost")
     numbers = ("c1", "c2", "immersion", "invitee", "placement", "unknown", "reminder",
-               "pending_reminder")  # fmt: skip
+               "pending_reminder", *access_rows.NUMERIC_PLACEHOLDERS)  # fmt: skip
     dummy = {key: 1 for key in numbers}
     dummy["token"] = dummy["calendar_token"] = "token"
+    dummy.update(access_rows.TEXT_PLACEHOLDERS)
     covered: dict[tuple[str, str], set[str]] = {}
     for row in MATRIX:
         rule, _args = adapter.match(fill(row.path, dummy), method=row.method, return_rule=True)

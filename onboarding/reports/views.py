@@ -1,0 +1,5 @@
+"""The welcome desk's reporting dashboard."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)

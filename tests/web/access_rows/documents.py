@@ -1,0 +1,4 @@
+"""Access-matrix rows for the documents area."""
+
+AREAS: list = []
+ROWS: list = []

@@ -1,0 +1,4 @@
+"""Access-matrix rows for the partners area."""
+
+AREAS: list = []
+ROWS: list = []

@@ -1,0 +1,4 @@
+"""Access-matrix rows for the reports area."""
+
+AREAS: list = []
+ROWS: list = []

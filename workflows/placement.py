@@ -1,0 +1,172 @@
+"""A placement's own small workflow: proposed → interview → offer → accepted → started;
+declined or withdrawn from any open step. Fired through the same kind of service path as the
+onboarding (role check, guards, audit row, one transaction); an accepted placement with a
+start date meets the onboarding's `confirm_placement` guard, and a declined one lets the desk
+send the candidate back to mentoring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from workflows.engine import Guard, Refusal, Workflow
+from workflows.i18n import N_
+
+PROPOSED, INTERVIEW, OFFER, ACCEPTED, STARTED = (
+    "proposed",
+    "interview",
+    "offer",
+    "accepted",
+    "started",
+)
+DECLINED, WITHDRAWN = "declined", "withdrawn"
+STATUSES = (PROPOSED, INTERVIEW, OFFER, ACCEPTED, STARTED, DECLINED, WITHDRAWN)
+OPEN_STATUSES = (PROPOSED, INTERVIEW, OFFER)
+# A placement holding a seat and meeting the candidate's confirm_placement guard.
+SECURED_STATUSES = (ACCEPTED, STARTED)
+CLOSED_STATUSES = (DECLINED, WITHDRAWN)
+
+STATUS_LABELS = {
+    PROPOSED: N_("Proposed"),
+    INTERVIEW: N_("Interview"),
+    OFFER: N_("Offer"),
+    ACCEPTED: N_("Accepted"),
+    STARTED: N_("Started"),
+    DECLINED: N_("Declined"),
+    WITHDRAWN: N_("Withdrawn"),
+}
+
+
+@dataclass
+class PlacementFacts:
+    role: str = ""
+    interview_at: datetime | None = None
+    start_date: date | None = None
+    reason: str = ""
+    seats_left: int = 1
+
+
+def interview_planned(ctx: PlacementFacts) -> Refusal | None:
+    if ctx.interview_at is None:
+        return Refusal("no_interview_date", N_("Give the date and time of the interview."))
+    return None
+
+
+def start_date_given(ctx: PlacementFacts) -> Refusal | None:
+    if ctx.start_date is None:
+        return Refusal("no_start_date", N_("An accepted placement needs a start date."))
+    return None
+
+
+def seat_free(ctx: PlacementFacts) -> Refusal | None:
+    if ctx.seats_left <= 0:
+        return Refusal("no_seat_left", N_("This project has no seats left."))
+    return None
+
+
+def reason_given(ctx: PlacementFacts) -> Refusal | None:
+    if not ctx.reason.strip():
+        return Refusal("reason_missing", N_("Please give a reason."))
+    return None
+
+
+GUARDS = {
+    "interview_planned": Guard(
+        "interview_planned", interview_planned, "desk", N_("Plan the interview")
+    ),
+    "start_date_given": Guard(
+        "start_date_given", start_date_given, "company", N_("Agree on a start date")
+    ),
+    "seat_free": Guard("seat_free", seat_free, "desk", N_("Find a project with a free seat")),
+    "reason_given": Guard("reason_given", reason_given, "desk", N_("Give a reason")),
+}
+
+
+def set_interview(model, ctx: PlacementFacts, source: str) -> None:
+    model.interview_at = ctx.interview_at
+
+
+def set_start_date(model, ctx: PlacementFacts, source: str) -> None:
+    model.start_date = ctx.start_date
+
+
+def record_reason(model, ctx: PlacementFacts, source: str) -> None:
+    model.closed_reason = ctx.reason.strip()
+
+
+EFFECTS = {
+    "set_interview": set_interview,
+    "set_start_date": set_start_date,
+    "record_reason": record_reason,
+}
+
+TRANSITIONS: list[dict] = [
+    {
+        "trigger": "schedule_interview",
+        "label": N_("Plan the interview"),
+        "source": PROPOSED,
+        "dest": INTERVIEW,
+        "roles": ["staff"],
+        "conditions": ["interview_planned"],
+        "after": ["set_interview"],
+    },
+    {
+        "trigger": "make_offer",
+        "label": N_("The company makes an offer"),
+        "source": INTERVIEW,
+        "dest": OFFER,
+        "roles": ["staff"],
+    },
+    {
+        "trigger": "accept",
+        "label": N_("The candidate accepts the offer"),
+        "source": OFFER,
+        "dest": ACCEPTED,
+        "roles": ["staff"],
+        "conditions": ["start_date_given", "seat_free"],
+        "after": ["set_start_date"],
+    },
+    {
+        "trigger": "start",
+        "label": N_("The placement has started"),
+        "source": ACCEPTED,
+        "dest": STARTED,
+        "roles": ["staff"],
+    },
+    *[
+        {
+            "trigger": "decline",
+            "label": N_("Declined"),
+            "source": status,
+            "dest": DECLINED,
+            "roles": ["staff"],
+            "conditions": ["reason_given"],
+            "after": ["record_reason"],
+            "needs_reason": True,
+        }
+        for status in OPEN_STATUSES
+    ],
+    *[
+        {
+            "trigger": "withdraw",
+            "label": N_("Withdraw the placement"),
+            "source": status,
+            "dest": WITHDRAWN,
+            "roles": ["staff"],
+            "conditions": ["reason_given"],
+            "after": ["record_reason"],
+            "needs_reason": True,
+        }
+        for status in (*OPEN_STATUSES, ACCEPTED)
+    ],
+]
+
+PLACEMENT = Workflow(
+    name="placement",
+    states=[{"name": s, "label": STATUS_LABELS[s]} for s in STATUSES],
+    initial=PROPOSED,
+    transitions=TRANSITIONS,
+    guards=GUARDS,
+    effects=EFFECTS,
+    state_attribute="status",
+)
