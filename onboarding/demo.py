@@ -4,13 +4,20 @@ guards and versions are exactly what the app would produce."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from onboarding.extensions import db
-from onboarding.models import Candidate, Company, User
-from onboarding.services import auth, candidates, workflow
+from onboarding.models import (
+    Candidate,
+    CandidateMunicipality,
+    CandidateSkill,
+    Company,
+    Project,
+    User,
+)
+from onboarding.services import auth, candidates, placements, workflow
 
 DEMO_PASSWORD = "onthaal-demo-2026"
 
@@ -19,8 +26,35 @@ COMPANIES = [
     ("Hasselt Data Works", "Hasselt", "Software and data"),
     ("Haspengouw AgriTech", "Sint-Truiden", "Agriculture technology"),
     ("Lommel Advanced Materials", "Lommel", "Materials and glass"),
-    ("Tongeren Bio Solutions", "Tongeren", "Life sciences"),
+    ("Tongeren Bio Solutions", "Tongeren-Borgloon", "Life sciences"),
 ]
+
+# title, STEM fields, skills, minimum Dutch level, seats (one per company)
+PROJECTS = [
+    ("Second-life batteries for solar parks", ["energy", "engineering"],
+     ["battery chemistry", "python", "data analysis"], "B1", 3),
+    ("Predictive maintenance platform", ["computer_science", "data_science"],
+     ["python", "machine learning", "sql"], "A2", 3),
+    ("Drone-based orchard monitoring", ["engineering", "environmental_science"],
+     ["computer vision", "python", "field work"], "B1", 3),
+    ("Low-carbon glass recipes", ["materials_science", "chemistry"],
+     ["materials testing", "lab work"], "B2", 2),
+    ("Rapid diagnostics for animal health", ["life_sciences", "chemistry"],
+     ["lab work", "statistics"], "B1", 2),
+]  # fmt: skip
+
+SKILLS_BY_FIELD = {
+    "engineering": ["cad", "python", "project management"],
+    "computer_science": ["python", "sql", "machine learning"],
+    "data_science": ["python", "statistics", "data analysis"],
+    "mathematics": ["statistics", "python"],
+    "physics": ["data analysis", "python", "lab work"],
+    "chemistry": ["lab work", "battery chemistry"],
+    "life_sciences": ["lab work", "statistics"],
+    "environmental_science": ["field work", "data analysis"],
+    "energy": ["battery chemistry", "data analysis"],
+    "materials_science": ["materials testing", "lab work"],
+}
 
 MENTORS = [
     ("mentor.an@onthaal.example", "An Claes", "nl"),
@@ -83,11 +117,22 @@ def load_demo() -> bool:
         return False
     desk = _user("desk@onthaal.example", "Lotte Vanhoof", "staff", "nl")
     mentors = [_user(email, name, "mentor", locale) for email, name, locale in MENTORS]
-    companies = [Company(name=n, municipality=m, sector=s) for n, m, s in COMPANIES]
+    companies = [
+        Company(name=n, municipality=m, sector=s, size=("small", "medium", "large")[i % 3],
+                contact_person="Contact " + n.split()[0], contact_email=f"hr{i}@company.example")
+        for i, (n, m, s) in enumerate(COMPANIES)
+    ]  # fmt: skip
     db.session.add_all(companies)
+    today = date.today()
+    projects = [
+        Project(company=company, title=title, stem_fields=fields, skills=skills,
+                min_dutch_level=level, seats=seats, start_date=today + timedelta(days=45),
+                description="")
+        for company, (title, fields, skills, level, seats) in zip(companies, PROJECTS, strict=True)
+    ]  # fmt: skip
+    db.session.add_all(projects)
     db.session.commit()
 
-    today = date.today()
     for index, (name, country, institution, field, channel, locale, target) in enumerate(
         CANDIDATES
     ):
@@ -110,10 +155,17 @@ def load_demo() -> bool:
                 consent_recorded=not (target == "outreach" and index % 3 == 0),
             ),
         )
+        candidate.skills = [CandidateSkill(skill=s) for s in SKILLS_BY_FIELD[field]]
+        candidate.preferred_municipalities = [
+            CandidateMunicipality(municipality=COMPANIES[index % 5][1])
+        ]
+        candidate.available_from = today + timedelta(days=index)
+        candidate.degree_level = ("bachelor", "master", "phd")[index % 3]
+        db.session.commit()
         if index % 6 != 1:  # a few invitations stay pending, as in real life
             candidate.user.password_hash = auth.hash_password(DEMO_PASSWORD)
             db.session.commit()
-        _advance(desk, candidate, target, mentors[index % 3], companies[index % 5], today, index)
+        _advance(desk, candidate, target, mentors[index % 3], projects[index % 5], today, index)
     return True
 
 
@@ -121,7 +173,7 @@ def _fire(actor: User, candidate: Candidate, trigger: str, **kwargs) -> None:
     workflow.fire(actor, candidate.id, trigger, expected_version=None, **kwargs)
 
 
-def _advance(desk, candidate, target, mentor, company, today, index) -> None:
+def _advance(desk, candidate, target, mentor, project, today, index) -> None:
     if target == "outreach":
         return
     if target == "withdrawn":
@@ -143,14 +195,16 @@ def _advance(desk, candidate, target, mentor, company, today, index) -> None:
         return
     candidates.sign_off(mentor, candidate.id, None)
     _fire(mentor, candidate, "propose_placement")
-    accepted = target == "placed" or index % 2 == 0
-    candidates.record_placement(
+    placement = candidates.record_placement(
         desk,
         candidate.id,
-        company_id=company.id,
-        project_title="Innovation project: " + company.sector.lower(),
-        start_date=today + timedelta(days=30) if accepted else None,
-        accepted=accepted,
+        company_id=project.company_id,
+        project_id=project.id,
+        project_title=project.title,
+        interview_at=datetime.now(UTC) + timedelta(days=2 + index % 5),
     )
+    if target == "placed" or index % 2 == 0:
+        placements.fire(desk, placement.id, "make_offer")
+        placements.fire(desk, placement.id, "accept", start_date=today + timedelta(days=30))
     if target == "placed":
         _fire(desk, candidate, "confirm_placement")

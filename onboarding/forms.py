@@ -7,7 +7,7 @@ they appear in nl, af and en like every other message.
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import UTC, date
 
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
@@ -27,6 +27,7 @@ from wtforms.widgets import HiddenInput
 
 from onboarding.i18n import LANGUAGE_NAMES
 from workflows.onboarding import CEFR_LEVELS
+from workflows.reminders import PROGRAMME_TZ
 
 # WTForms' built-in messages, listed so that `pybabel extract` puts them in our catalog.
 WTFORMS_MESSAGES = (
@@ -123,6 +124,18 @@ class AssessmentForm(BaseForm):
 
 class VersionForm(BaseForm):
     version = version_field()
+
+
+def brussels_to_utc(value):
+    """A date and time typed in Brussels time, as aware UTC (or None)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=PROGRAMME_TZ).astimezone(UTC)
+
+
+def optional_int(value):
+    """Coerce for optional select fields whose empty choice means 'none'."""
+    return int(value) if value not in (None, "", "None") else None
 
 
 def form_errors(form) -> list[str]:

@@ -6,11 +6,11 @@ from flask import flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from onboarding.desk.forms import AssignMentorForm, PlacementDecisionForm, PlacementForm
+from onboarding.desk.forms import AssignMentorForm, PlacementForm
 from onboarding.forms import AssessmentForm, TransitionForm, VersionForm, options
 from onboarding.i18n import phase_label
 from onboarding.models import User
-from onboarding.services import board, candidates, history, mail, workflow
+from onboarding.services import board, candidates, companies, history, mail, workflow
 from onboarding.services.access import visible_candidate
 from onboarding.services.diagram import render as render_diagram
 from onboarding.services.profile_fields import (
@@ -21,6 +21,7 @@ from onboarding.services.profile_fields import (
 )
 from onboarding.web import validated
 from workflows.onboarding import ONBOARDING, PHASES
+from workflows.placement import PLACEMENT
 
 
 def workflow_diagram(phase: str):
@@ -61,15 +62,43 @@ def candidate_page(candidate_id: int, template: str, **extra):
             (m.id, f"{m.name} ({m.load}/{m.capacity})") for m in mentor_options
         )
         placement_form = PlacementForm(formdata=None)
-        placement_form.company_id.choices = options((c.id, c.name) for c in board.companies())
+        company_list = board.companies()
+        placement_form.company_id.choices = options((c.id, c.name) for c in company_list)
+        names = {c.id: c.name for c in company_list}
+        placement_form.project_id.choices = options(
+            [("", _("None")), *(
+                (p.id, f"{names.get(company_id, '')} — {p.title}")
+                for company_id, projects in companies.open_projects_by_company().items()
+                for p in projects
+            )]
+        )  # fmt: skip
         context.update(
             mentor_form=mentor_form,
             placement_form=placement_form,
-            decision_form=PlacementDecisionForm(formdata=None),
+            placement_actions={
+                p.id: placement_actions(p.status, actor.role) for p in detail.placements
+            },
             diagram=workflow_diagram(candidate.phase),
         )
     context.update(extra)
     return render_template(template, **context)
+
+
+def placement_actions(status: str, role: str) -> list[dict]:
+    """The steps a placement can take next, with the inputs each one needs."""
+    actions = []
+    for trigger in PLACEMENT.available(status, role):
+        spec = PLACEMENT.specs_for(trigger, status)[0]
+        actions.append(
+            {
+                "trigger": trigger,
+                "label": _(spec.label),
+                "needs_reason": spec.needs_reason,
+                "needs_interview": "set_interview" in spec.effects,
+                "needs_start_date": "set_start_date" in spec.effects,
+            }
+        )
+    return actions
 
 
 def fire_from_form(candidate_id: int, form: TransitionForm) -> None:

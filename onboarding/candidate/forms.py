@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Optional, Regexp
 
 from onboarding.forms import (
@@ -12,7 +12,9 @@ from onboarding.forms import (
     required,
     version_field,
 )
-from onboarding.services.profile_fields import STEM_FIELD_LABELS
+from onboarding.reference import LIMBURG_MUNICIPALITIES
+from onboarding.services.profile_fields import DEGREE_LEVEL_LABELS, STEM_FIELD_LABELS
+from workflows.onboarding import CEFR_LEVELS
 
 
 class ProfileForm(BaseForm):
@@ -33,6 +35,30 @@ class ProfileForm(BaseForm):
     )
     stem_field = SelectField(_l("STEM field"), choices=options(STEM_FIELD_LABELS.items()))
     graduation_date = DateField(_l("Graduation date"), validators=[input_required()])
+    degree_level = SelectField(
+        _l("Degree"),
+        choices=options([("", _l("Choose…")), *DEGREE_LEVEL_LABELS.items()]),
+        validators=[Optional()],
+    )
+    skills = StringField(
+        _l("Skills (separated by commas)"), validators=[Optional(), max_length(1000)]
+    )
+    dutch_level = SelectField(
+        _l("Dutch level (CEFR)"),
+        choices=options([("", _l("Not known")), *((lvl, lvl) for lvl in CEFR_LEVELS)]),
+        validators=[Optional()],
+    )
+    english_level = SelectField(
+        _l("English level (CEFR)"),
+        choices=options([("", _l("Not known")), *((lvl, lvl) for lvl in CEFR_LEVELS)]),
+        validators=[Optional()],
+    )
+    available_from = DateField(_l("Available from"), validators=[Optional()])
+    preferred_municipalities = SelectMultipleField(
+        _l("Preferred municipalities in Limburg"),
+        choices=options((m, m) for m in LIMBURG_MUNICIPALITIES),
+        validators=[Optional()],
+    )
     locale = locale_field()
     consent = BooleanField(_l("I consent to the processing of my data for this programme"))
     version = version_field()

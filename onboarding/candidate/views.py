@@ -50,6 +50,8 @@ def profile():
     candidate = own_candidate(current_user)
     form = ProfileForm(
         obj=candidate,
+        skills=", ".join(s.skill for s in candidate.skills),
+        preferred_municipalities=[m.municipality for m in candidate.preferred_municipalities],
         name=current_user.name,
         locale=current_user.locale,
         consent=candidate.consent_at is not None,
@@ -66,6 +68,12 @@ def profile():
                 graduation_date=form.graduation_date.data,
                 locale=form.locale.data,
                 consent=form.consent.data,
+                degree_level=form.degree_level.data or None,
+                skills=tuple((form.skills.data or "").split(",")),
+                dutch_level=form.dutch_level.data or None,
+                english_level=form.english_level.data or None,
+                available_from=form.available_from.data,
+                preferred_municipalities=tuple(form.preferred_municipalities.data or ()),
             ),
             form.version.data,
         )

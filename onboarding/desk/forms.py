@@ -1,31 +1,40 @@
-from datetime import UTC
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
+    IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, Optional, ValidationError
+from wtforms.validators import Email, NumberRange, Optional, ValidationError
 
 from onboarding.forms import (
     BaseForm,
+    brussels_to_utc,
     input_required,
     locale_field,
     max_length,
     name_field,
+    optional_int,
     options,
     required,
     version_field,
 )
 from onboarding.i18n import country_choices, valid_country
+from onboarding.reference import LIMBURG_MUNICIPALITIES
 from onboarding.services.candidates import email_taken
-from onboarding.services.profile_fields import OUTREACH_CHANNEL_LABELS, STEM_FIELD_LABELS
-from workflows.reminders import PROGRAMME_TZ
+from onboarding.services.profile_fields import (
+    COMPANY_SIZE_LABELS,
+    OUTREACH_CHANNEL_LABELS,
+    PROJECT_KIND_LABELS,
+    STEM_FIELD_LABELS,
+)
+from workflows.onboarding import CEFR_LEVELS
 
 
 def _choices(labels: dict):
@@ -53,6 +62,14 @@ class RegisterCandidateForm(BaseForm):
     graduation_date = DateField(_l("Graduation date"), validators=[input_required()])
     outreach_channel = SelectField(_l("Outreach channel"), validators=[required()])
     locale = locale_field()
+    campaign_id = SelectField(
+        _l("Outreach campaign"), coerce=optional_int, validate_choice=False,
+        validators=[Optional()],
+    )  # fmt: skip
+    partner_id = SelectField(
+        _l("Referred by partner"), coerce=optional_int, validate_choice=False,
+        validators=[Optional()],
+    )  # fmt: skip
     consent = BooleanField(_l("The candidate has consented to the processing of their data"))
 
     def validate_email(self, field) -> None:
@@ -66,6 +83,11 @@ class RegisterCandidateForm(BaseForm):
         self.country.choices = options([("", _l("Choose…")), *country_choices()])
         self.stem_field.choices = _choices(STEM_FIELD_LABELS)
         self.outreach_channel.choices = _choices(OUTREACH_CHANNEL_LABELS)
+        from onboarding.services.board import campaign_and_partner_choices
+
+        campaigns, partners = campaign_and_partner_choices()
+        self.campaign_id.choices = options([("", _l("None")), *campaigns])
+        self.partner_id.choices = options([("", _l("None")), *partners])
 
 
 class AssignMentorForm(BaseForm):
@@ -79,24 +101,81 @@ class PlacementForm(BaseForm):
     company_id = SelectField(
         _l("Company"), coerce=int, validate_choice=False, validators=[input_required()]
     )
-    project_title = StringField(_l("Innovation project"), validators=[required(), max_length(200)])
-    start_date = DateField(_l("Start date"), validators=[Optional()])
+    project_id = SelectField(
+        _l("Project (optional)"), coerce=optional_int, validate_choice=False,
+        validators=[Optional()],
+    )  # fmt: skip
+    project_title = StringField(_l("Innovation project"), validators=[Optional(), max_length(200)])
     interview_at = DateTimeLocalField(
         _l("Interview (Brussels time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
     )
-    accepted = BooleanField(_l("The company has accepted this placement"))
+
+    def validate_project_title(self, field) -> None:
+        if not (field.data or "").strip() and not self.project_id.data:
+            raise ValidationError(_l("Choose a project or give the project a title."))
 
     def interview_utc(self):
-        """The interview as typed in Brussels time, stored in UTC."""
-        if self.interview_at.data is None:
-            return None
-        local = self.interview_at.data.replace(tzinfo=PROGRAMME_TZ)
-        return local.astimezone(UTC)
+        return brussels_to_utc(self.interview_at.data)
 
 
-class PlacementDecisionForm(BaseForm):
-    decision = SelectField(
-        _l("Decision"), choices=options([("accept", _l("Accept")), ("decline", _l("Decline"))])
+class PlacementStepForm(BaseForm):
+    trigger = HiddenField(validators=[required(), max_length(40)])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), max_length(2000)])
+    interview_at = DateTimeLocalField(
+        _l("Interview (Brussels time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
     )
     start_date = DateField(_l("Start date"), validators=[Optional()])
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), max_length(2000)])
+
+    def interview_utc(self):
+        return brussels_to_utc(self.interview_at.data)
+
+
+class ProposeForm(BaseForm):
+    candidate_id = IntegerField(validators=[input_required()])
+
+
+class CompanyForm(BaseForm):
+    name = StringField(_l("Name"), validators=[required(), max_length(200)])
+    sector = StringField(_l("Sector"), validators=[required(), max_length(120)])
+    municipality = SelectField(
+        _l("Municipality in Limburg"),
+        choices=options([("", _l("Choose…")), *((m, m) for m in LIMBURG_MUNICIPALITIES)]),
+        validators=[required()],
+    )
+    contact_person = StringField(_l("Contact person"), validators=[Optional(), max_length(120)])
+    contact_email = EmailField(
+        _l("Contact email"),
+        validators=[Optional(), max_length(254), Email(message=_l("Enter a valid email address."))],
+    )
+    size = SelectField(
+        _l("Size"),
+        choices=options([("", _l("Unknown")), *COMPANY_SIZE_LABELS.items()]),
+        validators=[Optional()],
+    )
+
+
+class ProjectForm(BaseForm):
+    kind = SelectField(_l("Kind"), choices=options(PROJECT_KIND_LABELS.items()))
+    title = StringField(_l("Title"), validators=[required(), max_length(200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), max_length(5000)])
+    stem_fields = SelectMultipleField(
+        _l("STEM fields"), choices=options(STEM_FIELD_LABELS.items()), validators=[Optional()]
+    )
+    skills = StringField(
+        _l("Skills (separated by commas)"), validators=[Optional(), max_length(1000)]
+    )
+    min_dutch_level = SelectField(
+        _l("Minimum Dutch level"),
+        choices=options([("", _l("None")), *((lvl, lvl) for lvl in CEFR_LEVELS)]),
+        validators=[Optional()],
+    )
+    start_date = DateField(_l("Start date"), validators=[Optional()])
+    seats = IntegerField(
+        _l("Seats"),
+        default=1,
+        validators=[
+            input_required(),
+            NumberRange(min=1, max=500, message=_l("Between %(min)s and %(max)s.")),
+        ],
+    )
+    is_open = BooleanField(_l("Open for candidates"), default=True)

@@ -6,8 +6,11 @@ from flask_login import current_user
 
 from onboarding.desk.forms import (
     AssignMentorForm,
-    PlacementDecisionForm,
+    CompanyForm,
     PlacementForm,
+    PlacementStepForm,
+    ProjectForm,
+    ProposeForm,
     RegisterCandidateForm,
 )
 from onboarding.forms import AssessmentForm, TransitionForm, VersionForm
@@ -18,8 +21,15 @@ from onboarding.pages import (
     record_assessment_from_form,
     send_invitation,
 )
-from onboarding.services import board, candidates, reminders
-from onboarding.services.profile_fields import REMINDER_STATUS_LABELS
+from onboarding.services import board, candidates, companies, matching, placements, reminders
+from onboarding.services.access import visible_candidate
+from onboarding.services.profile_fields import (
+    COMPANY_SIZE_LABELS,
+    PLACEMENT_STATUS_LABELS,
+    PROJECT_KIND_LABELS,
+    REMINDER_STATUS_LABELS,
+    STEM_FIELD_LABELS,
+)
 from onboarding.web import role_required, validated
 from workflows.onboarding import PHASES
 
@@ -70,6 +80,8 @@ def register():
                 outreach_channel=form.outreach_channel.data,
                 locale=form.locale.data,
                 consent_recorded=form.consent.data,
+                campaign_id=form.campaign_id.data,
+                partner_id=form.partner_id.data,
             ),
         )
         flash(_("%(name)s has been registered.", name=candidate.name), "success")
@@ -113,22 +125,26 @@ def record_placement(candidate_id: int):
         current_user,
         candidate_id,
         company_id=form.company_id.data,
-        project_title=form.project_title.data,
-        start_date=form.start_date.data,
-        accepted=form.accepted.data,
+        project_id=form.project_id.data,
+        project_title=form.project_title.data or "",
         interview_at=form.interview_utc(),
     )
     flash(_("The placement has been recorded."), "success")
     return redirect(url_for("desk.candidate", candidate_id=candidate_id))
 
 
-@bp.post("/placements/<int:placement_id>/decision")
-def decide_placement(placement_id: int):
-    form = validated(PlacementDecisionForm(), _("The decision could not be recorded."))
-    placement = candidates.decide_placement(
-        current_user, placement_id, form.decision.data, form.start_date.data, form.reason.data
+@bp.post("/placements/<int:placement_id>/transition")
+def placement_step(placement_id: int):
+    form = validated(PlacementStepForm(), _("The step could not be taken."))
+    placement = placements.fire(
+        current_user,
+        placement_id,
+        form.trigger.data,
+        reason=form.reason.data or "",
+        interview_at=form.interview_utc(),
+        start_date=form.start_date.data,
     )
-    flash(_("The decision has been recorded."), "success")
+    flash(_("The placement is now “%(status)s”.", status=placement_status(placement)), "success")
     return redirect(url_for("desk.candidate", candidate_id=placement.candidate_id))
 
 
@@ -161,3 +177,126 @@ def retry_reminder(reminder_id: int):
     reminders.retry(reminder_id)
     flash(_("The reminder will be sent again at the next dispatch."), "success")
     return redirect(url_for("desk.reminder_queue", status="failed"))
+
+
+def placement_status(placement) -> str:
+    return str(PLACEMENT_STATUS_LABELS[placement.status])
+
+
+LABELS = {
+    "size": COMPANY_SIZE_LABELS,
+    "kind": PROJECT_KIND_LABELS,
+    "stem": STEM_FIELD_LABELS,
+}
+
+
+def _company_data(form: CompanyForm) -> companies.CompanyData:
+    return companies.CompanyData(
+        name=form.name.data,
+        sector=form.sector.data,
+        municipality=form.municipality.data,
+        contact_person=form.contact_person.data or "",
+        contact_email=form.contact_email.data or "",
+        size=form.size.data or None,
+    )
+
+
+def _project_data(form: ProjectForm) -> companies.ProjectData:
+    return companies.ProjectData(
+        kind=form.kind.data,
+        title=form.title.data,
+        description=form.description.data or "",
+        stem_fields=form.stem_fields.data or [],
+        skills=companies.normalise_skills(form.skills.data or ""),
+        min_dutch_level=form.min_dutch_level.data or None,
+        start_date=form.start_date.data,
+        seats=form.seats.data,
+        is_open=form.is_open.data,
+    )
+
+
+@bp.get("/companies")
+def company_list():
+    return render_template(
+        "desk/companies.html", companies=companies.companies_with_counts(), labels=LABELS
+    )
+
+
+@bp.route("/companies/new", methods=["GET", "POST"])
+def new_company():
+    form = CompanyForm()
+    if form.validate_on_submit():
+        company = companies.save_company(current_user, _company_data(form))
+        flash(_("%(name)s has been added.", name=company.name), "success")
+        return redirect(url_for("desk.company", company_id=company.id))
+    return render_template("desk/company_form.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/companies/<int:company_id>", methods=["GET", "POST"])
+def company(company_id: int):
+    record = companies.company_with_projects(company_id)
+    form = CompanyForm(obj=record)
+    if form.validate_on_submit():
+        companies.save_company(current_user, _company_data(form), company_id)
+        flash(_("The company has been saved."), "success")
+        return redirect(url_for("desk.company", company_id=company_id))
+    return render_template(
+        "desk/company.html",
+        company=record,
+        form=form,
+        project_form=ProjectForm(formdata=None),
+        labels=LABELS,
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/companies/<int:company_id>/projects")
+def new_project(company_id: int):
+    companies.get_company(company_id)
+    form = validated(ProjectForm(), _("The project could not be saved."))
+    project = companies.save_project(current_user, company_id, _project_data(form))
+    flash(_("The project has been added."), "success")
+    return redirect(url_for("desk.project", project_id=project.id))
+
+
+@bp.route("/projects/<int:project_id>", methods=["GET", "POST"])
+def project(project_id: int):
+    record = companies.get_project(project_id)
+    form = ProjectForm(obj=record, skills=", ".join(record.skills or []))
+    if form.validate_on_submit():
+        companies.save_project(current_user, record.company_id, _project_data(form), project_id)
+        flash(_("The project has been saved."), "success")
+        return redirect(url_for("desk.project", project_id=project_id))
+    return render_template(
+        "desk/project.html",
+        project=record,
+        form=form,
+        seats_left=matching.seats_left(record),
+        matches=matching.candidates_for(record),
+        labels=LABELS,
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/projects/<int:project_id>/propose")
+def propose(project_id: int):
+    record = companies.get_project(project_id)
+    form = validated(ProposeForm(), _("The candidate could not be proposed."))
+    candidates.record_placement(
+        current_user,
+        form.candidate_id.data,
+        company_id=record.company_id,
+        project_id=record.id,
+        project_title=record.title,
+    )
+    flash(_("The candidate has been proposed for this project."), "success")
+    return redirect(url_for("desk.candidate", candidate_id=form.candidate_id.data))
+
+
+@bp.get("/candidates/<int:candidate_id>/matches")
+def candidate_matches(candidate_id: int):
+    candidate = visible_candidate(current_user, candidate_id)
+    return render_template(
+        "desk/matches.html",
+        candidate=candidate,
+        matches=matching.projects_for(candidate),
+        labels=LABELS,
+    )

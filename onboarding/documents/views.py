@@ -1,5 +1,125 @@
-"""Candidate documents: upload, review by the desk, download by those allowed."""
+"""Candidate documents: upload, review by the desk, download by those allowed.
 
-from flask import Blueprint
+The routes live under the areas they belong to (/me, /desk, /mentor) but in this one
+blueprint; each view checks its role itself, and the service decides who sees which
+candidate (anyone else gets 404).
+"""
+
+import io
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from onboarding.documents.forms import ReviewForm, UploadForm
+from onboarding.services import documents
+from onboarding.services.access import own_candidate, visible_candidate
+from onboarding.services.errors import Refused
+from onboarding.web import role_required, validated
 
 bp = Blueprint("documents", __name__)
+
+
+@bp.record_once
+def configure(state) -> None:
+    state.app.config.setdefault("DOCUMENT_MAX_BYTES", documents.DEFAULT_MAX_BYTES)
+    state.app.config.setdefault("DOCUMENT_MAX_PER_CANDIDATE", documents.DEFAULT_MAX_PER_CANDIDATE)
+
+
+@bp.app_template_global()
+def document_kind_label(kind: str) -> str:
+    return documents.kind_label(kind)
+
+
+def _page(template: str, candidate, **extra):
+    listed = documents.documents_of(candidate)
+    return render_template(
+        template,
+        candidate=candidate,
+        documents=listed,
+        checklist=documents.checklist_for(candidate, listed),
+        **extra,
+    )
+
+
+@bp.route("/me/documents", methods=["GET", "POST"])
+@role_required("candidate")
+def my_documents():
+    candidate = own_candidate(current_user)
+    refusal = None
+    if request.method == "POST":
+        try:
+            # Before the body is read: a huge upload is refused without parsing it.
+            documents.check_declared_size(request.content_length)
+        except Refused as error:
+            refusal = error.message
+        request.max_content_length = documents.max_request_bytes()
+    form = UploadForm(formdata=None) if refusal else UploadForm()
+    if refusal is None and form.validate_on_submit():
+        upload = form.file.data
+        try:
+            document = documents.upload(current_user, form.kind.data, upload, upload.filename)
+        except Refused as error:
+            refusal = error.message
+        else:
+            flash(
+                _("“%(name)s” has been uploaded. The welcome desk will review it.",
+                  name=document.original_name),
+                "success",
+            )  # fmt: skip
+            return redirect(url_for("documents.my_documents"))
+    status = 422 if refusal or form.errors else 200
+    page = _page(
+        "documents/mine.html",
+        candidate,
+        form=form,
+        refusal=refusal,
+        max_megabytes=documents.max_megabytes(),
+    )
+    return page, status
+
+
+@bp.get("/documents/<int:document_id>")
+@role_required("candidate", "mentor", "staff")
+def download(document_id: int):
+    document, content = documents.read_document(current_user, document_id)
+    # From memory (at most DOCUMENT_MAX_BYTES): no file handle left for the server to close.
+    response = send_file(
+        io.BytesIO(content),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.original_name,
+        conditional=False,
+        etag=False,
+        max_age=None,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/desk/candidates/<int:candidate_id>/documents")
+@role_required("staff")
+def review_list(candidate_id: int):
+    candidate = visible_candidate(current_user, candidate_id)
+    return _page("documents/review.html", candidate, form=ReviewForm(formdata=None))
+
+
+@bp.post("/desk/documents/<int:document_id>/review")
+@role_required("staff")
+def review(document_id: int):
+    form = validated(ReviewForm(), _("The review could not be recorded."))
+    document = documents.review(current_user, document_id, form.decision.data, form.reason.data)
+    if document.status == "verified":
+        flash(_("“%(name)s” is verified.", name=document.original_name), "success")
+    else:
+        flash(_("“%(name)s” is rejected.", name=document.original_name), "success")
+    return redirect(url_for("documents.review_list", candidate_id=document.candidate_id))
+
+
+@bp.get("/mentor/mentees/<int:candidate_id>/documents")
+@role_required("mentor")
+def mentee_documents(candidate_id: int):
+    candidate = visible_candidate(current_user, candidate_id)
+    return _page("documents/mentee.html", candidate)

@@ -171,3 +171,14 @@ def stuck_candidates(limit: int = 20) -> list[StuckCandidate]:
     return [
         StuckCandidate(c, (now - c.phase_entered_at).days - PHASE_LIMIT_DAYS[c.phase]) for c in rows
     ]
+
+
+def campaign_and_partner_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """Campaigns and accepted partners for linking a prospect to what reached them."""
+    from onboarding.models import Campaign, Partner
+
+    campaigns = db.session.execute(select(Campaign.id, Campaign.name).order_by(Campaign.name))
+    partners = db.session.execute(
+        select(Partner.id, Partner.name).where(Partner.status == "accepted").order_by(Partner.name)
+    )
+    return [tuple(r) for r in campaigns], [tuple(r) for r in partners]

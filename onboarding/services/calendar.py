@@ -16,6 +16,7 @@ from onboarding.extensions import db
 from onboarding.models import Candidate, MentoringMeeting, Placement, User, utcnow
 from onboarding.services import reminders as reminder_service
 from workflows.onboarding import COMPANY_PLACEMENT, LANGUAGE_IMMERSION, MENTORING, PLACED
+from workflows.placement import OPEN_STATUSES, SECURED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def _placements(candidate_ids: list[int] | None) -> list[Placement]:
         select(Placement)
         .options(joinedload(Placement.company), joinedload(Placement.candidate).joinedload(
             Candidate.user))
-        .where(Placement.status.in_(("proposed", "accepted")))
+        .where(Placement.status.in_((*OPEN_STATUSES, *SECURED_STATUSES)))
     )  # fmt: skip
     if candidate_ids is not None:
         query = query.where(Placement.candidate_id.in_(candidate_ids))
@@ -80,7 +81,7 @@ def _placement_items(placement: Placement, today: date, with_name: bool = False)
             Item(f"interview-{placement.id}", placement.interview_at,
                  who + _("Placement interview at %(company)s", company=placement.company.name))
         )  # fmt: skip
-    if placement.status == "accepted" and placement.start_date:
+    if placement.status in SECURED_STATUSES and placement.start_date:
         items.append(
             Item(f"start-{placement.id}", placement.start_date,
                  who + _("First day at %(company)s", company=placement.company.name))

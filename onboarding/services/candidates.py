@@ -17,19 +17,24 @@ from onboarding.extensions import db
 from onboarding.models import (
     AuditEvent,
     Candidate,
+    CandidateMunicipality,
+    CandidateSkill,
     Company,
     Invitation,
     LanguageAssessment,
     MentoringMeeting,
     Placement,
+    Project,
     User,
     utcnow,
 )
-from onboarding.services import auth, reminders
+from onboarding.services import auth, placements, reminders
 from onboarding.services.access import require_role, visible_candidate
+from onboarding.services.companies import normalise_skills
 from onboarding.services.errors import Conflict, NotFound, Refused
 from onboarding.services.workflow import commit_or_conflict, conflict_message
-from workflows.onboarding import COMPANY_PLACEMENT, MENTORED_PHASES, MENTORING
+from workflows.matching import level_rank
+from workflows.onboarding import MENTORED_PHASES, MENTORING
 
 
 def _audit(candidate: Candidate, actor: User | None, action: str, **fields) -> None:
@@ -65,6 +70,8 @@ class Registration:
     outreach_channel: str
     locale: str
     consent_recorded: bool
+    campaign_id: int | None = None
+    partner_id: int | None = None
 
 
 def register(actor: User, data: Registration) -> tuple[Candidate, str]:
@@ -82,6 +89,8 @@ def register(actor: User, data: Registration) -> tuple[Candidate, str]:
         graduation_date=data.graduation_date,
         outreach_channel=data.outreach_channel,
         consent_at=utcnow() if data.consent_recorded else None,
+        campaign_id=data.campaign_id,
+        partner_id=data.partner_id,
     )
     db.session.add(candidate)
     try:
@@ -142,6 +151,8 @@ def record_assessment(
         recorded_by_id=actor.id,
     )
     db.session.add(assessment)
+    if level_rank(level) > level_rank(candidate.dutch_level):
+        candidate.dutch_level = level  # the best known level, used for matching
     _audit(candidate, actor, "assessment_recorded", detail=level)
     reminders.reschedule(candidate)  # a passing level stops the booking reminder
     db.session.commit()
@@ -183,10 +194,12 @@ def record_placement(
     *,
     company_id: int,
     project_title: str,
-    start_date: date | None,
-    accepted: bool,
+    start_date: date | None = None,
     interview_at: datetime | None = None,
+    project_id: int | None = None,
 ) -> Placement:
+    """Propose the candidate to a company (optionally for one of its projects). With an
+    interview date the placement moves straight on to the interview step."""
     require_role(actor, "staff")
     candidate = visible_candidate(actor, candidate_id)
     if candidate.phase not in MENTORED_PHASES:
@@ -194,57 +207,32 @@ def record_placement(
     company = db.session.get(Company, company_id)
     if company is None:
         raise Refused(_("Choose one of the listed companies."))
-    if accepted and start_date is None:
-        raise Refused(_("An accepted placement needs a start date."))
+    project = None
+    if project_id is not None:
+        project = db.session.get(Project, project_id)
+        if project is None or project.company_id != company.id or not project.is_open:
+            raise Refused(_("Choose one of the company's open projects."))
     placement = Placement(
         candidate_id=candidate.id,
         company_id=company.id,
-        project_title=project_title.strip(),
+        project_id=project.id if project else None,
+        project_title=(project_title.strip() or (project.title if project else "")),
         start_date=start_date,
-        interview_at=interview_at,
-        status="accepted" if accepted else "proposed",
-        decided_at=utcnow() if accepted else None,
+        status="proposed",
         created_by_id=actor.id,
     )
     db.session.add(placement)
     _audit(
         candidate,
         actor,
-        "placement_accepted" if accepted else "placement_recorded",
+        "placement_recorded",
         detail=f"{company.name}: {placement.project_title}",
     )
-    reminders.reschedule(candidate)
-    db.session.commit()
-    return placement
-
-
-def decide_placement(
-    actor: User, placement_id: int, decision: str, start_date: date | None, reason: str = ""
-) -> Placement:
-    require_role(actor, "staff")
-    placement = db.session.get(Placement, placement_id)
-    if placement is None:
-        raise NotFound(_("This placement does not exist."))
-    candidate = visible_candidate(actor, placement.candidate_id)
-    if placement.status != "proposed" or candidate.phase not in (MENTORING, COMPANY_PLACEMENT):
-        raise Conflict(_("Only a proposed placement can be accepted or declined."))
-    if decision == "accept":
-        start_date = start_date or placement.start_date
-        if start_date is None:
-            raise Refused(_("An accepted placement needs a start date."))
-        placement.start_date = start_date
-        placement.status = "accepted"
-    else:
-        placement.status = "declined"
-        placement.closed_reason = reason.strip() or None
-    placement.decided_at = utcnow()
-    _audit(
-        candidate,
-        actor,
-        "placement_accepted" if decision == "accept" else "placement_declined",
-        detail=f"{placement.company.name}: {placement.project_title}",
-        reason=placement.closed_reason,
-    )
+    if interview_at is not None:
+        db.session.flush()
+        placements.fire_in_transaction(
+            actor, placement, candidate, "schedule_interview", interview_at=interview_at
+        )
     reminders.reschedule(candidate)
     db.session.commit()
     return placement
@@ -259,6 +247,12 @@ class ProfileUpdate:
     graduation_date: date
     locale: str
     consent: bool
+    degree_level: str | None = None
+    skills: tuple[str, ...] = ()
+    dutch_level: str | None = None
+    english_level: str | None = None
+    available_from: date | None = None
+    preferred_municipalities: tuple[str, ...] = ()
 
 
 def update_profile(actor: User, data: ProfileUpdate, expected_version: int | None) -> Candidate:
@@ -275,6 +269,22 @@ def update_profile(actor: User, data: ProfileUpdate, expected_version: int | Non
     candidate.origin_institution = data.origin_institution.strip()
     candidate.stem_field = data.stem_field
     candidate.graduation_date = data.graduation_date
+    candidate.degree_level = data.degree_level or None
+    candidate.english_level = data.english_level or None
+    candidate.available_from = data.available_from
+    # A declared Dutch level never hides a better recorded assessment.
+    recorded = db.session.scalar(
+        select(func.max(LanguageAssessment.level)).where(
+            LanguageAssessment.candidate_id == candidate.id
+        )
+    )
+    declared = data.dutch_level or None
+    candidate.dutch_level = max((lvl for lvl in (declared, recorded) if lvl), key=level_rank,
+                                default=None)  # fmt: skip
+    candidate.skills = [CandidateSkill(skill=s) for s in normalise_skills(list(data.skills))]
+    candidate.preferred_municipalities = [
+        CandidateMunicipality(municipality=m) for m in sorted(set(data.preferred_municipalities))
+    ]
     gave_consent = data.consent and candidate.consent_at is None
     if gave_consent:
         candidate.consent_at = utcnow()

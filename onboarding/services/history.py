@@ -30,6 +30,9 @@ ACTION_LABELS = {
     "placement_recorded": _l("Placement proposed: %(detail)s"),
     "placement_accepted": _l("Placement accepted: %(detail)s"),
     "placement_declined": _l("Placement declined: %(detail)s"),
+    "document_uploaded": _l("Document uploaded: %(detail)s"),
+    "document_verified": _l("Document verified: %(detail)s"),
+    "document_rejected": _l("Document rejected: %(detail)s"),
 }
 
 

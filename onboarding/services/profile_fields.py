@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from workflows.placement import STATUS_LABELS as PLACEMENT_LABELS
+
 FIELD_LABELS = {
     "name": _l("Full name"),
     "email": _l("Email address"),
@@ -34,11 +36,25 @@ STEM_FIELD_LABELS = {
     "materials_science": _l("Materials science"),
 }
 
-PLACEMENT_STATUS_LABELS = {
-    "proposed": _l("Proposed"),
-    "accepted": _l("Accepted"),
-    "declined": _l("Declined"),
-    "fell_through": _l("Fell through"),
+PLACEMENT_STATUS_LABELS = {status: _l(label) for status, label in PLACEMENT_LABELS.items()}
+
+COMPANY_SIZE_LABELS = {
+    "micro": _l("Micro (fewer than 10 people)"),
+    "small": _l("Small (10–49)"),
+    "medium": _l("Medium (50–249)"),
+    "large": _l("Large (250 or more)"),
+}
+
+PROJECT_KIND_LABELS = {
+    "innovation_project": _l("Innovation project"),
+    "internship": _l("Internship"),
+    "vacancy": _l("Vacancy"),
+}
+
+DEGREE_LEVEL_LABELS = {
+    "bachelor": _l("Bachelor"),
+    "master": _l("Master"),
+    "phd": _l("PhD"),
 }
 
 REMINDER_STATUS_LABELS = {

@@ -39,6 +39,7 @@ from onboarding.models import (
 from onboarding.services import mail
 from onboarding.services.errors import Conflict, NotFound
 from workflows.onboarding import CEFR_LEVELS
+from workflows.placement import OPEN_STATUSES, SECURED_STATUSES
 from workflows.reminders import RULES_BY_KEY, PlannedReminder, ReminderFacts, plan
 
 log = logging.getLogger(__name__)
@@ -73,13 +74,13 @@ def facts_for(candidate: Candidate) -> ReminderFacts:
     next_interview = db.session.scalar(
         select(func.min(Placement.interview_at)).where(
             Placement.candidate_id == candidate.id,
-            Placement.status.in_(("proposed", "accepted")),
+            Placement.status.in_((*OPEN_STATUSES, *SECURED_STATUSES)),
             Placement.interview_at > now - timedelta(days=1),
         )
     )
     start = db.session.scalar(
         select(func.max(Placement.start_date)).where(
-            Placement.candidate_id == candidate.id, Placement.status == "accepted"
+            Placement.candidate_id == candidate.id, Placement.status.in_(SECURED_STATUSES)
         )
     )
     entered = candidate.phase_entered_at or now

@@ -38,6 +38,7 @@ from workflows.onboarding import (
     OnboardingFacts,
     next_step,
 )
+from workflows.placement import SECURED_STATUSES
 
 
 def facts_for(
@@ -67,7 +68,7 @@ def facts_for(
     accepted = db.session.scalar(
         select(func.count(Placement.id)).where(
             Placement.candidate_id == candidate.id,
-            Placement.status == "accepted",
+            Placement.status.in_(SECURED_STATUSES),
             Placement.start_date.is_not(None),
         )
     )

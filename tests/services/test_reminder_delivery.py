@@ -115,7 +115,6 @@ def test_interview_reminder_shows_brussels_time(ctx, outbox, locale):
         company_id=make_company().id,
         project_title="Smart grid analytics",
         start_date=None,
-        accepted=False,
         interview_at=interview_at,
     )
     (reminder,) = rows(candidate.id, "interview_tomorrow")

@@ -327,7 +327,6 @@ def test_interview_reminder_is_due_exactly_one_day_before(staff):
         company_id=make_company().id,
         project_title="Hydrogen storage pilot",
         start_date=None,
-        accepted=False,
         interview_at=interview_at,
     )
     (reminder,) = rows(candidate.id, "interview_tomorrow")

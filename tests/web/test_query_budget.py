@@ -120,4 +120,5 @@ def test_board_and_candidate_page_do_not_grow_with_candidates(staff_client, data
         "candidate": counter.measure(lambda: staff_client.get(f"/desk/candidates/{first_ids[2]}")),
     }
     assert large == small
-    assert all(count <= 15 for count in small.values()), small
+    # A generous absolute cap as well, so a page cannot quietly start issuing dozens.
+    assert all(count <= 20 for count in small.values()), small

@@ -1,0 +1,35 @@
+"""Forms of the documents area: the candidate's upload and the desk's review."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import Optional
+
+from onboarding.forms import REQUIRED, BaseForm, max_length, options
+from onboarding.reference import DOCUMENT_KINDS
+from onboarding.services.documents import kind_label
+
+
+def kind_choices():
+    # Built per request: the labels are translated into the reader's language.
+    return options((kind, kind_label(kind)) for kind in DOCUMENT_KINDS)
+
+
+class UploadForm(BaseForm):
+    """No extension or content-type check here: the service checks the file's content."""
+
+    kind = SelectField(_l("Which document is this?"), choices=kind_choices)
+    file = FileField(
+        _l("File (PDF, JPEG or PNG)"), validators=[FileRequired(message=REQUIRED)]
+    )
+
+
+class ReviewForm(BaseForm):
+    decision = SelectField(
+        _l("Decision"),
+        choices=options([("verified", _l("Verified")), ("rejected", _l("Rejected"))]),
+    )
+    reason = TextAreaField(
+        _l("Reason for rejection (the candidate sees it)"),
+        validators=[Optional(), max_length(2000)],
+    )

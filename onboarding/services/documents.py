@@ -1,0 +1,264 @@
+"""Candidate documents: upload, review by the welcome desk, and who may read them.
+
+Files are checked by their content (magic bytes), never by name or declared type, and kept
+under `<instance>/documents/` with random names; the original name is display text only.
+Nothing is stored when an upload is refused, and a file written for a row that could not
+be committed is removed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import unicodedata
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from onboarding.extensions import db
+from onboarding.models import AuditEvent, Candidate, Document, User, utcnow
+from onboarding.reference import DOCUMENT_KINDS
+from onboarding.services.access import own_candidate, require_role, visible_candidate
+from onboarding.services.errors import NotFound, Refused
+from workflows import checklist as checklist_rules
+from workflows.checklist import Checklist
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_PER_CANDIDATE = 50
+# Room for the multipart framing and the small form fields around the file.
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+# Accepted types, recognised by their first bytes only.
+SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+STORED_NAME = re.compile(r"[0-9a-f]{48}")
+DECISIONS = ("verified", "rejected")
+MAX_NAME_LENGTH = 200
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("DOCUMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def max_per_candidate() -> int:
+    """A cap on uploads per candidate, so one account cannot fill the disk."""
+    return int(current_app.config.get("DOCUMENT_MAX_PER_CANDIDATE", DEFAULT_MAX_PER_CANDIDATE))
+
+
+def max_request_bytes() -> int:
+    """The largest request body an upload may have (the file plus the form around it)."""
+    return max_bytes() + FORM_OVERHEAD_BYTES
+
+
+def folder() -> Path:
+    """`<instance>/documents`, outside the web root, created private on first use."""
+    path = Path(current_app.instance_path) / "documents"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def kind_label(kind: str) -> str:
+    return _(checklist_rules.KIND_LABELS[kind]) if kind in checklist_rules.KIND_LABELS else kind
+
+
+def max_megabytes() -> float:
+    """The size limit in MB (1,048,576 bytes), for messages."""
+    return round(max_bytes() / (1024 * 1024), 1)
+
+
+def _too_large_message() -> str:
+    return _(
+        "The file is too large: at most %(size)s MB is accepted.",
+        size=format_decimal(max_megabytes()),
+    )
+
+
+def check_declared_size(content_length: int | None) -> None:
+    """Refuse a request whose declared body is larger than any acceptable upload, before
+    reading it."""
+    if content_length is not None and content_length > max_request_bytes():
+        raise Refused(_too_large_message())
+
+
+def sniff(head: bytes) -> str | None:
+    """The content type from the file's first bytes, or None if it is not accepted."""
+    for signature, content_type in SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    return None
+
+
+def display_name(filename: str | None, content_type: str) -> str:
+    """The name to show: no directories, no control characters, a sane length."""
+    name = re.split(r"[/\\]", filename or "")[-1]
+    name = unicodedata.normalize("NFC", name)
+    name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
+    name = " ".join(name.split()).lstrip(". ")
+    if len(name) > MAX_NAME_LENGTH:
+        stem, dot, extension = name.rpartition(".")
+        keep = extension if dot and len(extension) <= 10 else ""
+        name = name[: MAX_NAME_LENGTH - len(keep) - 1].rstrip() + ("." + keep if keep else "")
+    return name or "document" + EXTENSIONS[content_type]
+
+
+def _read_limited(data: bytes | BinaryIO, limit: int) -> bytes:
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)
+    return data.read(limit + 1)  # one byte more tells us it is too large
+
+
+def _count(candidate: Candidate) -> int:
+    return db.session.scalar(
+        select(func.count(Document.id)).where(Document.candidate_id == candidate.id)
+    )
+
+
+def _audit(candidate: Candidate, actor: User, action: str, **fields) -> None:
+    db.session.add(
+        AuditEvent(
+            candidate_id=candidate.id,
+            actor_id=actor.id,
+            action=action,
+            from_phase=candidate.phase,
+            to_phase=candidate.phase,
+            **fields,
+        )
+    )
+
+
+def _write_new_file(content: bytes) -> str:
+    """Write the content under a fresh random name (never overwriting) and return it."""
+    directory = folder()
+    while True:
+        name = secrets.token_hex(24)
+        try:
+            fd = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # pragma: no cover - 192 random bits
+            continue
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        return name
+
+
+def upload(actor: User, kind: str, data: bytes | BinaryIO, filename: str | None) -> Document:
+    """Store a document the candidate hands in; refuse anything but PDF, JPEG or PNG."""
+    require_role(actor, "candidate")
+    candidate = own_candidate(actor)
+    if kind not in DOCUMENT_KINDS:
+        raise Refused(_("Choose which document this is."))
+    limit = max_bytes()
+    content = _read_limited(data, limit)
+    if not content:
+        raise Refused(_("The file is empty."))
+    if len(content) > limit:
+        raise Refused(_too_large_message())
+    content_type = sniff(content[:16])
+    if content_type is None:
+        raise Refused(
+            _("Only PDF, JPEG and PNG files are accepted, and this file is none of these.")
+        )
+    if _count(candidate) >= max_per_candidate():
+        raise Refused(
+            _("You have uploaded the most documents allowed. Ask the welcome desk for help.")
+        )
+    original_name = display_name(filename, content_type)
+    stored_name = _write_new_file(content)
+    try:
+        document = Document(
+            candidate_id=candidate.id,
+            kind=kind,
+            original_name=original_name,
+            stored_name=stored_name,
+            content_type=content_type,
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            status=checklist_rules.PENDING,
+            uploaded_by_id=actor.id,
+        )
+        db.session.add(document)
+        _audit(candidate, actor, "document_uploaded", detail=original_name)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        (folder() / stored_name).unlink(missing_ok=True)
+        raise
+    return document
+
+
+def review(actor: User, document_id: int, decision: str, reason: str = "") -> Document:
+    """The welcome desk verifies a document, or rejects it with a reason the candidate sees."""
+    require_role(actor, "staff")
+    document, candidate = _visible(actor, document_id)
+    if decision not in DECISIONS:
+        raise Refused(_("Choose whether the document is verified or rejected."))
+    reason = (reason or "").strip()
+    if decision == "rejected" and not reason:
+        raise Refused(_("Give the reason for rejecting the document; the candidate will see it."))
+    document.status = decision
+    document.rejection_reason = reason if decision == "rejected" else None
+    document.reviewed_at = utcnow()
+    document.reviewed_by_id = actor.id
+    _audit(
+        candidate,
+        actor,
+        f"document_{decision}",
+        detail=document.original_name,
+        reason=reason or None,
+    )
+    db.session.commit()
+    return document
+
+
+def _visible(actor: User, document_id: int) -> tuple[Document, Candidate]:
+    document = db.session.get(Document, document_id)
+    if document is not None:
+        try:
+            return document, visible_candidate(actor, document.candidate_id)
+        except NotFound:
+            pass
+    raise NotFound(_("This document does not exist or is not yours to see."))
+
+
+def visible_document(actor: User, document_id: int) -> Document:
+    """The document, if the actor may see its candidate; otherwise not found (404), so that
+    nobody learns which documents exist."""
+    return _visible(actor, document_id)[0]
+
+
+def read_document(actor: User, document_id: int) -> tuple[Document, bytes]:
+    """The document and its content, for a download by someone allowed to see it."""
+    document = visible_document(actor, document_id)
+    path = folder() / document.stored_name
+    if not STORED_NAME.fullmatch(document.stored_name) or not path.is_file():
+        raise NotFound(_("This document does not exist or is not yours to see."))
+    return document, path.read_bytes()
+
+
+def documents_of(candidate: Candidate) -> list[Document]:
+    """Newest first, with who reviewed them."""
+    return list(
+        db.session.scalars(
+            select(Document)
+            .options(joinedload(Document.reviewed_by))
+            .where(Document.candidate_id == candidate.id)
+            .order_by(Document.uploaded_at.desc(), Document.id.desc())
+        )
+    )
+
+
+def checklist_for(candidate: Candidate, documents: list[Document] | None = None) -> Checklist:
+    """The candidate's checklist; pass `documents` when already loaded to save a query."""
+    if documents is None:
+        documents = documents_of(candidate)
+    return checklist_rules.build(candidate.country_code, documents)

@@ -1,0 +1,207 @@
+"""Ranking candidates for a project (in SQL, so it stays fast with many candidates) and
+projects for a candidate, each result explained by `workflows.matching.explain`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy.orm import joinedload
+
+from onboarding.extensions import db
+from onboarding.models import (
+    Candidate,
+    CandidateMunicipality,
+    CandidateSkill,
+    Placement,
+    Project,
+    User,
+)
+from workflows.matching import (
+    AVAILABILITY_GRACE_DAYS,
+    ELIGIBLE_PHASES,
+    WEIGHTS,
+    CandidateProfile,
+    Part,
+    ProjectProfile,
+    explain,
+    level_rank,
+    score,
+)
+from workflows.onboarding import CEFR_LEVELS
+from workflows.placement import SECURED_STATUSES
+
+
+@dataclass(frozen=True)
+class Match:
+    candidate: Candidate | None
+    project: Project | None
+    score: float
+    parts: list[Part]
+
+
+def seats_taken(project_ids: list[int]) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Placement.project_id, func.count(Placement.id))
+        .where(Placement.project_id.in_(project_ids), Placement.status.in_(SECURED_STATUSES))
+        .group_by(Placement.project_id)
+    ).all()
+    return dict(rows)
+
+
+def seats_left(project: Project) -> int:
+    return project.seats - seats_taken([project.id]).get(project.id, 0)
+
+
+def project_profile(project: Project) -> ProjectProfile:
+    return ProjectProfile(
+        stem_fields=tuple(project.stem_fields or ()),
+        skills=frozenset(s.lower() for s in project.skills or ()),
+        min_dutch_level=project.min_dutch_level,
+        start_date=project.start_date,
+        municipality=project.company.municipality,
+    )
+
+
+def candidate_profile(candidate: Candidate) -> CandidateProfile:
+    return CandidateProfile(
+        stem_field=candidate.stem_field,
+        skills=frozenset(s.skill for s in candidate.skills),
+        dutch_level=candidate.dutch_level,
+        available_from=candidate.available_from,
+        preferred_municipalities=frozenset(
+            m.municipality for m in candidate.preferred_municipalities
+        ),
+    )
+
+
+def _eligible():
+    """Hard requirements on the candidate: the right phase, not already placed elsewhere."""
+    secured = exists().where(
+        Placement.candidate_id == Candidate.id, Placement.status.in_(SECURED_STATUSES)
+    )
+    return and_(Candidate.phase.in_(ELIGIBLE_PHASES), ~secured)
+
+
+def _score_expression(profile: ProjectProfile):
+    """The same fractions as workflows.matching, as one SQL expression per candidate."""
+    field = (
+        literal(1.0)
+        if not profile.stem_fields
+        else case((Candidate.stem_field.in_(profile.stem_fields), 1.0), else_=0.0)
+    )
+    if profile.skills:
+        overlap = (
+            select(func.count())
+            .where(
+                CandidateSkill.candidate_id == Candidate.id,
+                CandidateSkill.skill.in_(sorted(profile.skills)),
+            )
+            .scalar_subquery()
+        )
+        skills = overlap * 1.0 / len(profile.skills)
+    else:
+        skills = literal(1.0)
+    if profile.min_dutch_level:
+        rank = case(
+            {level: index + 1 for index, level in enumerate(CEFR_LEVELS)},
+            value=Candidate.dutch_level,
+            else_=0,
+        )
+        gap = level_rank(profile.min_dutch_level) - rank
+        dutch = case((gap <= 0, 1.0), (gap == 1, 0.5), else_=0.0)
+    else:
+        dutch = literal(1.0)
+    if profile.start_date:
+        late = profile.start_date + timedelta(days=AVAILABILITY_GRACE_DAYS)
+        availability = case(
+            (Candidate.available_from.is_(None), 1.0),
+            (Candidate.available_from <= profile.start_date, 1.0),
+            (Candidate.available_from <= late, 0.5),
+            else_=0.0,
+        )
+    else:
+        availability = literal(1.0)
+    has_preference = exists().where(CandidateMunicipality.candidate_id == Candidate.id)
+    prefers_here = exists().where(
+        CandidateMunicipality.candidate_id == Candidate.id,
+        CandidateMunicipality.municipality == profile.municipality,
+    )
+    municipality = case((~has_preference, 1.0), (prefers_here, 1.0), else_=0.0)
+    return (
+        WEIGHTS["field"] * field
+        + WEIGHTS["skills"] * skills
+        + WEIGHTS["dutch"] * dutch
+        + WEIGHTS["availability"] * availability
+        + WEIGHTS["municipality"] * municipality
+    )
+
+
+def candidates_for(project: Project, limit: int = 25) -> list[Match]:
+    """The best-fitting eligible candidates for the project, best first."""
+    if not project.is_open or seats_left(project) <= 0:
+        return []
+    profile = project_profile(project)
+    points = _score_expression(profile).label("points")
+    ranked = db.session.execute(
+        select(Candidate.id, points)
+        .where(_eligible())
+        .order_by(points.desc(), Candidate.id)
+        .limit(limit)
+    ).all()
+    ids = [row.id for row in ranked]
+    loaded = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Candidate)
+            .options(
+                joinedload(Candidate.user),
+                joinedload(Candidate.skills),
+                joinedload(Candidate.preferred_municipalities),
+            )
+            .where(Candidate.id.in_(ids))
+        ).unique()
+    }
+    matches = []
+    for row in ranked:
+        candidate = loaded[row.id]
+        parts = explain(candidate_profile(candidate), profile)
+        matches.append(
+            Match(candidate, project, score(candidate_profile(candidate), profile), parts)
+        )
+    return matches
+
+
+def projects_for(candidate: Candidate, limit: int = 25) -> list[Match]:
+    """Open projects with free seats, ranked for the candidate, best first."""
+    projects = list(
+        db.session.scalars(
+            select(Project).options(joinedload(Project.company)).where(Project.is_open)
+        )
+    )
+    taken = seats_taken([p.id for p in projects])
+    profile = candidate_profile(candidate)
+    matches = [
+        Match(None, project, score(profile, project_profile(project)),
+              explain(profile, project_profile(project)))
+        for project in projects
+        if project.seats - taken.get(project.id, 0) > 0
+    ]  # fmt: skip
+    matches.sort(
+        key=lambda m: (-m.score, m.project.start_date or m.project.created_at.date(), m.project.id)
+    )
+    return matches[:limit]
+
+
+def plain_filter_ids(project: Project, limit: int = 25) -> list[int]:
+    """The floor for the benchmark: only the hard filter, in SQL, no scoring."""
+    return list(
+        db.session.scalars(
+            select(Candidate.id)
+            .join(User, Candidate.user_id == User.id)
+            .where(_eligible(), Candidate.stem_field.in_(project.stem_fields or [""]))
+            .order_by(Candidate.id)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,107 @@
+"""A placement's steps (workflows/placement.py), fired like the onboarding's: role and
+guards checked, audit row on the candidate's history, reminders rescheduled, one commit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from onboarding.extensions import db
+from onboarding.models import AuditEvent, Candidate, Placement, User, utcnow
+from onboarding.services import reminders
+from onboarding.services.access import require_role, visible_candidate
+from onboarding.services.errors import Conflict, Forbidden, NotFound, Refused
+from onboarding.services.workflow import refusal_text
+from workflows.engine import GuardFailed, NotAllowedFromState, RoleNotAllowed, UnknownTrigger
+from workflows.placement import PLACEMENT, SECURED_STATUSES, STATUS_LABELS, PlacementFacts
+
+
+def _facts(placement: Placement, role: str, **inputs) -> PlacementFacts:
+    seats = 1
+    if placement.project_id is not None:
+        taken = db.session.scalar(
+            select(func.count(Placement.id)).where(
+                Placement.project_id == placement.project_id,
+                Placement.status.in_(SECURED_STATUSES),
+                Placement.id != placement.id,
+            )
+        )
+        seats = placement.project.seats - taken
+    return PlacementFacts(role=role, seats_left=seats, **inputs)
+
+
+def fire_in_transaction(
+    actor: User,
+    placement: Placement,
+    candidate: Candidate,
+    trigger: str,
+    *,
+    reason: str = "",
+    interview_at: datetime | None = None,
+    start_date: date | None = None,
+) -> None:
+    """Fire a placement step inside the caller's transaction (no commit)."""
+    source = placement.status
+    facts = _facts(
+        placement,
+        actor.role,
+        reason=reason,
+        interview_at=interview_at,
+        start_date=start_date or placement.start_date,
+    )
+    try:
+        PLACEMENT.fire(placement, trigger, actor.role, facts)
+    except UnknownTrigger as error:
+        raise NotFound(_("This action does not exist.")) from error
+    except RoleNotAllowed as error:
+        raise Forbidden(_("Your role may not take this action.")) from error
+    except NotAllowedFromState as error:
+        raise Conflict(
+            _("This step is not possible while the placement is “%(status)s”.",
+              status=_(STATUS_LABELS[source]))
+        ) from error  # fmt: skip
+    except GuardFailed as error:
+        raise Refused(
+            _("This step cannot be taken yet."), [refusal_text(r) for r in error.refusals]
+        ) from error
+    placement.decided_at = utcnow()
+    db.session.add(
+        AuditEvent(
+            candidate_id=candidate.id,
+            actor_id=actor.id,
+            action=f"placement_{trigger}",
+            from_phase=candidate.phase,
+            to_phase=candidate.phase,
+            reason=reason.strip() or None,
+            detail=f"{placement.company.name}: {placement.project_title}",
+        )
+    )
+
+
+def fire(
+    actor: User,
+    placement_id: int,
+    trigger: str,
+    *,
+    reason: str = "",
+    interview_at: datetime | None = None,
+    start_date: date | None = None,
+) -> Placement:
+    require_role(actor, "staff")
+    try:
+        placement = db.session.get(Placement, placement_id)
+        if placement is None:
+            raise NotFound(_("This placement does not exist."))
+        candidate = visible_candidate(actor, placement.candidate_id)
+        fire_in_transaction(
+            actor, placement, candidate, trigger,
+            reason=reason, interview_at=interview_at, start_date=start_date,
+        )  # fmt: skip
+        reminders.reschedule(candidate)
+        db.session.commit()
+        return placement
+    except BaseException:
+        db.session.rollback()
+        raise

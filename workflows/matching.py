@@ -1,0 +1,123 @@
+"""Matching candidates and projects: a transparent score, as data.
+
+Hard requirements filter (the project is open and has seats left; the candidate is in
+mentoring or company placement); soft ones rank. Each soft component has a weight and
+gives a fraction between 0 and 1; the score is the weighted sum (0–100). The same rules
+are expressed in SQL by the service for ranking many candidates at once, and the pure
+function here explains every shown result, component by component.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from workflows.i18n import N_
+from workflows.onboarding import CEFR_LEVELS, COMPANY_PLACEMENT, MENTORING
+
+ELIGIBLE_PHASES = (MENTORING, COMPANY_PLACEMENT)
+# A candidate available this many days after the project starts still gets half the points.
+AVAILABILITY_GRACE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Component:
+    key: str
+    label: str  # msgid
+    weight: int
+
+
+COMPONENTS = (
+    Component("field", N_("STEM field"), 30),
+    Component("skills", N_("Skills in common"), 30),
+    Component("dutch", N_("Dutch level against the project's minimum"), 20),
+    Component("availability", N_("Available by the start date"), 10),
+    Component("municipality", N_("Preferred municipality"), 10),
+)
+WEIGHTS = {c.key: c.weight for c in COMPONENTS}
+assert sum(WEIGHTS.values()) == 100
+
+
+@dataclass(frozen=True)
+class CandidateProfile:
+    stem_field: str
+    skills: frozenset[str]
+    dutch_level: str | None
+    available_from: date | None
+    preferred_municipalities: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ProjectProfile:
+    stem_fields: tuple[str, ...]
+    skills: frozenset[str]
+    min_dutch_level: str | None
+    start_date: date | None
+    municipality: str
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str
+    label: str
+    weight: int
+    fraction: float
+
+    @property
+    def points(self) -> float:
+        return self.weight * self.fraction
+
+
+def level_rank(level: str | None) -> int:
+    return CEFR_LEVELS.index(level) + 1 if level in CEFR_LEVELS else 0
+
+
+def field_fraction(c: CandidateProfile, p: ProjectProfile) -> float:
+    return 1.0 if not p.stem_fields or c.stem_field in p.stem_fields else 0.0
+
+
+def skills_fraction(c: CandidateProfile, p: ProjectProfile) -> float:
+    if not p.skills:
+        return 1.0
+    return len(c.skills & p.skills) / len(p.skills)
+
+
+def dutch_fraction(c: CandidateProfile, p: ProjectProfile) -> float:
+    if p.min_dutch_level is None:
+        return 1.0
+    gap = level_rank(p.min_dutch_level) - level_rank(c.dutch_level)
+    return 1.0 if gap <= 0 else 0.5 if gap == 1 else 0.0
+
+
+def availability_fraction(c: CandidateProfile, p: ProjectProfile) -> float:
+    if p.start_date is None or c.available_from is None or c.available_from <= p.start_date:
+        return 1.0
+    if c.available_from <= p.start_date + timedelta(days=AVAILABILITY_GRACE_DAYS):
+        return 0.5
+    return 0.0
+
+
+def municipality_fraction(c: CandidateProfile, p: ProjectProfile) -> float:
+    # No preference means any municipality suits the candidate.
+    if not c.preferred_municipalities or p.municipality in c.preferred_municipalities:
+        return 1.0
+    return 0.0
+
+
+FRACTIONS = {
+    "field": field_fraction,
+    "skills": skills_fraction,
+    "dutch": dutch_fraction,
+    "availability": availability_fraction,
+    "municipality": municipality_fraction,
+}
+
+
+def explain(c: CandidateProfile, p: ProjectProfile) -> list[Part]:
+    return [
+        Part(comp.key, comp.label, comp.weight, FRACTIONS[comp.key](c, p)) for comp in COMPONENTS
+    ]
+
+
+def score(c: CandidateProfile, p: ProjectProfile) -> float:
+    return round(sum(part.points for part in explain(c, p)), 2)
