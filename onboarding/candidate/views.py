@@ -11,6 +11,7 @@ from onboarding.services.access import own_candidate
 from onboarding.services.profile_fields import (
     AUDIENCE_LABELS_FOR_CANDIDATE,
     OUTREACH_CHANNEL_LABELS,
+    PLACEMENT_STATUS_LABELS,
     STEM_FIELD_LABELS,
 )
 from onboarding.web import role_required
@@ -41,7 +42,11 @@ def dashboard():
         timeline=history.timeline(candidate),
         deadlines=calendar.candidate_deadlines(candidate),
         journey=(*ACTIVE_PHASES, PLACED),
-        labels={"channel": OUTREACH_CHANNEL_LABELS, "stem": STEM_FIELD_LABELS},
+        labels={
+            "channel": OUTREACH_CHANNEL_LABELS,
+            "stem": STEM_FIELD_LABELS,
+            "placement": PLACEMENT_STATUS_LABELS,
+        },
     )
 
 
@@ -50,13 +55,17 @@ def profile():
     candidate = own_candidate(current_user)
     form = ProfileForm(
         obj=candidate,
-        skills=", ".join(s.skill for s in candidate.skills),
-        preferred_municipalities=[m.municipality for m in candidate.preferred_municipalities],
         name=current_user.name,
         locale=current_user.locale,
         consent=candidate.consent_at is not None,
         version=candidate.version_id,
     )
+    if not form.is_submitted():
+        # The rows behind these fields are objects; the form shows their plain values.
+        form.skills.data = ", ".join(s.skill for s in candidate.skills)
+        form.preferred_municipalities.data = [
+            m.municipality for m in candidate.preferred_municipalities
+        ]
     if form.validate_on_submit():
         candidates.update_profile(
             current_user,

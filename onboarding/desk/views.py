@@ -261,7 +261,9 @@ def new_project(company_id: int):
 @bp.route("/projects/<int:project_id>", methods=["GET", "POST"])
 def project(project_id: int):
     record = companies.get_project(project_id)
-    form = ProjectForm(obj=record, skills=", ".join(record.skills or []))
+    form = ProjectForm(obj=record)
+    if not form.is_submitted():
+        form.skills.data = ", ".join(record.skills or [])  # obj would show the raw list
     if form.validate_on_submit():
         companies.save_project(current_user, record.company_id, _project_data(form), project_id)
         flash(_("The project has been saved."), "success")

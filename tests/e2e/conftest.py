@@ -28,8 +28,8 @@ RESULTS = REPO / "test-results"
 
 
 @pytest.fixture(scope="session")
-def live_server(smtp_server, tmp_path_factory):
-    """The app on http://127.0.0.1:<port>, with one staff user (STAFF_EMAIL / PASSWORD)."""
+def live_app(smtp_server, tmp_path_factory):
+    """The Flask app `live_server` serves: use `with live_app.app_context():` to set up rows."""
     tmp = tmp_path_factory.mktemp("e2e")
     config = test_config(f"sqlite:///{tmp}/e2e.sqlite3", smtp_server.port)
     config["WTF_CSRF_ENABLED"] = True
@@ -38,7 +38,17 @@ def live_server(smtp_server, tmp_path_factory):
     with app.app_context():
         make_user("staff", email=STAFF_EMAIL, name="Desk E2E")
         db.session.remove()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
 
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """The app on http://127.0.0.1:<port>, with one staff user (STAFF_EMAIL / PASSWORD)."""
+    app = live_app
     port = free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
@@ -49,8 +59,6 @@ def live_server(smtp_server, tmp_path_factory):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
