@@ -55,6 +55,10 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Onthaal <onthaal@localhost>")
     MAIL_TIMEOUT = 10
 
+    # Uploads are at most 10 MB (DOCUMENT_MAX_BYTES); anything much larger is refused before
+    # it is read, with the translated 413 page.
+    MAX_CONTENT_LENGTH = 11 * 1024 * 1024
+
     # Reminders: links in emails, the dispatcher's batch, lease and retry policy.
     PUBLIC_BASE_URL = os.environ.get("ONTHAAL_PUBLIC_URL", "http://127.0.0.1:5000")
     REMINDER_BATCH_SIZE = int(os.environ.get("ONTHAAL_REMINDER_BATCH", "100"))

@@ -10,7 +10,7 @@ from onboarding.desk.forms import AssignMentorForm, PlacementForm
 from onboarding.forms import AssessmentForm, TransitionForm, VersionForm, options
 from onboarding.i18n import phase_label
 from onboarding.models import User
-from onboarding.services import board, candidates, companies, history, mail, workflow
+from onboarding.services import board, candidates, companies, documents, history, mail, workflow
 from onboarding.services.access import visible_candidate
 from onboarding.services.diagram import render as render_diagram
 from onboarding.services.profile_fields import (
@@ -54,6 +54,7 @@ def candidate_page(candidate_id: int, template: str, **extra):
             "placement": PLACEMENT_STATUS_LABELS,
         },
         "invitation_pending": candidates.invitation_pending(candidate),
+        "checklist": documents.checklist_for(candidate),
     }
     if actor.role == "staff":
         mentor_form = AssignMentorForm(formdata=None)

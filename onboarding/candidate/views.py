@@ -6,7 +6,7 @@ from flask_babel import refresh
 from flask_login import current_user
 
 from onboarding.candidate.forms import ProfileForm
-from onboarding.services import board, calendar, candidates, history, workflow
+from onboarding.services import board, calendar, candidates, documents, history, workflow
 from onboarding.services.access import own_candidate
 from onboarding.services.profile_fields import (
     AUDIENCE_LABELS_FOR_CANDIDATE,
@@ -41,6 +41,7 @@ def dashboard():
         waits_on=AUDIENCE_LABELS_FOR_CANDIDATE.get(step.waits_on) if step.waits_on else None,
         timeline=history.timeline(candidate),
         deadlines=calendar.candidate_deadlines(candidate),
+        checklist=documents.checklist_for(candidate),
         journey=(*ACTIVE_PHASES, PLACED),
         labels={
             "channel": OUTREACH_CHANNEL_LABELS,

@@ -19,9 +19,7 @@ class UploadForm(BaseForm):
     """No extension or content-type check here: the service checks the file's content."""
 
     kind = SelectField(_l("Which document is this?"), choices=kind_choices)
-    file = FileField(
-        _l("File (PDF, JPEG or PNG)"), validators=[FileRequired(message=REQUIRED)]
-    )
+    file = FileField(_l("File (PDF, JPEG or PNG)"), validators=[FileRequired(message=REQUIRED)])
 
 
 class ReviewForm(BaseForm):

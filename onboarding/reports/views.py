@@ -68,7 +68,7 @@ def staff_only():
 def dashboard():
     campaigns = reports.campaign_options()
     report_filter, errors = parse_filter(request.args, campaigns)
-    kept = {key: request.args.get(key, "")[:40] for key in FILTER_ARGS}
+    kept = {key: request.args.get(key, "").strip()[:40] for key in FILTER_ARGS}
     if errors:
         page = render_template(
             "reports/dashboard.html",
@@ -119,14 +119,9 @@ def parse_filter(args, campaigns: list[tuple[int, str]]) -> tuple[reports.Report
         ("to", _("The end date is not a valid date (use YYYY-MM-DD).")),
     ):
         raw = args.get(key, "").strip()
-        days[key] = None
-        if raw:
-            try:
-                days[key] = date.fromisoformat(raw) if len(raw) == 10 else None
-            except ValueError:
-                pass
-            if days[key] is None:
-                errors.append(message)
+        days[key] = _day(raw)
+        if raw and days[key] is None:
+            errors.append(message)
     if days["from"] and days["to"] and days["from"] > days["to"]:
         errors.append(_("The start date is after the end date."))
     raw_campaign = args.get("campaign", "").strip()
@@ -140,6 +135,16 @@ def parse_filter(args, campaigns: list[tuple[int, str]]) -> tuple[reports.Report
         else:
             errors.append(_("This campaign does not exist."))
     return reports.ReportFilter(days["from"], days["to"], campaign), errors
+
+
+def _day(raw: str) -> date | None:
+    """A YYYY-MM-DD date (what `<input type="date">` sends), else None."""
+    if len(raw) != 10:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
 
 
 # -- figures as translated, formatted sections ------------------------------------------------
@@ -175,9 +180,7 @@ def _chart(name: str, labels: list[str], series: list[charts.Series], **options)
 def _counts_section(name: str, note: str, header: str, rows: list[tuple[str, int]]) -> Section:
     labels = [text for text, _number in rows]
     cells = [[label(text), count(number)] for text, number in rows]
-    series = charts.Series(
-        _("Candidates"), [n for _t, n in rows], [c[1].text for c in cells]
-    )
+    series = charts.Series(_("Candidates"), [n for _t, n in rows], [c[1].text for c in cells])
     return Section(
         name,
         str(TITLES[name]),
@@ -308,12 +311,17 @@ def conversion_section(report: reports.Report) -> Section:
         _chart(
             "conversion",
             [
-                _("%(phase)s → %(next)s", phase=phase_label(r.phase), next=phase_label(r.next_phase))
+                _(
+                    "%(phase)s → %(next)s",
+                    phase=phase_label(r.phase),
+                    next=phase_label(r.next_phase),
+                )
                 for r in report.conversion
             ],
             [
                 charts.Series(
-                    _("Conversion (%)"), [r.share for r in report.conversion],
+                    _("Conversion (%)"),
+                    [r.share for r in report.conversion],
                     [c.text for c in shares],
                 )
             ],

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
+WIDTH = 480
 BAR_H, BAR_GAP, GROUP_GAP, TOP, BOTTOM = 16, 2, 12, 8, 8
 LEGEND_H = 24
-VALUE_W = 70  # room right of the longest bar for its value
-CHAR_W = 6.6  # average width of a 12px character, to size the label column
+VALUE_W = 56  # room right of the longest bar for its value
+CHAR_W = 7.0  # generous width of a 12px character, to size the label column
 MAX_LABEL = 38
 PALETTE = ("#1f6feb", "#8c959f", "#1a7f37", "#9a6700")
 TEXT = "#1f2328"
@@ -44,8 +44,8 @@ def bar_chart(
     max_value: float | None = None,
 ) -> Markup:
     """One group of bars per label, one bar per series in the group."""
-    label_w = min(260, max(80, round(max((len(_short(s)) for s in labels), default=0) * CHAR_W)))
-    label_w += 10
+    longest = max((len(_short(text)) for text in labels), default=0)
+    label_w = min(240, max(40, round(longest * CHAR_W))) + 12
     plot_w = WIDTH - label_w - VALUE_W
     legend = LEGEND_H if len(series) > 1 else 0
     group_h = len(series) * (BAR_H + BAR_GAP) - BAR_GAP
@@ -62,7 +62,8 @@ def bar_chart(
         f'<title id="{escape(title_id)}">{escape(title)}</title>',
     ]
     if legend:
-        x = label_w
+        legend_w = sum(16 + round(len(one.name) * CHAR_W) + 24 for one in series) - 24
+        x = max(0, min(label_w, WIDTH - legend_w))  # longer names (nl, af) move it left
         for index, one in enumerate(series):
             color = PALETTE[index % len(PALETTE)]
             parts.append(

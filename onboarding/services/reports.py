@@ -1,10 +1,10 @@
 """The welcome desk's reporting figures, read in a fixed number of queries.
 
-Whatever the number of candidates, `build_report` runs the same six statements: the
-candidates with their phase changes (one outer join, the figures that need a candidate's
+Whatever the number of candidates, `build_report` runs the same five statements: the
+candidates with their phase changes (one outer join; the figures that need a candidate's
 history are computed from it in Python), three GROUP BY counts (country, campaign,
-placement municipality), the immersion completions with the best assessment recorded by
-then, and nothing else. The campaign list for the filter is one more (`campaign_options`).
+placement municipality), and the immersion completions with the best assessment recorded
+by then (GROUP BY). The campaign list for the filter is one more (`campaign_options`).
 
 Rules, stated once here and on the page:
 - A candidate *reached* a phase when the audit trail shows a phase change into it. Every
