@@ -85,6 +85,8 @@ def skills_fraction(c: CandidateProfile, p: ProjectProfile) -> float:
 def dutch_fraction(c: CandidateProfile, p: ProjectProfile) -> float:
     if p.min_dutch_level is None:
         return 1.0
+    if c.dutch_level not in CEFR_LEVELS:
+        return 0.0  # an unknown level earns nothing against a minimum
     gap = level_rank(p.min_dutch_level) - level_rank(c.dutch_level)
     return 1.0 if gap <= 0 else 0.5 if gap == 1 else 0.0
 

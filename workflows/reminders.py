@@ -104,7 +104,8 @@ RULES: tuple[ReminderRule, ...] = (
     ),
     ReminderRule(
         key="interview_tomorrow",
-        phases=(COMPANY_PLACEMENT,),
+        # Interviews can be planned while the candidate is still in mentoring, too.
+        phases=(MENTORING, COMPANY_PLACEMENT),
         anchor="next_interview_at",
         offset_days=-1,
         audience="candidate",

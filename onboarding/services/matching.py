@@ -111,7 +111,7 @@ def _scored_query(profile: ProjectProfile):
         rank = case(
             {level: index + 1 for index, level in enumerate(CEFR_LEVELS)},
             value=Candidate.dutch_level,
-            else_=0,
+            else_=-10,  # unknown: far below any minimum, as in workflows.matching
         )
         gap = level_rank(profile.min_dutch_level) - rank
         dutch = case((gap <= 0, 1.0), (gap == 1, 0.5), else_=0.0)

@@ -369,7 +369,13 @@ def test_stuck_in_phase_not_planned_outside_active_phases(phase):
 EXPECTED_RULES = {
     OUTREACH: {"outreach_follow_up", "stuck_in_phase"},
     LANGUAGE_IMMERSION: {"book_assessment", "immersion_overdue", "stuck_in_phase"},
-    MENTORING: {"mentor_meeting_due", "mentor_meeting_escalation", "stuck_in_phase"},
+    # Interviews can be planned while still in mentoring (proposed from a project match).
+    MENTORING: {
+        "interview_tomorrow",
+        "mentor_meeting_due",
+        "mentor_meeting_escalation",
+        "stuck_in_phase",
+    },
     COMPANY_PLACEMENT: {
         "interview_tomorrow",
         "mentor_meeting_due",

@@ -1,0 +1,416 @@
+"""A placement's steps through the service: roles, guards, audit rows, reminders, and how an
+accepted or declined placement feeds back into the candidate's onboarding."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from onboarding.extensions import db
+from onboarding.models import AuditEvent, Candidate, Placement, Project, Reminder, utcnow
+from onboarding.services import candidates, placements, workflow
+from onboarding.services.errors import Conflict, Forbidden, NotFound, Refused
+from tests.factories import make_candidate, make_company, make_user
+
+START = date.today() + timedelta(days=45)
+TITLE = "Battery recycling pilot"
+
+
+def audit_actions(candidate_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.candidate_id == candidate_id)
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+def reload(model, key):
+    db.session.expire_all()
+    return db.session.get(model, key)
+
+
+def interview_reminders(candidate_id: int, status: str | None = None) -> list[Reminder]:
+    query = select(Reminder).where(
+        Reminder.candidate_id == candidate_id, Reminder.rule == "interview_tomorrow"
+    )
+    if status:
+        query = query.where(Reminder.status == status)
+    return list(db.session.scalars(query.order_by(Reminder.id)))
+
+
+def soon(days: int = 3):
+    return (utcnow() + timedelta(days=days)).replace(microsecond=0)
+
+
+@pytest.fixture
+def staff(ctx):
+    return make_user("staff")
+
+
+@pytest.fixture
+def mentor(ctx):
+    return make_user("mentor")
+
+
+@pytest.fixture
+def company(ctx):
+    return make_company("Kempen Zonnewarmte", municipality="Genk")
+
+
+@pytest.fixture
+def project(company):
+    project = Project(
+        company=company,
+        title=TITLE,
+        stem_fields=["energy"],
+        skills=["python"],
+        min_dutch_level="B1",
+        start_date=START,
+        seats=1,
+        is_open=True,
+    )
+    db.session.add(project)
+    db.session.commit()
+    return project
+
+
+@pytest.fixture
+def candidate(mentor):
+    """Signed off by the mentor and already proposed for company placement."""
+    return make_candidate(
+        phase="company_placement", mentor=mentor, stem_field="energy", signed_off_at=utcnow()
+    )
+
+
+def propose(staff, candidate, project, **kwargs) -> Placement:
+    return candidates.record_placement(
+        staff,
+        candidate.id,
+        company_id=project.company_id,
+        project_title="",
+        project_id=project.id,
+        **kwargs,
+    )
+
+
+def walk_to(staff, placement: Placement, status: str) -> Placement:
+    """Fire the placement on along the main path until it has `status`."""
+    steps = [
+        ("proposed", "schedule_interview", {"interview_at": soon()}),
+        ("interview", "make_offer", {}),
+        ("offer", "accept", {"start_date": START}),
+        ("accepted", "start", {}),
+    ]
+    for source, trigger, kwargs in steps:
+        if placement.status == status:
+            break
+        if placement.status == source:  # steps already behind the placement are skipped
+            placement = placements.fire(staff, placement.id, trigger, **kwargs)
+    assert placement.status == status
+    return placement
+
+
+# -- the main path --------------------------------------------------------------------------
+
+
+def test_full_path_proposed_to_started(staff, candidate, project):
+    interview_at = soon()
+    placement = propose(staff, candidate, project, interview_at=interview_at)
+    # With an interview date the placement goes straight on to the interview step.
+    placement = reload(Placement, placement.id)
+    assert (placement.status, placement.interview_at) == ("interview", interview_at)
+    assert placement.project_title == TITLE  # taken from the project when left blank
+    assert audit_actions(candidate.id) == ["placement_recorded", "placement_schedule_interview"]
+
+    placements.fire(staff, placement.id, "make_offer")
+    assert reload(Placement, placement.id).status == "offer"
+    assert audit_actions(candidate.id)[-1] == "placement_make_offer"
+
+    with pytest.raises(Refused) as refused:  # accepting needs a start date
+        placements.fire(staff, placement.id, "accept")
+    assert refused.value.status == 422
+    assert any("start date" in detail for detail in refused.value.details)
+    placement = reload(Placement, placement.id)
+    assert (placement.status, placement.start_date) == ("offer", None)
+    assert audit_actions(candidate.id)[-1] == "placement_make_offer"
+
+    placements.fire(staff, placement.id, "accept", start_date=START)
+    placement = reload(Placement, placement.id)
+    assert (placement.status, placement.start_date) == ("accepted", START)
+
+    placements.fire(staff, placement.id, "start")
+    placement = reload(Placement, placement.id)
+    assert (placement.status, placement.start_date) == ("started", START)
+    assert placement.decided_at is not None
+
+    assert audit_actions(candidate.id) == [
+        "placement_recorded",
+        "placement_schedule_interview",
+        "placement_make_offer",
+        "placement_accept",
+        "placement_start",
+    ]
+    rows = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.candidate_id == candidate.id, AuditEvent.action.like("placement_%")
+        )
+    ).all()
+    for row in rows:
+        assert row.actor_id == staff.id
+        assert (row.from_phase, row.to_phase) == ("company_placement", "company_placement")
+        assert row.detail == f"Kempen Zonnewarmte: {TITLE}"
+        assert row.reason is None
+    # the placement's steps never move the candidate's phase on their own
+    assert reload(Candidate, candidate.id).phase == "company_placement"
+
+
+def test_without_an_interview_date_the_placement_stays_proposed(staff, candidate, project):
+    placement = propose(staff, candidate, project)
+    assert reload(Placement, placement.id).status == "proposed"
+    with pytest.raises(Refused) as refused:
+        placements.fire(staff, placement.id, "schedule_interview")
+    assert any("interview" in detail for detail in refused.value.details)
+    assert reload(Placement, placement.id).status == "proposed"
+    assert audit_actions(candidate.id) == ["placement_recorded"]
+    interview_at = soon(5)
+    placements.fire(staff, placement.id, "schedule_interview", interview_at=interview_at)
+    placement = reload(Placement, placement.id)
+    assert (placement.status, placement.interview_at) == ("interview", interview_at)
+    assert audit_actions(candidate.id) == ["placement_recorded", "placement_schedule_interview"]
+
+
+def test_a_start_date_recorded_with_the_proposal_is_enough_to_accept(staff, candidate, project):
+    placement = propose(staff, candidate, project, interview_at=soon(), start_date=START)
+    walk_to(staff, placement, "offer")
+    placements.fire(staff, placement.id, "accept")
+    assert reload(Placement, placement.id).start_date == START
+
+
+@pytest.mark.parametrize(
+    ("status", "trigger", "kwargs", "error"),
+    [
+        ("interview", "start", {}, Conflict),  # not from this status
+        ("offer", "schedule_interview", {"interview_at": soon()}, Conflict),
+        ("accepted", "decline", {"reason": "Changed mind"}, Conflict),  # only withdraw
+        ("started", "withdraw", {"reason": "Left after a week"}, Conflict),  # terminal
+        ("interview", "hire", {}, NotFound),  # unknown trigger
+        ("interview", "decline", {"reason": "   "}, Refused),  # reason guard
+        ("offer", "withdraw", {}, Refused),
+        ("offer", "accept", {}, Refused),  # start date guard
+    ],
+)
+def test_refused_steps_write_nothing(staff, candidate, project, status, trigger, kwargs, error):
+    placement = walk_to(staff, propose(staff, candidate, project), status)
+    before = audit_actions(candidate.id)
+    snapshot = reload(Placement, placement.id)
+    state = (snapshot.status, snapshot.decided_at, snapshot.start_date, snapshot.closed_reason)
+    with pytest.raises(error):
+        placements.fire(staff, placement.id, trigger, **kwargs)
+    after = reload(Placement, placement.id)
+    assert (after.status, after.decided_at, after.start_date, after.closed_reason) == state
+    assert audit_actions(candidate.id) == before
+
+
+def test_unknown_placement_is_not_found(staff):
+    with pytest.raises(NotFound):
+        placements.fire(staff, 987654, "make_offer")
+
+
+# -- seats ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("taken_by", ["accepted", "started"])
+def test_seat_guard_refuses_accepting_on_a_full_project(staff, mentor, candidate, project,
+                                                        taken_by):  # fmt: skip
+    rival = make_candidate(phase="company_placement", mentor=mentor, signed_off_at=utcnow())
+    theirs = walk_to(staff, propose(staff, rival, project), taken_by)
+    ours = walk_to(staff, propose(staff, candidate, project), "offer")
+    before = audit_actions(candidate.id)
+
+    with pytest.raises(Refused) as refused:
+        placements.fire(staff, ours.id, "accept", start_date=START)
+    assert refused.value.status == 422
+    assert any("seats" in detail for detail in refused.value.details)
+    ours = reload(Placement, ours.id)
+    assert (ours.status, ours.start_date) == ("offer", None)
+    assert audit_actions(candidate.id) == before
+
+    if taken_by == "started":  # a started placement is final: its seat stays taken
+        with pytest.raises(Conflict):
+            placements.fire(staff, theirs.id, "withdraw", reason="Rival left")
+        return
+    # An accepted seat comes free when that placement is withdrawn.
+    placements.fire(staff, theirs.id, "withdraw", reason="Rival took another job")
+    placements.fire(staff, ours.id, "accept", start_date=START)
+    assert reload(Placement, ours.id).status == "accepted"
+
+
+def test_open_placements_on_the_project_do_not_hold_a_seat(staff, mentor, candidate, project):
+    rival = make_candidate(phase="company_placement", mentor=mentor, signed_off_at=utcnow())
+    walk_to(staff, propose(staff, rival, project), "offer")
+    ours = walk_to(staff, propose(staff, candidate, project), "offer")
+    placements.fire(staff, ours.id, "accept", start_date=START)
+    assert reload(Placement, ours.id).status == "accepted"
+
+
+def test_an_accepted_placement_does_not_take_its_own_seat(staff, candidate, project):
+    placement = walk_to(staff, propose(staff, candidate, project), "accepted")
+    placements.fire(staff, placement.id, "start")
+    assert reload(Placement, placement.id).status == "started"
+
+
+def test_placement_without_a_project_has_a_seat(staff, candidate, company):
+    placement = candidates.record_placement(
+        staff, candidate.id, company_id=company.id, project_title="Spontaneous application"
+    )
+    walk_to(staff, placement, "started")
+
+
+# -- feeding back into the onboarding -------------------------------------------------------
+
+
+def test_confirm_placement_needs_an_accepted_placement(staff, candidate, project):
+    placement = propose(staff, candidate, project, interview_at=soon())
+    for status in ("interview", "offer"):
+        walk_to(staff, reload(Placement, placement.id), status)
+        with pytest.raises(Refused):
+            workflow.fire(staff, candidate.id, "confirm_placement", expected_version=None)
+        assert reload(Candidate, candidate.id).phase == "company_placement"
+    walk_to(staff, reload(Placement, placement.id), "accepted")
+    workflow.fire(staff, candidate.id, "confirm_placement", expected_version=None)
+    assert reload(Candidate, candidate.id).phase == "placed"
+    assert audit_actions(candidate.id)[-1] == "confirm_placement"
+
+
+def test_confirm_placement_allowed_after_the_placement_started(staff, candidate, project):
+    walk_to(staff, propose(staff, candidate, project), "started")
+    workflow.fire(staff, candidate.id, "confirm_placement", expected_version=None)
+    assert reload(Candidate, candidate.id).phase == "placed"
+
+
+def test_declined_placement_lets_the_desk_send_the_candidate_back(staff, candidate, project):
+    other_company = make_company("Hasselt Hydrogen", municipality="Hasselt")
+    declined = propose(staff, candidate, project, interview_at=soon())
+    proposed = candidates.record_placement(
+        staff, candidate.id, company_id=other_company.id, project_title="Electrolyser tests"
+    )
+    at_offer = walk_to(
+        staff,
+        candidates.record_placement(
+            staff, candidate.id, company_id=other_company.id, project_title="Grid study"
+        ),
+        "offer",
+    )
+
+    placements.fire(staff, declined.id, "decline", reason="  Salary too low ")
+    row = reload(Placement, declined.id)
+    assert (row.status, row.closed_reason) == ("declined", "Salary too low")
+    audit = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "placement_decline")
+    ).one()
+    assert (audit.candidate_id, audit.reason) == (candidate.id, "Salary too low")
+    with pytest.raises(Refused):  # confirm is still impossible
+        workflow.fire(staff, candidate.id, "confirm_placement", expected_version=None)
+    with pytest.raises(Refused):  # falling through needs a reason
+        workflow.fire(staff, candidate.id, "placement_fell_through", expected_version=None)
+
+    workflow.fire(
+        staff,
+        candidate.id,
+        "placement_fell_through",
+        expected_version=None,
+        reason="Declined by the candidate",
+    )
+    assert reload(Candidate, candidate.id).phase == "mentoring"
+    # every other live placement is withdrawn with the reason; the declined one stays declined
+    for placement_id in (proposed.id, at_offer.id):
+        row = reload(Placement, placement_id)
+        assert (row.status, row.closed_reason) == ("withdrawn", "Declined by the candidate")
+        assert row.decided_at is not None
+    row = reload(Placement, declined.id)
+    assert (row.status, row.closed_reason) == ("declined", "Salary too low")
+    assert audit_actions(candidate.id)[-1] == "placement_fell_through"
+
+
+def test_falling_through_withdraws_an_accepted_placement_too(staff, candidate, project):
+    placement = walk_to(staff, propose(staff, candidate, project), "accepted")
+    workflow.fire(
+        staff, candidate.id, "placement_fell_through", expected_version=None, reason="Visa refused"
+    )
+    row = reload(Placement, placement.id)
+    assert (row.status, row.closed_reason) == ("withdrawn", "Visa refused")
+    assert reload(Candidate, candidate.id).phase == "mentoring"
+
+
+# -- reminders ------------------------------------------------------------------------------
+
+
+def test_interview_date_creates_a_reminder_and_declining_cancels_it(staff, candidate, project):
+    interview_at = soon(4)
+    placement = propose(staff, candidate, project, interview_at=interview_at)
+    (reminder,) = interview_reminders(candidate.id)
+    assert reminder.status == "pending"
+    assert reminder.recipient_id == candidate.user_id
+    assert reminder.due_at == interview_at - timedelta(days=1)
+
+    placements.fire(staff, placement.id, "decline", reason="Company chose someone else")
+    (reminder,) = interview_reminders(candidate.id)
+    assert reminder.status == "cancelled"
+    assert reminder.cancelled_at is not None
+    assert interview_reminders(candidate.id, "pending") == []
+
+
+def test_scheduling_the_interview_later_creates_the_reminder(staff, candidate, project):
+    placement = propose(staff, candidate, project)
+    assert interview_reminders(candidate.id) == []
+    interview_at = soon(6)
+    placements.fire(staff, placement.id, "schedule_interview", interview_at=interview_at)
+    (reminder,) = interview_reminders(candidate.id, "pending")
+    assert reminder.due_at == interview_at - timedelta(days=1)
+    placements.fire(staff, placement.id, "withdraw", reason="Project postponed")
+    assert interview_reminders(candidate.id, "pending") == []
+
+
+def test_refused_step_leaves_the_reminder_alone(staff, candidate, project):
+    placement = propose(staff, candidate, project, interview_at=soon())
+    with pytest.raises(Refused):
+        placements.fire(staff, placement.id, "decline", reason="")
+    assert [r.status for r in interview_reminders(candidate.id)] == ["pending"]
+
+
+# -- who may fire ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["own_mentor", "other_mentor", "the_candidate"])
+@pytest.mark.parametrize(
+    ("trigger", "kwargs"),
+    [("make_offer", {}), ("decline", {"reason": "No"}), ("hire", {})],
+)
+def test_only_staff_may_fire(staff, mentor, candidate, project, who, trigger, kwargs):
+    actor = {
+        "own_mentor": mentor,
+        "other_mentor": make_user("mentor"),
+        "the_candidate": candidate.user,
+    }[who]
+    placement = propose(staff, candidate, project, interview_at=soon())
+    before = audit_actions(candidate.id)
+    with pytest.raises(Forbidden):
+        placements.fire(actor, placement.id, trigger, **kwargs)
+    assert reload(Placement, placement.id).status == "interview"
+    assert audit_actions(candidate.id) == before
+
+
+@pytest.mark.parametrize("who", ["own_mentor", "the_candidate"])
+def test_only_staff_may_record_a_placement(mentor, candidate, project, who):
+    actor = mentor if who == "own_mentor" else candidate.user
+    with pytest.raises(Forbidden):
+        candidates.record_placement(
+            actor, candidate.id, company_id=project.company_id, project_title="x",
+            project_id=project.id, interview_at=soon(),
+        )  # fmt: skip
+    assert db.session.scalars(select(Placement)).all() == []
+    assert audit_actions(candidate.id) == []
