@@ -1,5 +1,248 @@
 """Partners (public application, desk review), outreach campaigns, CSV import and export."""
 
-from flask import Blueprint
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from onboarding.forms import VersionForm
+from onboarding.partners.forms import CampaignForm, DecisionForm, ImportForm, PartnerApplicationForm
+from onboarding.services import board, campaigns, exports, imports, partners
+from onboarding.services.errors import Refused
+from onboarding.web import role_required, validated
+from workflows.onboarding import PHASES
 
 bp = Blueprint("partners", __name__)
+
+PREVIEW_ROWS = 100  # rows shown on the preview page; every row is checked and imported
+
+
+def _labels() -> dict:
+    return {
+        "kind": partners.PARTNER_KIND_LABELS,
+        "status": partners.PARTNER_STATUS_LABELS,
+        "campaign": campaigns.CAMPAIGN_KIND_LABELS,
+    }
+
+
+# -- the public call ------------------------------------------------------------------------
+
+
+@bp.route("/partners/apply", methods=["GET", "POST"])
+def apply():
+    form = PartnerApplicationForm()
+    if form.validate_on_submit():
+        partners.apply(
+            partners.Application(
+                name=form.name.data,
+                kind=form.kind.data,
+                contact_name=form.contact_name.data,
+                contact_email=form.email.data,
+                website=form.website.data or "",
+                country_code=form.country.data or "",
+                message=form.message.data or "",
+            )
+        )
+        return redirect(url_for("partners.apply_thanks"))
+    status = 422 if form.errors else 200
+    return render_template("partners/apply.html", form=form), status
+
+
+@bp.get("/partners/apply/thanks")
+def apply_thanks():
+    return render_template("partners/apply_thanks.html")
+
+
+# -- the desk's review ----------------------------------------------------------------------
+
+
+@bp.get("/desk/partners")
+@role_required("staff")
+def partner_list():
+    return render_template(
+        "partners/partner_list.html", overview=partners.overview(), labels=_labels()
+    )
+
+
+@bp.get("/desk/partners/<int:partner_id>")
+@role_required("staff")
+def partner_detail(partner_id: int):
+    partner = partners.get(partner_id)
+    return render_template(
+        "partners/partner_detail.html",
+        partner=partner,
+        referred=partners.referred([partner.id])[partner.id],
+        form=DecisionForm(formdata=None),
+        labels=_labels(),
+    )
+
+
+@bp.post("/desk/partners/<int:partner_id>/decision")
+@role_required("staff")
+def decide(partner_id: int):
+    form = validated(DecisionForm(), _("The decision could not be recorded."))
+    partner = partners.decide(current_user, partner_id, form.decision.data, form.note.data or "")
+    if partner.status == "accepted":
+        flash(_("%(name)s is now a partner.", name=partner.name), "success")
+    else:
+        flash(_("The application of %(name)s has been declined.", name=partner.name), "success")
+    return redirect(url_for("partners.partner_detail", partner_id=partner_id))
+
+
+# -- campaigns ------------------------------------------------------------------------------
+
+
+def _campaign_data(form: CampaignForm) -> campaigns.CampaignData:
+    return campaigns.CampaignData(
+        name=form.name.data,
+        kind=form.kind.data,
+        target_countries=tuple(form.target_countries.data or ()),
+        target_regions=form.target_regions.data or "",
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        partner_ids=form.partner_id_values(),
+    )
+
+
+@bp.get("/desk/campaigns", endpoint="campaigns")
+@role_required("staff")
+def campaign_list():
+    return render_template("partners/campaigns.html", rows=campaigns.listing(), labels=_labels())
+
+
+@bp.route("/desk/campaigns/new", methods=["GET", "POST"])
+@role_required("staff")
+def new_campaign():
+    form = CampaignForm()
+    if form.validate_on_submit():
+        campaign = campaigns.create(current_user, _campaign_data(form))
+        flash(_("The campaign “%(name)s” has been created.", name=campaign.name), "success")
+        return redirect(url_for("partners.campaign", campaign_id=campaign.id))
+    status = 422 if form.errors else 200
+    return render_template("partners/campaign.html", form=form, campaign=None), status
+
+
+@bp.route("/desk/campaigns/<int:campaign_id>", methods=["GET", "POST"])
+@role_required("staff")
+def campaign(campaign_id: int):
+    current = campaigns.get(campaign_id)
+    saved = {
+        "name": current.name,
+        "kind": current.kind,
+        "target_countries": list(current.target_countries or []),
+        "target_regions": current.target_regions or "",
+        "starts_on": current.starts_on,
+        "ends_on": current.ends_on,
+        "partner_ids": [str(p.id) for p in current.partners],
+    }
+    # The saved values fill the form on GET only: a POST is judged on what it sends.
+    form = CampaignForm(campaign_id=current.id, data=saved if request.method == "GET" else None)
+    if form.validate_on_submit():
+        campaigns.update(current_user, campaign_id, _campaign_data(form))
+        flash(_("The campaign has been saved."), "success")
+        return redirect(url_for("partners.campaign", campaign_id=campaign_id))
+    status = 422 if form.errors else 200
+    return render_template(
+        "partners/campaign.html",
+        form=form,
+        campaign=current,
+        prospects=campaigns.prospects(campaign_id),
+    ), status
+
+
+# -- importing prospects --------------------------------------------------------------------
+
+
+@bp.route("/desk/import", methods=["GET", "POST"])
+@role_required("staff")
+def import_start():
+    form = ImportForm()
+    refused = False
+    if form.validate_on_submit():
+        try:
+            job = imports.preview(
+                current_user,
+                filename=form.file.data.filename or "",
+                # Read one byte past the limit: enough to know the file is too large.
+                content=form.file.data.stream.read(imports.max_bytes() + 1),
+                partner_id=int(form.partner_id.data),
+                campaign_id=form.campaign(),
+            )
+        except Refused as error:
+            form.file.errors.append(error.message)
+            refused = True
+        else:
+            return redirect(url_for("partners.import_job", job_id=job.id))
+    status = 422 if refused or form.errors else 200
+    return render_template(
+        "partners/import_start.html",
+        form=form,
+        recent=imports.recent_jobs(),
+        required_columns=imports.REQUIRED_COLUMNS,
+        optional_columns=imports.OPTIONAL_COLUMNS,
+        max_rows=imports.max_rows(),
+    ), status
+
+
+@bp.get("/desk/import/<int:job_id>")
+@role_required("staff")
+def import_job(job_id: int):
+    job = imports.get_job(job_id)
+    response = Response(
+        render_template(
+            "partners/import_job.html",
+            job=job,
+            partner=partners.get(job.partner_id) if job.partner_id else None,
+            campaign=campaigns.get(job.campaign_id) if job.campaign_id else None,
+            row_errors=imports.row_errors(job),
+            progress=imports.progress_of(job),
+            failure=imports.failure_text(job),
+            preview=imports.preview_rows(job, PREVIEW_ROWS),
+            preview_limit=PREVIEW_ROWS,
+        )
+    )
+    if job.status == "importing":
+        response.headers["Refresh"] = "1"  # besides the <meta> tag, for any client
+    return response
+
+
+@bp.post("/desk/import/<int:job_id>/run")
+@role_required("staff")
+def import_run(job_id: int):
+    validated(VersionForm(), _("The import could not be started."))
+    imports.start(current_user, job_id)
+    return redirect(url_for("partners.import_job", job_id=job_id))
+
+
+# -- exports --------------------------------------------------------------------------------
+
+
+def _csv(text: str, name: str) -> Response:
+    return Response(
+        text.encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/desk/export/candidates.csv")
+@role_required("staff")
+def export_candidates():
+    args = request.args
+    board_filter = board.BoardFilter(
+        phase=args.get("phase") if args.get("phase") in PHASES else None,
+        country=args.get("country", "").upper()[:2] or None,
+        search=args.get("q", "")[:120],
+    )
+    return _csv(exports.candidates_csv(board_filter), "candidates.csv")
+
+
+@bp.get("/desk/export/partners.csv")
+@role_required("staff")
+def export_partners():
+    return _csv(exports.partners_csv(), "partners.csv")
+
+
+@bp.get("/desk/export/campaigns.csv")
+@role_required("staff")
+def export_campaigns():
+    return _csv(exports.campaigns_csv(), "campaigns.csv")

@@ -1,0 +1,158 @@
+"""The desk's lists as CSV for spreadsheets: UTF-8 with a BOM (so Excel reads the accents),
+column headers in the reader's language, and no cell that a spreadsheet would run.
+
+Dates are written as ISO 8601 (YYYY-MM-DD), which every spreadsheet reads as a date.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from onboarding.extensions import db
+from onboarding.i18n import country_name, phase_label
+from onboarding.models import Campaign, Candidate, Partner, User
+from onboarding.services import board, campaigns
+from onboarding.services.partners import PARTNER_KIND_LABELS, PARTNER_STATUS_LABELS
+from onboarding.services.profile_fields import OUTREACH_CHANNEL_LABELS, STEM_FIELD_LABELS
+from workflows.onboarding import PHASES
+
+# A spreadsheet runs a cell starting with one of these as a formula ("CSV injection",
+# OWASP); a leading apostrophe makes it plain text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def to_csv(header: list[str], rows: Iterable[Iterable]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([guard(cell) for cell in header])
+    for row in rows:
+        writer.writerow([guard(cell) for cell in row])
+    return "\ufeff" + buffer.getvalue()
+
+
+def _iso(value) -> str:
+    return value.isoformat() if value else ""
+
+
+def _day(moment) -> str:
+    return moment.date().isoformat() if moment else ""
+
+
+def _names(model, ids) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
+
+
+def candidates_csv(board_filter: board.BoardFilter) -> str:
+    """The board's candidates (same filters: phase, country, name search), in board order."""
+    phase_order = {phase: index for index, phase in enumerate(PHASES)}
+    query = (
+        select(Candidate)
+        .join(User, Candidate.user_id == User.id)
+        .options(joinedload(Candidate.user), joinedload(Candidate.mentor))
+        .order_by(case(phase_order, value=Candidate.phase), func.lower(User.name), Candidate.id)
+    )
+    rows = db.session.scalars(board._filtered(query, board_filter)).all()
+    campaign_names = _names(Campaign, (c.campaign_id for c in rows))
+    partner_names = _names(Partner, (c.partner_id for c in rows))
+    header = [
+        _("Name"), _("Email address"), _("Country code"), _("Country"),
+        _("Origin institution"), _("STEM field"), _("Graduation date"), _("Outreach channel"),
+        _("Phase"), _("Mentor"), _("Campaign"), _("Partner"), _("Registered on"),
+    ]  # fmt: skip
+    return to_csv(
+        header,
+        (
+            [
+                c.user.name,
+                c.user.email,
+                c.country_code,
+                country_name(c.country_code),
+                c.origin_institution,
+                str(STEM_FIELD_LABELS.get(c.stem_field, c.stem_field)),
+                _iso(c.graduation_date),
+                str(OUTREACH_CHANNEL_LABELS.get(c.outreach_channel, c.outreach_channel)),
+                phase_label(c.phase),
+                c.mentor.name if c.mentor else "",
+                campaign_names.get(c.campaign_id, ""),
+                partner_names.get(c.partner_id, ""),
+                _day(c.created_at),
+            ]
+            for c in rows
+        ),
+    )
+
+
+def partners_csv() -> str:
+    partners = db.session.scalars(
+        select(Partner)
+        .options(selectinload(Partner.campaigns))
+        .order_by(func.lower(Partner.name), Partner.id)
+    ).all()
+    referred = dict(
+        db.session.execute(
+            select(Candidate.partner_id, func.count(Candidate.id))
+            .where(Candidate.partner_id.is_not(None))
+            .group_by(Candidate.partner_id)
+        ).all()
+    )
+    header = [
+        _("Organisation"), _("Partnership"), _("Status"), _("Contact person"),
+        _("Email address"), _("Website"), _("Country"), _("Applied on"), _("Decided on"),
+        _("Campaigns"), _("Referred candidates"),
+    ]  # fmt: skip
+    return to_csv(
+        header,
+        (
+            [
+                p.name,
+                str(PARTNER_KIND_LABELS.get(p.kind, p.kind)),
+                str(PARTNER_STATUS_LABELS.get(p.status, p.status)),
+                p.contact_name,
+                p.contact_email,
+                p.website or "",
+                country_name(p.country_code) if p.country_code else "",
+                _day(p.created_at),
+                _day(p.reviewed_at),
+                "; ".join(sorted(c.name for c in p.campaigns)),
+                referred.get(p.id, 0),
+            ]
+            for p in partners
+        ),
+    )
+
+
+def campaigns_csv() -> str:
+    header = [
+        _("Campaign"), _("Type"), _("Target countries"), _("Target regions"), _("Start date"),
+        _("End date"), _("Partners"), _("Prospects"),
+    ]  # fmt: skip
+    return to_csv(
+        header,
+        (
+            [
+                row.campaign.name,
+                str(campaigns.CAMPAIGN_KIND_LABELS.get(row.campaign.kind, row.campaign.kind)),
+                "; ".join(country_name(code) for code in row.campaign.target_countries or []),
+                row.campaign.target_regions or "",
+                _iso(row.campaign.starts_on),
+                _iso(row.campaign.ends_on),
+                "; ".join(p.name for p in row.campaign.partners),
+                row.prospects,
+            ]
+            for row in campaigns.listing()
+        ),
+    )

@@ -1,0 +1,163 @@
+"""Partner organisations: the public application, the desk's decision, who they referred.
+
+An organisation applies as a lead partner (takes the lead) or a contributing partner (thinks
+along). The welcome desk accepts or declines an application once; accepted partners can join
+campaigns and bring in prospects (Candidate.partner_id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from onboarding.extensions import db
+from onboarding.i18n import valid_country
+from onboarding.models import Candidate, Partner, User, utcnow
+from onboarding.reference import PARTNER_KINDS
+from onboarding.services.access import require_role
+from onboarding.services.errors import Conflict, NotFound, Refused
+
+PARTNER_KIND_LABELS = {
+    "lead": _l("Lead partner"),
+    "contributing": _l("Contributing partner"),
+}
+PARTNER_STATUS_LABELS = {
+    "applied": _l("Applied"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+}
+DECISIONS = {"accept": "accepted", "decline": "declined"}
+
+
+def valid_website(value: str) -> bool:
+    """An absolute http(s) address: nothing a browser would run (javascript:, data:)."""
+    value = value.strip()
+    if not value or any(ch.isspace() for ch in value):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+@dataclass(frozen=True)
+class Application:
+    name: str
+    kind: str
+    contact_name: str
+    contact_email: str
+    website: str = ""
+    country_code: str = ""
+    message: str = ""
+
+
+def apply(data: Application) -> Partner:
+    """Store a public application (no login): status "applied", waiting for the desk."""
+    website = data.website.strip()
+    country = data.country_code.strip().upper()
+    if data.kind not in PARTNER_KINDS:
+        raise Refused(_("Choose whether you join as a lead or a contributing partner."))
+    if website and not valid_website(website):
+        raise Refused(_("Enter a web address that starts with http:// or https://."))
+    if country and not valid_country(country):
+        raise Refused(_("Choose a country from the list."))
+    partner = Partner(
+        name=data.name.strip(),
+        kind=data.kind,
+        contact_name=data.contact_name.strip(),
+        contact_email=data.contact_email.strip().lower(),
+        website=website or None,
+        country_code=country or None,
+        message=data.message.strip() or None,
+        status="applied",
+    )
+    db.session.add(partner)
+    db.session.commit()
+    return partner
+
+
+def get(partner_id: int) -> Partner:
+    partner = db.session.scalars(
+        select(Partner)
+        .options(joinedload(Partner.reviewed_by), selectinload(Partner.campaigns))
+        .where(Partner.id == partner_id)
+    ).one_or_none()
+    if partner is None:
+        raise NotFound(_("This partner does not exist."))
+    return partner
+
+
+def decide(actor: User, partner_id: int, decision: str, note: str = "") -> Partner:
+    """Accept or decline an application; only once, and only while it is "applied"."""
+    require_role(actor, "staff")
+    if decision not in DECISIONS:
+        raise Refused(_("Choose to accept or to decline."))
+    partner = get(partner_id)
+    # One conditional UPDATE, so two people deciding at once cannot both succeed.
+    result = db.session.execute(
+        update(Partner)
+        .where(Partner.id == partner_id, Partner.status == "applied")
+        .values(
+            status=DECISIONS[decision],
+            decision_note=note.strip() or None,
+            reviewed_at=utcnow(),
+            reviewed_by_id=actor.id,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise Conflict(_("This application has already been decided."))
+    db.session.commit()  # expires `partner`: it is read again with the decision
+    return partner
+
+
+def referred(partner_ids) -> dict[int, list[Candidate]]:
+    """The candidates each partner brought in, by partner id, in name order."""
+    ids = list(partner_ids)
+    result: dict[int, list[Candidate]] = {partner_id: [] for partner_id in ids}
+    if not ids:
+        return result
+    rows = db.session.scalars(
+        select(Candidate)
+        .join(User, Candidate.user_id == User.id)
+        .options(joinedload(Candidate.user))
+        .where(Candidate.partner_id.in_(ids))
+        .order_by(func.lower(User.name), Candidate.id)
+    )
+    for candidate in rows:
+        result[candidate.partner_id].append(candidate)
+    return result
+
+
+@dataclass
+class Overview:
+    applied: list[Partner]
+    accepted: list[tuple[Partner, list[Candidate]]]
+    declined: list[Partner]
+
+
+def overview() -> Overview:
+    partners = db.session.scalars(
+        select(Partner).order_by(Partner.created_at.desc(), Partner.id.desc())
+    ).all()
+    accepted = [p for p in partners if p.status == "accepted"]
+    by_partner = referred(p.id for p in accepted)
+    return Overview(
+        applied=[p for p in partners if p.status == "applied"],
+        accepted=sorted(
+            ((p, by_partner[p.id]) for p in accepted), key=lambda item: item[0].name.lower()
+        ),
+        declined=[p for p in partners if p.status == "declined"],
+    )
+
+
+def accepted_partners() -> list[Partner]:
+    return list(
+        db.session.scalars(
+            select(Partner).where(Partner.status == "accepted").order_by(func.lower(Partner.name))
+        )
+    )
