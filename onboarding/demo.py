@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from onboarding.extensions import db
 from onboarding.models import (
+    AuditEvent,
     Candidate,
     CandidateMunicipality,
     CandidateSkill,
@@ -17,7 +18,7 @@ from onboarding.models import (
     Project,
     User,
 )
-from onboarding.services import auth, candidates, placements, workflow
+from onboarding.services import auth, candidates, placements, reminders, workflow
 
 DEMO_PASSWORD = "onthaal-demo-2026"
 
@@ -166,7 +167,29 @@ def load_demo() -> bool:
             candidate.user.password_hash = auth.hash_password(DEMO_PASSWORD)
             db.session.commit()
         _advance(desk, candidate, target, mentors[index % 3], projects[index % 5], today, index)
+        _spread_history(candidate, index)
+    reminders.reschedule_all()
     return True
+
+
+def _spread_history(candidate: Candidate, index: int) -> None:
+    """Move the history made just now back in time, a step every week or two, so the
+    reports, the stuck list and the reminders have something realistic to show."""
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.candidate_id == candidate.id).order_by(AuditEvent.id)
+    ).all()
+    now = datetime.now(UTC)
+    step = timedelta(days=6 + index % 9)
+    start = now - step * len(events) - timedelta(days=index % 5)
+    for number, event in enumerate(events):
+        event.at = start + step * number
+        if event.from_phase != event.to_phase:
+            candidate.phase_entered_at = event.at
+    if events:
+        candidate.created_at = candidate.user.created_at = events[0].at
+        if all(e.from_phase == e.to_phase for e in events):
+            candidate.phase_entered_at = events[0].at
+    db.session.commit()
 
 
 def _fire(actor: User, candidate: Candidate, trigger: str, **kwargs) -> None:
