@@ -45,6 +45,7 @@ class CandidateProfile:
     dutch_level: str | None
     available_from: date | None
     preferred_municipalities: frozenset[str]
+    other_fields: frozenset[str] = frozenset()  # further STEM fields besides the main one
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,9 @@ def level_rank(level: str | None) -> int:
 
 
 def field_fraction(c: CandidateProfile, p: ProjectProfile) -> float:
-    return 1.0 if not p.stem_fields or c.stem_field in p.stem_fields else 0.0
+    if not p.stem_fields or c.stem_field in p.stem_fields:
+        return 1.0
+    return 1.0 if c.other_fields & set(p.stem_fields) else 0.0
 
 
 def skills_fraction(c: CandidateProfile, p: ProjectProfile) -> float:

@@ -34,6 +34,10 @@ class ProfileForm(BaseForm):
         _l("Origin institution"), validators=[required(), max_length(200)]
     )
     stem_field = SelectField(_l("STEM field"), choices=options(STEM_FIELD_LABELS.items()))
+    other_fields = SelectMultipleField(
+        _l("Other STEM fields"), choices=options(STEM_FIELD_LABELS.items()),
+        validators=[Optional()],
+    )  # fmt: skip
     graduation_date = DateField(_l("Graduation date"), validators=[input_required()])
     degree_level = SelectField(
         _l("Degree"),

@@ -64,6 +64,7 @@ def profile():
     if not form.is_submitted():
         # The rows behind these fields are objects; the form shows their plain values.
         form.skills.data = ", ".join(s.skill for s in candidate.skills)
+        form.other_fields.data = [f.stem_field for f in candidate.other_fields]
         form.preferred_municipalities.data = [
             m.municipality for m in candidate.preferred_municipalities
         ]
@@ -80,6 +81,7 @@ def profile():
                 consent=form.consent.data,
                 degree_level=form.degree_level.data or None,
                 skills=tuple((form.skills.data or "").split(",")),
+                other_fields=tuple(form.other_fields.data or ()),
                 dutch_level=form.dutch_level.data or None,
                 english_level=form.english_level.data or None,
                 available_from=form.available_from.data,

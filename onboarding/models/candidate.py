@@ -102,6 +102,9 @@ class Candidate(Base):
     placements: Mapped[list[Placement]] = relationship(
         back_populates="candidate", order_by="Placement.id"
     )
+    other_fields: Mapped[list[CandidateField]] = relationship(
+        cascade="all, delete-orphan", order_by="CandidateField.stem_field"
+    )
     skills: Mapped[list[CandidateSkill]] = relationship(
         cascade="all, delete-orphan", order_by="CandidateSkill.skill"
     )
@@ -131,6 +134,18 @@ class Candidate(Base):
                 placement.status = placement_flow.WITHDRAWN
                 placement.closed_reason = reason
                 placement.decided_at = utcnow()
+
+
+class CandidateField(Base):
+    """A further STEM field of the candidate, besides their main `stem_field`."""
+
+    __tablename__ = "candidate_fields"
+    __table_args__ = (CheckConstraint(_in("stem_field", STEM_FIELDS), name="stem_field_allowed"),)
+
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
+    )
+    stem_field: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 class CandidateSkill(Base):

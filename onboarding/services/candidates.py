@@ -17,6 +17,7 @@ from onboarding.extensions import db
 from onboarding.models import (
     AuditEvent,
     Candidate,
+    CandidateField,
     CandidateMunicipality,
     CandidateSkill,
     Company,
@@ -249,6 +250,7 @@ class ProfileUpdate:
     consent: bool
     degree_level: str | None = None
     skills: tuple[str, ...] = ()
+    other_fields: tuple[str, ...] = ()
     dutch_level: str | None = None
     english_level: str | None = None
     available_from: date | None = None
@@ -282,6 +284,9 @@ def update_profile(actor: User, data: ProfileUpdate, expected_version: int | Non
     candidate.dutch_level = max((lvl for lvl in (declared, recorded) if lvl), key=level_rank,
                                 default=None)  # fmt: skip
     candidate.skills = [CandidateSkill(skill=s) for s in normalise_skills(list(data.skills))]
+    candidate.other_fields = [
+        CandidateField(stem_field=f) for f in sorted(set(data.other_fields) - {data.stem_field})
+    ]
     candidate.preferred_municipalities = [
         CandidateMunicipality(municipality=m) for m in sorted(set(data.preferred_municipalities))
     ]

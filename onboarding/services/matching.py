@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from onboarding.extensions import db
 from onboarding.models import (
     Candidate,
+    CandidateField,
     CandidateMunicipality,
     CandidateSkill,
     Placement,
@@ -72,6 +73,7 @@ def candidate_profile(candidate: Candidate) -> CandidateProfile:
         preferred_municipalities=frozenset(
             m.municipality for m in candidate.preferred_municipalities
         ),
+        other_fields=frozenset(f.stem_field for f in candidate.other_fields),
     )
 
 
@@ -90,12 +92,22 @@ def _scored_query(profile: ProjectProfile):
     (hash joins), not per-candidate correlated subqueries: on 100,000 candidates that is the
     difference between a few hundred and a few dozen milliseconds on PostgreSQL.
     """
-    field = (
-        literal(1.0)
-        if not profile.stem_fields
-        else case((Candidate.stem_field.in_(profile.stem_fields), 1.0), else_=0.0)
-    )
     query = select(Candidate.id)
+    if profile.stem_fields:
+        further = (
+            select(CandidateField.candidate_id)
+            .where(CandidateField.stem_field.in_(profile.stem_fields))
+            .group_by(CandidateField.candidate_id)
+            .subquery()
+        )
+        query = query.outerjoin(further, further.c.candidate_id == Candidate.id)
+        field = case(
+            (Candidate.stem_field.in_(profile.stem_fields), 1.0),
+            (further.c.candidate_id.is_not(None), 1.0),
+            else_=0.0,
+        )
+    else:
+        field = literal(1.0)
     if profile.skills:
         overlap = (
             select(CandidateSkill.candidate_id, func.count().label("n"))
@@ -168,6 +180,7 @@ def candidates_for(project: Project, limit: int = 25) -> list[Match]:
             .options(
                 joinedload(Candidate.user),
                 joinedload(Candidate.skills),
+                joinedload(Candidate.other_fields),
                 joinedload(Candidate.preferred_municipalities),
             )
             .where(Candidate.id.in_(ids))

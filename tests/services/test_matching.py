@@ -364,3 +364,25 @@ def test_plain_filter_ids_are_the_eligible_candidates(ctx):
     add_placement(secured, add_project(title="elsewhere"), "accepted")
     assert set(matching.plain_filter_ids(project)) == eligible
     assert secured.id in set(db.session.scalars(select(Candidate.id)))
+
+
+def test_a_further_stem_field_counts_in_sql_and_python(ctx):
+    """A candidate whose main field is mathematics but who also studied physics fits a
+    physics project on the field component, in the SQL ranking and in the explanation."""
+    from onboarding.models import CandidateField
+
+    project = add_project(skills=[], min_dutch_level=None, start_date=None)
+    main_only = add_candidate(stem_field="mathematics")
+    both = add_candidate(stem_field="mathematics")
+    both.other_fields = [CandidateField(stem_field="physics")]
+    db.session.commit()
+    ranked = {m.candidate.id: m for m in matching.candidates_for(project, limit=10)}
+    assert ranked[both.id].score == ranked[main_only.id].score + 30
+    field = next(p for p in ranked[both.id].parts if p.key == "field")
+    assert field.fraction == 1.0
+    query, points = _scored_query(project_profile(project))
+    sql_points = dict(
+        db.session.execute(query.where(Candidate.id.in_([both.id, main_only.id]))).all()
+    )
+    assert sql_points[both.id] == pytest.approx(ranked[both.id].score)
+    assert sql_points[main_only.id] == pytest.approx(ranked[main_only.id].score)

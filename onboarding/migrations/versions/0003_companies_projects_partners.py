@@ -131,6 +131,13 @@ def upgrade():
     with op.batch_alter_table('candidate_municipalities', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_candidate_municipalities_municipality'), ['municipality'], unique=False)
 
+    op.create_table('candidate_fields',
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('stem_field', sa.String(length=40), nullable=False),
+    sa.CheckConstraint("stem_field IN ('engineering', 'computer_science', 'data_science', 'mathematics', 'physics', 'chemistry', 'life_sciences', 'environmental_science', 'energy', 'materials_science')", name=op.f('ck_candidate_fields_stem_field_allowed')),
+    sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_candidate_fields_candidate_id_candidates'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('candidate_id', 'stem_field', name=op.f('pk_candidate_fields'))
+    )
     op.create_table('candidate_skills',
     sa.Column('candidate_id', sa.Integer(), nullable=False),
     sa.Column('skill', sa.String(length=60), nullable=False),
@@ -273,6 +280,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_candidate_skills_skill'))
 
     op.drop_table('candidate_skills')
+    op.drop_table('candidate_fields')
     with op.batch_alter_table('candidate_municipalities', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_candidate_municipalities_municipality'))
 
