@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from onboarding.forms import VersionForm
+from onboarding.models import REMINDER_STATUSES
 from onboarding.partners.forms import CampaignForm, DecisionForm, ImportForm, PartnerApplicationForm
 from onboarding.services import board, campaigns, exports, imports, partners
 from onboarding.services.errors import Refused
@@ -246,3 +247,18 @@ def export_partners():
 @role_required("staff")
 def export_campaigns():
     return _csv(exports.campaigns_csv(), "campaigns.csv")
+
+
+@bp.get("/desk/export/companies.csv")
+@role_required("staff")
+def export_companies():
+    return _csv(exports.companies_csv(), "companies.csv")
+
+
+@bp.get("/desk/export/reminders.csv")
+@role_required("staff")
+def export_reminders():
+    status = request.args.get("status")
+    return _csv(
+        exports.reminders_csv(status if status in REMINDER_STATUSES else None), "reminders.csv"
+    )

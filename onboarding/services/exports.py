@@ -156,3 +156,55 @@ def campaigns_csv() -> str:
             for row in campaigns.listing()
         ),
     )
+
+
+def companies_csv() -> str:
+    """Every company with each of its projects on a line (a company without projects once)."""
+    from onboarding.models import Company
+    from onboarding.services.profile_fields import COMPANY_SIZE_LABELS, PROJECT_KIND_LABELS
+
+    header = [
+        _("Company"), _("Municipality"), _("Sector"), _("Size"), _("Contact person"),
+        _("Contact email"), _("Innovation project"), _("Kind"), _("Start date"), _("Seats"),
+        _("Status"),
+    ]  # fmt: skip
+    rows = []
+    for company in db.session.scalars(
+        select(Company).options(selectinload(Company.projects)).order_by(Company.name)
+    ):
+        base = [
+            company.name, company.municipality, company.sector,
+            COMPANY_SIZE_LABELS[company.size] if company.size else "",
+            company.contact_person or "", company.contact_email or "",
+        ]  # fmt: skip
+        if not company.projects:
+            rows.append([*base, "", "", "", "", ""])
+        for project in company.projects:
+            rows.append(
+                [*base, project.title, PROJECT_KIND_LABELS[project.kind],
+                 _iso(project.start_date), project.seats,
+                 _("open") if project.is_open else _("closed")]
+            )  # fmt: skip
+    return to_csv(header, rows)
+
+
+def reminders_csv(status: str | None) -> str:
+    """The reminder queue (optionally one status), with errors, newest first."""
+    from onboarding.models import Reminder
+    from onboarding.services import reminders
+    from onboarding.services.profile_fields import REMINDER_STATUS_LABELS
+
+    query = (
+        select(Reminder)
+        .options(joinedload(Reminder.recipient))
+        .order_by(Reminder.due_at.desc(), Reminder.id.desc())
+    )
+    if status:
+        query = query.where(Reminder.status == status)
+    header = [_("Due"), _("Reminder"), _("To"), _("Status"), _("Attempts"), _("Error")]
+    rows = [
+        [r.due_at.isoformat(timespec="minutes"), reminders.subject(r), r.recipient.name,
+         REMINDER_STATUS_LABELS[r.status], r.attempts, r.last_error or ""]
+        for r in db.session.scalars(query)
+    ]  # fmt: skip
+    return to_csv(header, rows)

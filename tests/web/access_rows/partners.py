@@ -23,6 +23,8 @@ STAFF_ROUTES = [
     ("GET", "/desk/export/candidates.csv"),
     ("GET", "/desk/export/partners.csv"),
     ("GET", "/desk/export/campaigns.csv"),
+    ("GET", "/desk/export/companies.csv"),
+    ("GET", "/desk/export/reminders.csv"),
 ]
 AREAS = [(STAFF_ROUTES, {"staff"})]
 
@@ -89,6 +91,8 @@ STAFF = [
     Row("staff", "GET", "/desk/export/candidates.csv", 200),
     Row("staff", "GET", "/desk/export/partners.csv", 200),
     Row("staff", "GET", "/desk/export/campaigns.csv", 200),
+    Row("staff", "GET", "/desk/export/companies.csv", 200),
+    Row("staff", "GET", "/desk/export/reminders.csv", 200),
 ]  # fmt: skip
 
 ROWS = [*PUBLIC, *STAFF]
