@@ -53,7 +53,8 @@ def phase_counts(board_filter: BoardFilter) -> dict[str, int]:
     return counts
 
 
-def board_page(board_filter: BoardFilter, per_page: int) -> Pagination:
+def board_query(board_filter: BoardFilter):
+    """The board's candidates with their filters, in board order (phase, then name)."""
     phase_order = {phase: index for index, phase in enumerate(PHASES)}
     query = (
         select(Candidate)
@@ -61,8 +62,12 @@ def board_page(board_filter: BoardFilter, per_page: int) -> Pagination:
         .options(joinedload(Candidate.user), joinedload(Candidate.mentor))
         .order_by(case(phase_order, value=Candidate.phase), func.lower(User.name), Candidate.id)
     )
+    return _filtered(query, board_filter)
+
+
+def board_page(board_filter: BoardFilter, per_page: int) -> Pagination:
     return db.paginate(
-        _filtered(query, board_filter),
+        board_query(board_filter),
         page=max(board_filter.page, 1),
         per_page=per_page,
         error_out=False,

@@ -11,16 +11,15 @@ import io
 from collections.abc import Iterable
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from onboarding.extensions import db
 from onboarding.i18n import country_name, phase_label
-from onboarding.models import Campaign, Candidate, Partner, User
+from onboarding.models import Campaign, Candidate, Partner
 from onboarding.services import board, campaigns
 from onboarding.services.partners import PARTNER_KIND_LABELS, PARTNER_STATUS_LABELS
 from onboarding.services.profile_fields import OUTREACH_CHANNEL_LABELS, STEM_FIELD_LABELS
-from workflows.onboarding import PHASES
 
 # A spreadsheet runs a cell starting with one of these as a formula ("CSV injection",
 # OWASP); a leading apostrophe makes it plain text.
@@ -58,14 +57,7 @@ def _names(model, ids) -> dict[int, str]:
 
 def candidates_csv(board_filter: board.BoardFilter) -> str:
     """The board's candidates (same filters: phase, country, name search), in board order."""
-    phase_order = {phase: index for index, phase in enumerate(PHASES)}
-    query = (
-        select(Candidate)
-        .join(User, Candidate.user_id == User.id)
-        .options(joinedload(Candidate.user), joinedload(Candidate.mentor))
-        .order_by(case(phase_order, value=Candidate.phase), func.lower(User.name), Candidate.id)
-    )
-    rows = db.session.scalars(board._filtered(query, board_filter)).all()
+    rows = db.session.scalars(board.board_query(board_filter)).all()
     campaign_names = _names(Campaign, (c.campaign_id for c in rows))
     partner_names = _names(Partner, (c.partner_id for c in rows))
     header = [

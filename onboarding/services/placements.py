@@ -12,9 +12,8 @@ from onboarding.extensions import db
 from onboarding.models import AuditEvent, Candidate, Placement, User, utcnow
 from onboarding.services import reminders
 from onboarding.services.access import require_role, visible_candidate
-from onboarding.services.errors import Conflict, Forbidden, NotFound, Refused
-from onboarding.services.workflow import refusal_text
-from workflows.engine import GuardFailed, NotAllowedFromState, RoleNotAllowed, UnknownTrigger
+from onboarding.services.errors import NotFound
+from onboarding.services.workflow import engine_refusals
 from workflows.placement import PLACEMENT, SECURED_STATUSES, STATUS_LABELS, PlacementFacts
 
 
@@ -51,21 +50,12 @@ def fire_in_transaction(
         interview_at=interview_at,
         start_date=start_date or placement.start_date,
     )
-    try:
+    not_here = _(
+        "This step is not possible while the placement is “%(status)s”.",
+        status=_(STATUS_LABELS[source]),
+    )
+    with engine_refusals(not_here):
         PLACEMENT.fire(placement, trigger, actor.role, facts)
-    except UnknownTrigger as error:
-        raise NotFound(_("This action does not exist.")) from error
-    except RoleNotAllowed as error:
-        raise Forbidden(_("Your role may not take this action.")) from error
-    except NotAllowedFromState as error:
-        raise Conflict(
-            _("This step is not possible while the placement is “%(status)s”.",
-              status=_(STATUS_LABELS[source]))
-        ) from error  # fmt: skip
-    except GuardFailed as error:
-        raise Refused(
-            _("This step cannot be taken yet."), [refusal_text(r) for r in error.refusals]
-        ) from error
     placement.decided_at = utcnow()
     db.session.add(
         AuditEvent(

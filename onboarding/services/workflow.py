@@ -8,6 +8,7 @@ a Conflict instead of a lost update.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -99,6 +100,24 @@ def refusal_text(refusal: Refusal) -> str:
     return translate(refusal.message, params)
 
 
+@contextmanager
+def engine_refusals(not_here: str):
+    """Turn the engine's refusals into domain errors with translated messages (`not_here`:
+    what to say when the step is not possible from the current state)."""
+    try:
+        yield
+    except UnknownTrigger as error:
+        raise NotFound(_("This action does not exist.")) from error
+    except RoleNotAllowed as error:
+        raise Forbidden(_("Your role may not take this action.")) from error
+    except NotAllowedFromState as error:
+        raise Conflict(not_here) from error
+    except GuardFailed as error:
+        raise Refused(
+            _("This step cannot be taken yet."), [refusal_text(r) for r in error.refusals]
+        ) from error
+
+
 def fire(
     actor: User,
     candidate_id: int,
@@ -122,24 +141,12 @@ def fire(
             start_date=start_date,
         )
         source = candidate.phase
-        try:
+        not_here = _(
+            "This action is not possible while the candidate is in the phase “%(phase)s”.",
+            phase=phase_label(source),
+        )
+        with engine_refusals(not_here):
             spec = ONBOARDING.fire(candidate, trigger, actor.role, ctx)
-        except UnknownTrigger as error:
-            raise NotFound(_("This action does not exist.")) from error
-        except RoleNotAllowed as error:
-            raise Forbidden(_("Your role may not take this action.")) from error
-        except NotAllowedFromState as error:
-            raise Conflict(
-                _(
-                    "This action is not possible while the candidate is in the phase “%(phase)s”.",
-                    phase=phase_label(source),
-                )
-            ) from error
-        except GuardFailed as error:
-            raise Refused(
-                _("This step cannot be taken yet."),
-                [refusal_text(r) for r in error.refusals],
-            ) from error
         candidate.phase_entered_at = utcnow()
         db.session.add(
             AuditEvent(

@@ -4,7 +4,6 @@ for 10 (and for a long history as for a short one)."""
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from onboarding.extensions import db
 from onboarding.models import (
@@ -17,6 +16,7 @@ from onboarding.models import (
     User,
 )
 from tests.factories import make_user
+from tests.statements import StatementCounter
 
 PHASES = ["outreach", "language_immersion", "mentoring", "company_placement", "placed"]
 
@@ -56,25 +56,6 @@ def add_candidates(count: int, mentors: list[User], offset: int) -> list[int]:
         )  # fmt: skip
     db.session.commit()
     return [c.id for c in candidates]
-
-
-class StatementCounter:
-    def __init__(self, connection):
-        self.connection = connection
-        self.count = 0
-
-    def __call__(self, *args):
-        self.count += 1
-
-    def measure(self, func):
-        self.count = 0
-        event.listen(self.connection, "before_cursor_execute", self)
-        try:
-            response = func()
-        finally:
-            event.remove(self.connection, "before_cursor_execute", self)
-        assert response.status_code == 200
-        return self.count
 
 
 @pytest.fixture

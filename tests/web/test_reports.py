@@ -10,7 +10,6 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from onboarding.extensions import db
 from onboarding.models import (
@@ -24,6 +23,7 @@ from onboarding.models import (
 )
 from tests.factories import make_candidate, make_user
 from tests.services.test_reports import at, build_history
+from tests.statements import StatementCounter
 
 NAMES = ("funnel", "countries", "campaigns", "municipalities", "durations", "conversion",
          "immersion")  # fmt: skip
@@ -276,25 +276,6 @@ def add_candidates(count: int, offset: int, campaign_id: int, company_id: int) -
             ]
         )  # fmt: skip
     db.session.commit()
-
-
-class StatementCounter:
-    def __init__(self, connection):
-        self.connection = connection
-        self.count = 0
-
-    def __call__(self, *args):
-        self.count += 1
-
-    def measure(self, func):
-        self.count = 0
-        event.listen(self.connection, "before_cursor_execute", self)
-        try:
-            response = func()
-        finally:
-            event.remove(self.connection, "before_cursor_execute", self)
-        assert response.status_code == 200
-        return self.count
 
 
 def test_dashboard_query_count_does_not_grow_with_candidates(desk, data, rollback):
