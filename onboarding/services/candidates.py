@@ -33,9 +33,15 @@ from onboarding.services import auth, placements, reminders
 from onboarding.services.access import require_role, visible_candidate
 from onboarding.services.companies import normalise_skills
 from onboarding.services.errors import Conflict, NotFound, Refused
-from onboarding.services.workflow import commit_or_conflict, conflict_message
+from onboarding.services.workflow import (
+    commit_or_conflict,
+    conflict_message,
+    facts_for,
+    lock_mentor,
+    refusal_text,
+)
 from workflows.matching import level_rank
-from workflows.onboarding import MENTORED_PHASES, MENTORING
+from workflows.onboarding import MENTORED_PHASES, MENTORING, mentor_has_capacity
 
 
 def _audit(candidate: Candidate, actor: User | None, action: str, **fields) -> None:
@@ -130,6 +136,16 @@ def assign_mentor(
         raise Refused(_("Choose one of the listed mentors."))
     if candidate.mentor_id == mentor.id:
         raise Refused(_("%(name)s is already this candidate's mentor.", name=mentor.name))
+    if candidate.phase in MENTORED_PHASES:
+        # Taking over a mentee who is being mentored counts against the new mentor's
+        # capacity right away: the same guard as entering mentoring.
+        lock_mentor(mentor.id)
+        candidate.mentor = mentor
+        db.session.flush()
+        full = mentor_has_capacity(facts_for(candidate, actor.role))
+        if full is not None:
+            db.session.rollback()
+            raise Refused(_("The mentor could not be assigned."), [refusal_text(full)])
     candidate.mentor = mentor
     _audit(candidate, actor, "mentor_assigned", detail=mentor.name)
     reminders.reschedule(candidate)

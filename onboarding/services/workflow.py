@@ -93,6 +93,18 @@ def facts_for(
     )
 
 
+def lock_mentor(mentor_id: int | None) -> None:
+    """Serialise changes that count against one mentor's capacity.
+
+    The candidate's version only guards that candidate; two *different* mentees entering
+    mentoring with the same mentor at once would both see a free place. Locking the mentor's
+    row (PostgreSQL `SELECT … FOR UPDATE`) makes the second wait and then count the first.
+    SQLite already serialises writers (BEGIN IMMEDIATE), where FOR UPDATE is left out.
+    """
+    if mentor_id is not None:
+        db.session.execute(select(User.id).where(User.id == mentor_id).with_for_update())
+
+
 def refusal_text(refusal: Refusal) -> str:
     params = dict(refusal.params)
     if "fields" in params:
@@ -133,6 +145,7 @@ def fire(
         candidate = visible_candidate(actor, candidate_id)
         if expected_version is not None and candidate.version_id != expected_version:
             raise Conflict(conflict_message())
+        lock_mentor(candidate.mentor_id)
         ctx = facts_for(
             candidate,
             actor.role,

@@ -113,3 +113,74 @@ def test_simultaneous_conflicting_triggers_on_postgresql(fresh_pg_app):
         total = db.session.scalar(select(func.count(AuditEvent.id)))
         assert total == ROUNDS
         db.session.remove()
+
+
+def test_taking_over_a_mentee_respects_the_new_mentors_capacity(ctx):
+    from onboarding.services.errors import Refused
+
+    staff = make_user("staff")
+    full = make_user("mentor", mentor_capacity=1)
+    make_candidate(phase="mentoring", mentor=full)
+    mentee = make_candidate(phase="mentoring", mentor=make_user("mentor"))
+    prospect = make_candidate(phase="outreach")
+    with pytest.raises(Refused) as refused:
+        candidates.assign_mentor(staff, mentee.id, full.id, None)
+    assert full.name in refused.value.details[0]
+    db.session.expire_all()
+    assert db.session.get(Candidate, mentee.id).mentor_id != full.id
+    # Before mentoring starts the assignment is fine; the guard checks again on entry.
+    candidates.assign_mentor(staff, prospect.id, full.id, None)
+    assert db.session.get(Candidate, prospect.id).mentor_id == full.id
+
+
+@pytest.mark.postgres
+def test_two_mentees_racing_for_the_last_place_with_one_mentor(fresh_pg_app):
+    """Different candidates, same mentor with one free place: the mentor's row lock makes the
+    second transaction wait and count the first, so exactly one enters mentoring."""
+    from onboarding.services.errors import Refused
+    from tests.factories import make_assessment
+
+    app = fresh_pg_app
+    rounds = 10
+    with app.app_context():
+        staff_id = make_user("staff").id
+        pairs = []
+        for _ in range(rounds):
+            mentor = make_user("mentor", mentor_capacity=1)
+            ids = []
+            for _ in range(2):
+                candidate = make_candidate(phase="language_immersion", mentor=mentor)
+                make_assessment(candidate, "B2")
+                ids.append(candidate.id)
+            pairs.append(ids)
+        db.session.remove()
+
+    outcomes: dict[int, str] = {}
+
+    def act(cid: int, barrier: threading.Barrier):
+        with app.app_context():
+            actor = db.session.get(User, staff_id)
+            db.session.commit()
+            barrier.wait(timeout=10)
+            try:
+                workflow.fire(actor, cid, "complete_immersion", expected_version=None)
+                outcomes[cid] = "won"
+            except Refused:
+                outcomes[cid] = "full"
+            finally:
+                db.session.remove()
+
+    for ids in pairs:
+        barrier = threading.Barrier(2)
+        threads = [threading.Thread(target=act, args=(cid, barrier)) for cid in ids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(outcomes[cid] for cid in ids) == ["full", "won"], outcomes
+    with app.app_context():
+        in_mentoring = db.session.scalar(
+            select(func.count(Candidate.id)).where(Candidate.phase == "mentoring")
+        )
+        assert in_mentoring == rounds  # one per mentor, never two
+        db.session.remove()
