@@ -13,7 +13,6 @@ from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -145,15 +144,3 @@ def form_errors(form) -> list[str]:
         for field in form
         for message in field.errors
     ]
-
-
-__all__ = [
-    "AssessmentForm",
-    "BaseForm",
-    "BooleanField",
-    "TransitionForm",
-    "VersionForm",
-    "form_errors",
-    "locale_field",
-    "name_field",
-]

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from babel import Locale
 from flask import Flask, has_request_context, request
-from flask_babel import format_decimal, get_locale, gettext, lazy_gettext
+from flask_babel import format_decimal, get_locale, gettext
 from flask_login import current_user
 
 from onboarding.extensions import babel
@@ -85,7 +85,3 @@ def valid_country(code: str) -> bool:
 
 def country_name(code: str) -> str:
     return dict(_countries(str(get_locale()))).get(code, code)
-
-
-def lazy(message: str):
-    return lazy_gettext(message)

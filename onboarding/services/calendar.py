@@ -32,9 +32,8 @@ def candidate_deadlines(candidate: Candidate, today: date | None = None) -> list
     today = today or date.today()
     items: list[Item] = []
     if candidate.phase == LANGUAGE_IMMERSION and candidate.immersion_planned_end:
-        facts = reminder_service.facts_for(candidate)
         end = candidate.immersion_planned_end
-        if not facts.passed_dutch_target:
+        if not reminder_service.passed_dutch_target(candidate):
             items.append(
                 Item(f"assessment-{candidate.id}-{end}", end - timedelta(days=14),
                      _("Book your Dutch assessment"), deadline=True)

@@ -41,12 +41,14 @@ def render(workflow: Workflow, current: str, labels: dict[str, str], edge_labels
     ]
     drawn: set[frozenset] = set()
     arc_level = 0
-    for source, dest, trigger in _unique_edges(workflow):
+    edges = _unique_edges(workflow)
+    pairs = {(s, d) for s, d, _ in edges}
+    for source, dest, trigger in edges:
         title = escape(edge_labels.get(trigger, trigger))
         sx, sy = pos[source]
         dx, dy = pos[dest]
         pair = frozenset((source, dest))
-        two_way = (dest, source) in {(s, d) for s, d, _ in _unique_edges(workflow)}
+        two_way = (dest, source) in pairs
         if two_way and pair in drawn:
             continue
         drawn.add(pair)

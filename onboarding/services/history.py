@@ -41,6 +41,10 @@ ACTION_LABELS = {
 }
 
 
+# Phase changes are described by their trigger's label from the workflow definition.
+TRIGGER_LABELS = {spec.trigger: spec.label for spec in ONBOARDING.specs}
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
@@ -54,9 +58,8 @@ class TimelineEntry:
 def describe(event: AuditEvent) -> str:
     if event.action in ACTION_LABELS:
         return str(ACTION_LABELS[event.action]) % {"detail": event.detail or ""}
-    labels = {s.trigger: s.label for s in ONBOARDING.specs}
-    if event.action in labels:
-        return _(labels[event.action])
+    if event.action in TRIGGER_LABELS:
+        return _(TRIGGER_LABELS[event.action])
     return event.action
 
 

@@ -50,13 +50,18 @@ OPEN = ("pending", "sending")
 # -- scheduling -----------------------------------------------------------------------------
 
 
-def facts_for(candidate: Candidate) -> ReminderFacts:
+def passed_dutch_target(candidate: Candidate) -> bool:
+    """A recorded assessment at or above the programme's target level."""
     target = current_app.config["DUTCH_TARGET_LEVEL"]
     best = db.session.scalar(
         select(func.max(LanguageAssessment.level)).where(
             LanguageAssessment.candidate_id == candidate.id
         )
     )
+    return best is not None and CEFR_LEVELS.index(best) >= CEFR_LEVELS.index(target)
+
+
+def facts_for(candidate: Candidate) -> ReminderFacts:
     last_meeting = db.session.scalar(
         select(func.max(MentoringMeeting.met_on)).where(
             MentoringMeeting.candidate_id == candidate.id
@@ -88,8 +93,7 @@ def facts_for(candidate: Candidate) -> ReminderFacts:
         phase=candidate.phase,
         phase_entered_on=local_date(entered),
         immersion_planned_end=candidate.immersion_planned_end,
-        passed_dutch_target=best is not None
-        and CEFR_LEVELS.index(best) >= CEFR_LEVELS.index(target),
+        passed_dutch_target=passed_dutch_target(candidate),
         last_meeting_on=last_meeting,
         mentoring_started_on=local_date(mentoring_started) if mentoring_started else None,
         next_interview_at=next_interview,
@@ -111,7 +115,7 @@ def _recipients(candidate: Candidate, audience: str, staff: list[User]) -> list[
     return staff
 
 
-def _params(candidate: Candidate, planned: PlannedReminder) -> dict:
+def _params(candidate: Candidate) -> dict:
     return {"candidate": candidate.name, "phase": candidate.phase}
 
 
@@ -155,7 +159,7 @@ def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
                 recipient_id=recipient_id,
                 due_at=due_at,
                 anchor=planned.anchor.isoformat(),
-                params=_params(candidate, planned),
+                params=_params(candidate),
                 essential=planned.essential,
             )
         )
