@@ -7,11 +7,13 @@ from pathlib import Path
 
 from flask import Flask
 
+from onboarding.db import OnthaalFlask
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
-    app = Flask(
+    app = OnthaalFlask(
         __name__,
         instance_path=instance_path,
         instance_relative_config=True,

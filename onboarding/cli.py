@@ -20,9 +20,11 @@ def init_app(app: Flask) -> None:
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Load the demo data once (a no-op when people already exist) and print the logins."""
+    from onboarding.db import transaction
     from onboarding.demo import DEMO_PASSWORD, load_demo
 
-    created = load_demo()
+    with transaction():
+        created = load_demo()
     click.echo("Demo data loaded." if created else "Demo data already present; left as it is.")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for role, email in (

@@ -132,7 +132,7 @@ def load_demo() -> bool:
         for company, (title, fields, skills, level, seats) in zip(companies, PROJECTS, strict=True)
     ]  # fmt: skip
     db.session.add_all(projects)
-    db.session.commit()
+    db.session.flush()
 
     for index, (name, country, institution, field, channel, locale, target) in enumerate(
         CANDIDATES
@@ -162,10 +162,10 @@ def load_demo() -> bool:
         ]
         candidate.available_from = today + timedelta(days=index)
         candidate.degree_level = ("bachelor", "master", "phd")[index % 3]
-        db.session.commit()
+        db.session.flush()
         if index % 6 != 1:  # a few invitations stay pending, as in real life
             candidate.user.password_hash = auth.hash_password(DEMO_PASSWORD)
-            db.session.commit()
+            db.session.flush()
         _advance(desk, candidate, target, mentors[index % 3], projects[index % 5], today, index)
         _spread_history(candidate, index)
     reminders.reschedule_all()
@@ -189,7 +189,7 @@ def _spread_history(candidate: Candidate, index: int) -> None:
         candidate.created_at = candidate.user.created_at = events[0].at
         if all(e.from_phase == e.to_phase for e in events):
             candidate.phase_entered_at = events[0].at
-    db.session.commit()
+    db.session.flush()
 
 
 def _fire(actor: User, candidate: Candidate, trigger: str, **kwargs) -> None:

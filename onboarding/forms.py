@@ -6,7 +6,6 @@ they appear in nl, af and en like every other message.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import UTC, date
 
 from flask_babel import gettext, ngettext
@@ -25,6 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import HiddenInput
 
 from onboarding.i18n import LANGUAGE_NAMES
+from onboarding.rules import is_plain_name
 from workflows.onboarding import CEFR_LEVELS
 from workflows.reminders import PROGRAMME_TZ
 
@@ -69,12 +69,8 @@ def max_length(limit: int):
 
 
 def plain_name(form, field) -> None:
-    """Letters (any script), spaces, hyphens, apostrophes and dots: no markup or symbols."""
-    value = (field.data or "").strip()
-    allowed = all(
-        ch.isalpha() or ch in " '’-." or unicodedata.category(ch).startswith("M") for ch in value
-    )
-    if not allowed or not any(ch.isalpha() for ch in value):
+    """A person's name by `rules.is_plain_name` (the CSV import applies the same rule)."""
+    if not is_plain_name(field.data or ""):
         raise ValidationError(
             _l("A name may only contain letters, spaces, hyphens, apostrophes and dots.")
         )

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from flask import flash, render_template, url_for
+from flask import flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from onboarding.db import after_commit
 from onboarding.desk.forms import AssignMentorForm, PlacementForm
 from onboarding.forms import AssessmentForm, TransitionForm, VersionForm, options
 from onboarding.i18n import phase_label
 from onboarding.models import User
-from onboarding.services import board, candidates, companies, documents, history, mail, workflow
+from onboarding.services import (
+    board,
+    candidates,
+    companies,
+    documents,
+    history,
+    invitations,
+    workflow,
+)
 from onboarding.services.access import visible_candidate
 from onboarding.services.diagram import render as render_diagram
 from onboarding.services.profile_fields import (
@@ -129,18 +138,20 @@ def record_assessment_from_form(candidate_id: int, form: AssessmentForm) -> None
 
 
 def send_invitation(user: User, token: str) -> None:
-    """Email the invitation in the person's own language; say so if the mail server fails."""
-    link = url_for("auth.accept_invitation", token=token, _external=True)
-    message = mail.build_message(user.email, user.locale, "invitation", user=user, link=link)
-    try:
-        mail.send(message)
-    except mail.MailError:
-        flash(
-            _(
-                "The invitation email could not be sent. "
-                "Try again later with “Send invitation again”."
-            ),
-            "warning",
-        )
-        return
-    flash(_("An invitation has been emailed to %(email)s.", email=user.email), "info")
+    """Email the invitation in the person's own language once the request has committed;
+    say so if the mail server fails."""
+    invite = invitations.Invite.for_user(user, token)
+
+    def send_and_tell() -> None:
+        if invitations.send([invite]):
+            flash(
+                _(
+                    "The invitation email could not be sent. "
+                    "Try again later with “Send invitation again”."
+                ),
+                "warning",
+            )
+        else:
+            flash(_("An invitation has been emailed to %(email)s.", email=invite.email), "info")
+
+    after_commit(send_and_tell)

@@ -21,6 +21,7 @@ _in_process: BackgroundScheduler | None = None
 
 
 def tick(app: Flask) -> None:
+    """One scheduler tick in an app context of its own; `dispatch` ends its own steps."""
     from onboarding.extensions import db
     from onboarding.services import reminders
 

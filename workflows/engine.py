@@ -58,6 +58,9 @@ class TransitionSpec:
     effects: tuple[str, ...]
     needs_reason: bool
     label: str
+    # Changes to other aggregates that the service makes through *their* workflows, in the
+    # same transaction (e.g. withdrawing live placements); the engine itself never runs them.
+    follow_ups: tuple[str, ...] = ()
 
 
 class WorkflowError(Exception):
@@ -122,6 +125,7 @@ class Workflow:
     def _spec(self, data: dict) -> TransitionSpec:
         unknown = set(data) - {
             "trigger", "source", "dest", "roles", "conditions", "after", "needs_reason", "label",
+            "then",
         }  # fmt: skip
         if unknown:
             raise ValueError(f"{self.name}: unknown keys {sorted(unknown)} in {data!r}")
@@ -137,6 +141,7 @@ class Workflow:
             effects=tuple(data.get("after", ())),
             needs_reason=bool(data.get("needs_reason", False)),
             label=data["label"],
+            follow_ups=tuple(data.get("then", ())),
         )
 
     def _machine_transition(self, spec: TransitionSpec) -> dict:

@@ -233,16 +233,11 @@ def record_withdrawal(model, ctx: OnboardingFacts, source: str) -> None:
     model.withdrawn_reason = ctx.reason.strip()
 
 
-def close_open_placements(model, ctx: OnboardingFacts, source: str) -> None:
-    model.close_open_placements(ctx.reason.strip())
-
-
 EFFECTS = {
     "plan_immersion": plan_immersion,
     "remember_paused_phase": remember_paused_phase,
     "clear_paused_phase": clear_paused_phase,
     "record_withdrawal": record_withdrawal,
-    "close_open_placements": close_open_placements,
 }
 
 
@@ -303,7 +298,8 @@ TRANSITIONS: list[dict] = [
         "dest": MENTORING,
         "roles": ["staff"],
         "conditions": ["reason_given"],
-        "after": ["close_open_placements"],
+        # Every live placement is withdrawn through the placement workflow, with the reason.
+        "then": ["withdraw_live_placements"],
         "needs_reason": True,
     },
     *[

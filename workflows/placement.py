@@ -25,6 +25,9 @@ OPEN_STATUSES = (PROPOSED, INTERVIEW, OFFER)
 # A placement holding a seat and meeting the candidate's confirm_placement guard.
 SECURED_STATUSES = (ACCEPTED, STARTED)
 CLOSED_STATUSES = (DECLINED, WITHDRAWN)
+# Still in play: withdrawn when the candidate's placement phase falls through ("started"
+# is terminal: the candidate works there).
+LIVE_STATUSES = (*OPEN_STATUSES, ACCEPTED)
 
 STATUS_LABELS = {
     PROPOSED: N_("Proposed"),
@@ -157,7 +160,7 @@ TRANSITIONS: list[dict] = [
             "after": ["record_reason"],
             "needs_reason": True,
         }
-        for status in (*OPEN_STATUSES, ACCEPTED)
+        for status in LIVE_STATUSES
     ],
 ]
 

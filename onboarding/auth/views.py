@@ -6,7 +6,6 @@ from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
 from onboarding.auth.forms import AcceptInvitationForm, LanguageForm, LoginForm
-from onboarding.extensions import db
 from onboarding.i18n import LANGUAGE_COOKIE
 from onboarding.services import auth
 from onboarding.services.errors import Refused
@@ -80,7 +79,6 @@ def switch_language():
     locale = form.locale.data
     if current_user.is_authenticated:
         current_user.locale = locale
-        db.session.commit()
     target = form.next.data if is_safe_next(form.next.data) else home_url()
     response = redirect(target)
     response.set_cookie(

@@ -33,8 +33,6 @@ STEM_FIELDS = (
     "materials_science",
 )
 PLACEMENT_STATUSES = placement_flow.STATUSES
-# Placements still in play; when the onboarding's placement falls through they are withdrawn.
-LIVE_PLACEMENT_STATUSES = (*placement_flow.OPEN_STATUSES, *placement_flow.SECURED_STATUSES)
 
 
 class Candidate(Base):
@@ -126,14 +124,6 @@ class Candidate(Base):
             "outreach_channel": self.outreach_channel,
         }
         return tuple(key for key, value in required.items() if not value)
-
-    def close_open_placements(self, reason: str) -> None:
-        """Called by the workflow when a placement falls through."""
-        for placement in self.placements:
-            if placement.status in LIVE_PLACEMENT_STATUSES:
-                placement.status = placement_flow.WITHDRAWN
-                placement.closed_reason = reason
-                placement.decided_at = utcnow()
 
 
 class CandidateField(Base):

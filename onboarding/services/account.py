@@ -15,4 +15,3 @@ def set_reminder_opt_out(user: User, opt_out: bool) -> None:
     )
     for candidate in db.session.scalars(related):
         reminders.reschedule(candidate)
-    db.session.commit()

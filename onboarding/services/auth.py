@@ -14,7 +14,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from onboarding.extensions import db
-from onboarding.models import AuditEvent, Invitation, User, utcnow
+from onboarding.models import Invitation, User, utcnow
+from onboarding.services import audit
 from onboarding.services.errors import Refused
 
 
@@ -51,7 +52,6 @@ def authenticate(email: str, password: str) -> User | None:
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
-    db.session.commit()
     return user
 
 
@@ -96,7 +96,6 @@ def accept_invitation(token: str, password: str, locale: str) -> User:
         .values(used_at=utcnow())
     ).rowcount
     if claimed != 1:
-        db.session.rollback()
         raise Refused(_("This invitation link is invalid, expired or already used."))
     user = invitation.user
     user.password_hash = hash_password(password)
@@ -108,15 +107,5 @@ def accept_invitation(token: str, password: str, locale: str) -> User:
         .values(used_at=utcnow())
     )
     if user.candidate is not None:
-        candidate = user.candidate
-        db.session.add(
-            AuditEvent(
-                candidate_id=candidate.id,
-                actor_id=user.id,
-                action="invitation_accepted",
-                from_phase=candidate.phase,
-                to_phase=candidate.phase,
-            )
-        )
-    db.session.commit()
+        audit.record(user.candidate, user, "invitation_accepted")
     return user

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from onboarding.extensions import db
 from onboarding.models import Candidate, MentoringMeeting, Placement, User, utcnow
+from onboarding.services import dutch
 from onboarding.services import reminders as reminder_service
 from workflows.onboarding import COMPANY_PLACEMENT, LANGUAGE_IMMERSION, MENTORING, PLACED
 from workflows.placement import OPEN_STATUSES, SECURED_STATUSES
@@ -33,7 +34,7 @@ def candidate_deadlines(candidate: Candidate, today: date | None = None) -> list
     items: list[Item] = []
     if candidate.phase == LANGUAGE_IMMERSION and candidate.immersion_planned_end:
         end = candidate.immersion_planned_end
-        if not reminder_service.passed_dutch_target(candidate):
+        if not dutch.passed_target(candidate.id):
             items.append(
                 Item(f"assessment-{candidate.id}-{end}", end - timedelta(days=14),
                      _("Book your Dutch assessment"), deadline=True)
@@ -175,7 +176,7 @@ def user_for_token(token: str) -> User | None:
 
 def reset_token(user: User) -> str:
     user.calendar_token = secrets.token_urlsafe(32)
-    db.session.commit()
+    db.session.flush()
     return user.calendar_token
 
 

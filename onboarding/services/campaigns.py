@@ -7,9 +7,9 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from onboarding.db import flush_unique
 from onboarding.extensions import db
 from onboarding.i18n import valid_country
 from onboarding.models import Campaign, Candidate, Partner, User
@@ -71,20 +71,12 @@ def _apply(campaign: Campaign, data: CampaignData) -> None:
     campaign.partners = sorted(partners, key=lambda p: p.name.lower())
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except IntegrityError as error:  # the same name saved at the same moment elsewhere
-        db.session.rollback()
-        raise Refused(_taken_message()) from error
-
-
 def create(actor: User, data: CampaignData) -> Campaign:
     require_role(actor, "staff")
     campaign = Campaign()
     _apply(campaign, data)
     db.session.add(campaign)
-    _commit()
+    flush_unique(_taken_message())  # the same name saved at the same moment elsewhere
     return campaign
 
 
@@ -92,7 +84,7 @@ def update(actor: User, campaign_id: int, data: CampaignData) -> Campaign:
     require_role(actor, "staff")
     campaign = get(campaign_id)
     _apply(campaign, data)
-    _commit()
+    flush_unique(_taken_message())
     return campaign
 
 

@@ -1,6 +1,7 @@
 """Recording facts about candidates: registration, mentors, assessments, meetings, placements.
 
-Each function checks the actor, changes rows, writes an audit row and commits once.
+Each function checks the actor, changes rows and writes an audit row; none commits (the
+caller's unit of work does, see `onboarding.db`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from onboarding.extensions import db
 from onboarding.models import (
-    AuditEvent,
     Candidate,
     CandidateField,
     CandidateMunicipality,
@@ -29,37 +29,14 @@ from onboarding.models import (
     User,
     utcnow,
 )
-from onboarding.services import auth, placements, reminders
+from onboarding.services import audit, auth, dutch, placements, reminders
 from onboarding.services.access import require_role, visible_candidate
 from onboarding.services.companies import normalise_skills
 from onboarding.services.errors import Conflict, NotFound, Refused
-from onboarding.services.workflow import (
-    commit_or_conflict,
-    conflict_message,
-    facts_for,
-    lock_mentor,
-    refusal_text,
-)
+from onboarding.services.refusals import refusal_text
+from onboarding.services.workflow import check_version, facts_for, lock_mentor
 from workflows.matching import level_rank
 from workflows.onboarding import MENTORED_PHASES, MENTORING, mentor_has_capacity
-
-
-def _audit(candidate: Candidate, actor: User | None, action: str, **fields) -> None:
-    db.session.add(
-        AuditEvent(
-            candidate_id=candidate.id,
-            actor_id=actor.id if actor else None,
-            action=action,
-            from_phase=candidate.phase,
-            to_phase=candidate.phase,
-            **fields,
-        )
-    )
-
-
-def _check_version(candidate: Candidate, expected_version: int | None) -> None:
-    if expected_version is not None and candidate.version_id != expected_version:
-        raise Conflict(conflict_message())
 
 
 def email_taken(email: str) -> bool:
@@ -103,14 +80,12 @@ def register(actor: User, data: Registration) -> tuple[Candidate, str]:
     try:
         db.session.flush()
     except IntegrityError as error:  # a concurrent registration of the same email
-        db.session.rollback()
         raise Refused(_("A person with this email address is already registered.")) from error
-    _audit(candidate, actor, "registered")
+    audit.record(candidate, actor, "registered")
     if data.consent_recorded:
-        _audit(candidate, actor, "consent_recorded")
+        audit.record(candidate, actor, "consent_recorded")
     token = auth.new_invitation(user, created_by=actor)
     reminders.reschedule(candidate)
-    db.session.commit()
     return candidate, token
 
 
@@ -120,8 +95,7 @@ def reinvite(actor: User, candidate_id: int) -> tuple[Candidate, str]:
     if candidate.user.password_hash is not None:
         raise Refused(_("This candidate has already accepted the invitation."))
     token = auth.new_invitation(candidate.user, created_by=actor)
-    _audit(candidate, actor, "invitation_sent")
-    db.session.commit()
+    audit.record(candidate, actor, "invitation_sent")
     return candidate, token
 
 
@@ -130,7 +104,7 @@ def assign_mentor(
 ) -> Candidate:
     require_role(actor, "staff")
     candidate = visible_candidate(actor, candidate_id)
-    _check_version(candidate, expected_version)
+    check_version(candidate, expected_version)
     mentor = db.session.get(User, mentor_id)
     if mentor is None or mentor.role != "mentor" or not mentor.active:
         raise Refused(_("Choose one of the listed mentors."))
@@ -144,12 +118,10 @@ def assign_mentor(
         db.session.flush()
         full = mentor_has_capacity(facts_for(candidate, actor.role))
         if full is not None:
-            db.session.rollback()
             raise Refused(_("The mentor could not be assigned."), [refusal_text(full)])
     candidate.mentor = mentor
-    _audit(candidate, actor, "mentor_assigned", detail=mentor.name)
+    audit.record(candidate, actor, "mentor_assigned", detail=mentor.name)
     reminders.reschedule(candidate)
-    commit_or_conflict()
     return candidate
 
 
@@ -170,9 +142,8 @@ def record_assessment(
     db.session.add(assessment)
     if level_rank(level) > level_rank(candidate.dutch_level):
         candidate.dutch_level = level  # the best known level, used for matching
-    _audit(candidate, actor, "assessment_recorded", detail=level)
+    audit.record(candidate, actor, "assessment_recorded", detail=level)
     reminders.reschedule(candidate)  # a passing level stops the booking reminder
-    db.session.commit()
     return assessment
 
 
@@ -185,23 +156,21 @@ def log_meeting(actor: User, candidate_id: int, met_on: date, note: str) -> Ment
         candidate_id=candidate.id, mentor_id=actor.id, met_on=met_on, note=note.strip()
     )
     db.session.add(meeting)
-    _audit(candidate, actor, "meeting_logged")
+    audit.record(candidate, actor, "meeting_logged")
     reminders.reschedule(candidate)  # the three-week clock starts again
-    db.session.commit()
     return meeting
 
 
 def sign_off(actor: User, candidate_id: int, expected_version: int | None) -> Candidate:
     require_role(actor, "mentor")
     candidate = visible_candidate(actor, candidate_id)
-    _check_version(candidate, expected_version)
+    check_version(candidate, expected_version)
     if candidate.phase != MENTORING:
         raise Conflict(_("Readiness can only be signed off during the mentoring phase."))
     if candidate.signed_off_at is not None:
         raise Refused(_("Readiness for placement has already been signed off."))
     candidate.signed_off_at = utcnow()
-    _audit(candidate, actor, "signed_off")
-    commit_or_conflict()
+    audit.record(candidate, actor, "signed_off")
     return candidate
 
 
@@ -239,19 +208,16 @@ def record_placement(
         created_by_id=actor.id,
     )
     db.session.add(placement)
-    _audit(
+    audit.record(
         candidate,
         actor,
         "placement_recorded",
         detail=f"{company.name}: {placement.project_title}",
     )
+    db.session.flush()
     if interview_at is not None:
-        db.session.flush()
-        placements.fire_in_transaction(
-            actor, placement, candidate, "schedule_interview", interview_at=interview_at
-        )
+        placements.fire(actor, placement.id, "schedule_interview", interview_at=interview_at)
     reminders.reschedule(candidate)
-    db.session.commit()
     return placement
 
 
@@ -280,7 +246,7 @@ def update_profile(actor: User, data: ProfileUpdate, expected_version: int | Non
     ).one_or_none()
     if candidate is None:
         raise NotFound(_("No onboarding was found for your account."))
-    _check_version(candidate, expected_version)
+    check_version(candidate, expected_version)
     actor.name = data.name.strip()
     actor.locale = data.locale
     candidate.phone = data.phone.strip() or None
@@ -291,11 +257,7 @@ def update_profile(actor: User, data: ProfileUpdate, expected_version: int | Non
     candidate.english_level = data.english_level or None
     candidate.available_from = data.available_from
     # A declared Dutch level never hides a better recorded assessment.
-    recorded = db.session.scalar(
-        select(func.max(LanguageAssessment.level)).where(
-            LanguageAssessment.candidate_id == candidate.id
-        )
-    )
+    recorded = dutch.best_recorded_level(candidate.id)
     declared = data.dutch_level or None
     candidate.dutch_level = max((lvl for lvl in (declared, recorded) if lvl), key=level_rank,
                                 default=None)  # fmt: skip
@@ -312,10 +274,9 @@ def update_profile(actor: User, data: ProfileUpdate, expected_version: int | Non
     # Mark the versioned row changed even when only the user's name changed, so that two
     # tabs editing the same profile conflict instead of silently overwriting each other.
     flag_modified(candidate, "origin_institution")
-    _audit(candidate, actor, "profile_updated")
+    audit.record(candidate, actor, "profile_updated")
     if gave_consent:
-        _audit(candidate, actor, "consent_given")
-    commit_or_conflict()
+        audit.record(candidate, actor, "consent_given")
     return candidate
 
 

@@ -7,13 +7,13 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from onboarding.db import flush_unique
 from onboarding.extensions import db
 from onboarding.models import Company, Project, User
 from onboarding.services.access import require_role
-from onboarding.services.errors import NotFound, Refused
+from onboarding.services.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,7 @@ def save_company(actor: User, data: CompanyData, company_id: int | None = None) 
     company = Company() if company_id is None else get_company(company_id)
     _apply(company, data)
     db.session.add(company)
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise Refused(_("A company with this name already exists.")) from error
+    flush_unique(_("A company with this name already exists."))
     return company
 
 
@@ -99,7 +95,7 @@ def save_project(
     project.seats = data.seats
     project.is_open = data.is_open
     db.session.add(project)
-    db.session.commit()
+    db.session.flush()
     return project
 
 

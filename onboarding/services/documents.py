@@ -22,9 +22,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from onboarding.db import after_rollback
 from onboarding.extensions import db
-from onboarding.models import AuditEvent, Candidate, Document, User, utcnow
+from onboarding.models import Candidate, Document, User, utcnow
 from onboarding.reference import DOCUMENT_KINDS
+from onboarding.services import audit
 from onboarding.services.access import own_candidate, require_role, visible_candidate
 from onboarding.services.errors import NotFound, Refused
 from workflows import checklist as checklist_rules
@@ -124,19 +126,6 @@ def _count(candidate: Candidate) -> int:
     )
 
 
-def _audit(candidate: Candidate, actor: User, action: str, **fields) -> None:
-    db.session.add(
-        AuditEvent(
-            candidate_id=candidate.id,
-            actor_id=actor.id,
-            action=action,
-            from_phase=candidate.phase,
-            to_phase=candidate.phase,
-            **fields,
-        )
-    )
-
-
 def _write_new_file(content: bytes) -> str:
     """Write the content under a fresh random name (never overwriting) and return it."""
     directory = folder()
@@ -174,25 +163,22 @@ def upload(actor: User, kind: str, data: bytes | BinaryIO, filename: str | None)
         )
     original_name = display_name(filename, content_type)
     stored_name = _write_new_file(content)
-    try:
-        document = Document(
-            candidate_id=candidate.id,
-            kind=kind,
-            original_name=original_name,
-            stored_name=stored_name,
-            content_type=content_type,
-            size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
-            status=checklist_rules.PENDING,
-            uploaded_by_id=actor.id,
-        )
-        db.session.add(document)
-        _audit(candidate, actor, "document_uploaded", detail=original_name)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        (folder() / stored_name).unlink(missing_ok=True)
-        raise
+    # The file exists only if its row does: a rolled-back upload leaves no orphan behind.
+    after_rollback(lambda: (folder() / stored_name).unlink(missing_ok=True))
+    document = Document(
+        candidate_id=candidate.id,
+        kind=kind,
+        original_name=original_name,
+        stored_name=stored_name,
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        status=checklist_rules.PENDING,
+        uploaded_by_id=actor.id,
+    )
+    db.session.add(document)
+    audit.record(candidate, actor, "document_uploaded", detail=original_name)
+    db.session.flush()
     return document
 
 
@@ -209,14 +195,9 @@ def review(actor: User, document_id: int, decision: str, reason: str = "") -> Do
     document.rejection_reason = reason if decision == "rejected" else None
     document.reviewed_at = utcnow()
     document.reviewed_by_id = actor.id
-    _audit(
-        candidate,
-        actor,
-        f"document_{decision}",
-        detail=document.original_name,
-        reason=reason or None,
+    audit.record(
+        candidate, actor, f"document_{decision}", detail=document.original_name, reason=reason
     )
-    db.session.commit()
     return document
 
 

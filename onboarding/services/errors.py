@@ -28,3 +28,13 @@ class Refused(DomainError):
     """The request is understood but a business rule says no (a guard, a bad value)."""
 
     status = 422
+
+
+def conflict_message() -> str:
+    """What a user reads when a versioned row changed under them (HTTP 409)."""
+    from flask_babel import gettext as _
+
+    return _(
+        "Someone else changed this candidate in the meantime. "
+        "Reload the page to see the latest state; nothing was saved."
+    )

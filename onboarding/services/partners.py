@@ -75,7 +75,7 @@ def apply(data: Application) -> Partner:
         status="applied",
     )
     db.session.add(partner)
-    db.session.commit()
+    db.session.flush()
     return partner
 
 
@@ -109,9 +109,8 @@ def decide(actor: User, partner_id: int, decision: str, note: str = "") -> Partn
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        db.session.rollback()
         raise Conflict(_("This application has already been decided."))
-    db.session.commit()  # expires `partner`: it is read again with the decision
+    db.session.refresh(partner)  # the UPDATE bypassed the session: read the decision back
     return partner
 
 

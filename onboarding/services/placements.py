@@ -1,5 +1,6 @@
 """A placement's steps (workflows/placement.py), fired like the onboarding's: role and
-guards checked, audit row on the candidate's history, reminders rescheduled, one commit."""
+guards checked, audit row on the candidate's history, reminders rescheduled. `fire` is the
+one path for every placement change; it never commits (the caller's unit of work does)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from onboarding.extensions import db
-from onboarding.models import AuditEvent, Candidate, Placement, User, utcnow
-from onboarding.services import reminders
+from onboarding.models import Placement, User, utcnow
+from onboarding.services import audit, reminders
 from onboarding.services.access import require_role, visible_candidate
 from onboarding.services.errors import NotFound
-from onboarding.services.workflow import engine_refusals
+from onboarding.services.refusals import engine_refusals
 from workflows.placement import PLACEMENT, SECURED_STATUSES, STATUS_LABELS, PlacementFacts
 
 
@@ -31,17 +32,21 @@ def _facts(placement: Placement, role: str, **inputs) -> PlacementFacts:
     return PlacementFacts(role=role, seats_left=seats, **inputs)
 
 
-def fire_in_transaction(
+def fire(
     actor: User,
-    placement: Placement,
-    candidate: Candidate,
+    placement_id: int,
     trigger: str,
     *,
     reason: str = "",
     interview_at: datetime | None = None,
     start_date: date | None = None,
-) -> None:
-    """Fire a placement step inside the caller's transaction (no commit)."""
+) -> Placement:
+    """Fire `trigger` on the placement on behalf of `actor`, or raise a DomainError."""
+    require_role(actor, "staff")
+    placement = db.session.get(Placement, placement_id)
+    if placement is None:
+        raise NotFound(_("This placement does not exist."))
+    candidate = visible_candidate(actor, placement.candidate_id)
     source = placement.status
     facts = _facts(
         placement,
@@ -57,41 +62,12 @@ def fire_in_transaction(
     with engine_refusals(not_here):
         PLACEMENT.fire(placement, trigger, actor.role, facts)
     placement.decided_at = utcnow()
-    db.session.add(
-        AuditEvent(
-            candidate_id=candidate.id,
-            actor_id=actor.id,
-            action=f"placement_{trigger}",
-            from_phase=candidate.phase,
-            to_phase=candidate.phase,
-            reason=reason.strip() or None,
-            detail=f"{placement.company.name}: {placement.project_title}",
-        )
+    audit.record(
+        candidate,
+        actor,
+        f"placement_{trigger}",
+        reason=reason,
+        detail=f"{placement.company.name}: {placement.project_title}",
     )
-
-
-def fire(
-    actor: User,
-    placement_id: int,
-    trigger: str,
-    *,
-    reason: str = "",
-    interview_at: datetime | None = None,
-    start_date: date | None = None,
-) -> Placement:
-    require_role(actor, "staff")
-    try:
-        placement = db.session.get(Placement, placement_id)
-        if placement is None:
-            raise NotFound(_("This placement does not exist."))
-        candidate = visible_candidate(actor, placement.candidate_id)
-        fire_in_transaction(
-            actor, placement, candidate, trigger,
-            reason=reason, interview_at=interview_at, start_date=start_date,
-        )  # fmt: skip
-        reminders.reschedule(candidate)
-        db.session.commit()
-        return placement
-    except BaseException:
-        db.session.rollback()
-        raise
+    reminders.reschedule(candidate)
+    return placement

@@ -1,37 +1,28 @@
 """The one path by which a candidate changes phase.
 
 `fire` checks the actor's role and the guards, fires the trigger on the shared machine,
-writes the audit row and commits, all in one transaction; any refusal or conflict rolls
-everything back. Optimistic locking (Candidate.version_id) turns a concurrent change into
-a Conflict instead of a lost update.
+writes the audit row, runs the transition's follow-ups (through their own workflows) and
+reschedules reminders. It never commits: the caller's unit of work (`onboarding.db`) does,
+so a refusal or a conflict anywhere rolls everything back. Optimistic locking
+(Candidate.version_id) turns a concurrent change into a Conflict instead of a lost update.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from onboarding.extensions import db
 from onboarding.i18n import phase_label, translate
-from onboarding.models import AuditEvent, Candidate, LanguageAssessment, Placement, User, utcnow
-from onboarding.services import reminders
+from onboarding.models import Candidate, Placement, User, utcnow
+from onboarding.services import audit, dutch, placements, reminders
 from onboarding.services.access import visible_candidate
-from onboarding.services.errors import Conflict, DomainError, Forbidden, NotFound, Refused
-from onboarding.services.profile_fields import field_label
-from workflows.engine import (
-    GuardFailed,
-    NotAllowedFromState,
-    Refusal,
-    RoleNotAllowed,
-    TransitionSpec,
-    UnknownTrigger,
-)
+from onboarding.services.errors import Conflict, conflict_message
+from onboarding.services.refusals import engine_refusals, refusal_text
+from workflows.engine import TransitionSpec
 from workflows.onboarding import (
     MENTORED_PHASES,
     ONBOARDING,
@@ -39,7 +30,7 @@ from workflows.onboarding import (
     OnboardingFacts,
     next_step,
 )
-from workflows.placement import SECURED_STATUSES
+from workflows.placement import LIVE_STATUSES, SECURED_STATUSES
 
 
 def facts_for(
@@ -51,12 +42,6 @@ def facts_for(
     start_date: date | None = None,
 ) -> OnboardingFacts:
     """What the guards need to know, read in a fixed number of queries."""
-    best_level = db.session.scalar(
-        # CEFR codes sort as strings in level order (A1 < A2 < … < C2).
-        select(func.max(LanguageAssessment.level)).where(
-            LanguageAssessment.candidate_id == candidate.id
-        )
-    )
     mentor_load = 0
     if candidate.mentor_id is not None:
         mentor_load = db.session.scalar(
@@ -78,8 +63,8 @@ def facts_for(
         role=role,
         missing_profile_fields=candidate.missing_profile_fields(),
         consent_given=candidate.consent_at is not None,
-        best_dutch_level=best_level,
-        dutch_target=current_app.config["DUTCH_TARGET_LEVEL"],
+        best_dutch_level=dutch.best_recorded_level(candidate.id),
+        dutch_target=dutch.target_level(),
         override_reason=override_reason,
         mentor_assigned=mentor is not None,
         mentor_name=mentor.name if mentor else "",
@@ -105,31 +90,6 @@ def lock_mentor(mentor_id: int | None) -> None:
         db.session.execute(select(User.id).where(User.id == mentor_id).with_for_update())
 
 
-def refusal_text(refusal: Refusal) -> str:
-    params = dict(refusal.params)
-    if "fields" in params:
-        params["fields"] = ", ".join(field_label(name) for name in params["fields"])
-    return translate(refusal.message, params)
-
-
-@contextmanager
-def engine_refusals(not_here: str):
-    """Turn the engine's refusals into domain errors with translated messages (`not_here`:
-    what to say when the step is not possible from the current state)."""
-    try:
-        yield
-    except UnknownTrigger as error:
-        raise NotFound(_("This action does not exist.")) from error
-    except RoleNotAllowed as error:
-        raise Forbidden(_("Your role may not take this action.")) from error
-    except NotAllowedFromState as error:
-        raise Conflict(not_here) from error
-    except GuardFailed as error:
-        raise Refused(
-            _("This step cannot be taken yet."), [refusal_text(r) for r in error.refusals]
-        ) from error
-
-
 def fire(
     actor: User,
     candidate_id: int,
@@ -141,46 +101,54 @@ def fire(
     start_date: date | None = None,
 ) -> Candidate:
     """Fire `trigger` for the candidate on behalf of `actor`, or raise a DomainError."""
-    try:
-        candidate = visible_candidate(actor, candidate_id)
-        if expected_version is not None and candidate.version_id != expected_version:
-            raise Conflict(conflict_message())
-        lock_mentor(candidate.mentor_id)
-        ctx = facts_for(
-            candidate,
-            actor.role,
-            reason=reason,
-            override_reason=override_reason,
-            start_date=start_date,
-        )
-        source = candidate.phase
-        not_here = _(
-            "This action is not possible while the candidate is in the phase “%(phase)s”.",
-            phase=phase_label(source),
-        )
-        with engine_refusals(not_here):
-            spec = ONBOARDING.fire(candidate, trigger, actor.role, ctx)
-        candidate.phase_entered_at = utcnow()
-        db.session.add(
-            AuditEvent(
-                candidate_id=candidate.id,
-                actor_id=actor.id,
-                action=trigger,
-                from_phase=source,
-                to_phase=spec.dest,
-                reason=(reason or override_reason).strip() or None,
-                detail="dutch_override" if _used_override(ctx) else None,
-            )
-        )
-        reminders.reschedule(candidate)
-        db.session.commit()
-        return candidate
-    except StaleDataError as error:
-        db.session.rollback()
-        raise Conflict(conflict_message()) from error
-    except BaseException:
-        db.session.rollback()
-        raise
+    candidate = visible_candidate(actor, candidate_id)
+    check_version(candidate, expected_version)
+    lock_mentor(candidate.mentor_id)
+    ctx = facts_for(
+        candidate,
+        actor.role,
+        reason=reason,
+        override_reason=override_reason,
+        start_date=start_date,
+    )
+    source = candidate.phase
+    not_here = _(
+        "This action is not possible while the candidate is in the phase “%(phase)s”.",
+        phase=phase_label(source),
+    )
+    with engine_refusals(not_here):
+        spec = ONBOARDING.fire(candidate, trigger, actor.role, ctx)
+    candidate.phase_entered_at = utcnow()
+    for follow_up in spec.follow_ups:
+        FOLLOW_UPS[follow_up](actor, candidate, reason)
+    audit.record(
+        candidate,
+        actor,
+        trigger,
+        from_phase=source,
+        to_phase=spec.dest,
+        reason=reason or override_reason,
+        detail="dutch_override" if _used_override(ctx) else None,
+    )
+    reminders.reschedule(candidate)
+    return candidate
+
+
+def withdraw_live_placements(actor: User, candidate: Candidate, reason: str) -> None:
+    """Withdraw every placement still in play, each through the placement workflow."""
+    for placement in list(candidate.placements):
+        if placement.status in LIVE_STATUSES:
+            placements.fire(actor, placement.id, "withdraw", reason=reason)
+
+
+# Follow-ups a transition may declare ("then" in workflows/onboarding.py).
+FOLLOW_UPS = {"withdraw_live_placements": withdraw_live_placements}
+
+
+def check_version(candidate: Candidate, expected_version: int | None) -> None:
+    """The form showed `expected_version`; anything newer means someone else changed it."""
+    if expected_version is not None and candidate.version_id != expected_version:
+        raise Conflict(conflict_message())
 
 
 def _used_override(ctx: OnboardingFacts) -> bool:
@@ -189,25 +157,6 @@ def _used_override(ctx: OnboardingFacts) -> bool:
     return bool(ctx.override_reason.strip()) and not level_at_least(
         ctx.best_dutch_level, ctx.dutch_target
     )
-
-
-def conflict_message() -> str:
-    return _(
-        "Someone else changed this candidate in the meantime. "
-        "Reload the page to see the latest state; nothing was saved."
-    )
-
-
-def commit_or_conflict() -> None:
-    """Commit a versioned change; a concurrent update becomes a Conflict, never a lost write."""
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise Conflict(conflict_message()) from error
-    except DomainError:
-        db.session.rollback()
-        raise
 
 
 @dataclass(frozen=True)

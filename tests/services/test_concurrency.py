@@ -7,6 +7,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from onboarding.db import transaction
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, Candidate, User
 from onboarding.services import candidates, workflow
@@ -31,14 +32,14 @@ def test_lost_update_becomes_conflict(app, rollback):
         db.session.expunge(slow)
         db.session.rollback()
         with second:
-            workflow.fire(
-                db.session.get(User, staff_id), candidate_id, "pause", expected_version=None
-            )
+            with transaction():
+                workflow.fire(
+                    db.session.get(User, staff_id), candidate_id, "pause", expected_version=None
+                )
             db.session.remove()
-        db.session.add(slow)
-        slow.mentor_id = mentor_id
-        with pytest.raises(Conflict):
-            workflow.commit_or_conflict()
+        with pytest.raises(Conflict), transaction():  # the commit finds the newer version
+            db.session.add(slow)
+            slow.mentor_id = mentor_id
         db.session.remove()
     with app.app_context():
         fresh = db.session.get(Candidate, candidate_id)
@@ -52,8 +53,9 @@ def test_assign_mentor_with_stale_form_version_is_a_conflict(ctx):
     staff, mentor = make_user("staff"), make_user("mentor")
     candidate = make_candidate()
     seen = candidate.version_id
-    workflow.fire(staff, candidate.id, "pause", expected_version=seen)
-    with pytest.raises(Conflict):
+    with transaction():
+        workflow.fire(staff, candidate.id, "pause", expected_version=seen)
+    with pytest.raises(Conflict), transaction():
         candidates.assign_mentor(staff, candidate.id, mentor.id, seen)
 
 
@@ -78,7 +80,8 @@ def test_simultaneous_conflicting_triggers_on_postgresql(fresh_pg_app):
             db.session.commit()  # end the read transaction; the service opens its own
             barrier.wait(timeout=10)
             try:
-                workflow.fire(actor, cid, trigger, expected_version=version, **kwargs)
+                with transaction():
+                    workflow.fire(actor, cid, trigger, expected_version=version, **kwargs)
                 outcomes[cid][trigger] = "won"
             except Conflict:
                 outcomes[cid][trigger] = "conflict"
@@ -123,13 +126,14 @@ def test_taking_over_a_mentee_respects_the_new_mentors_capacity(ctx):
     make_candidate(phase="mentoring", mentor=full)
     mentee = make_candidate(phase="mentoring", mentor=make_user("mentor"))
     prospect = make_candidate(phase="outreach")
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(Refused) as refused, transaction():
         candidates.assign_mentor(staff, mentee.id, full.id, None)
     assert full.name in refused.value.details[0]
     db.session.expire_all()
     assert db.session.get(Candidate, mentee.id).mentor_id != full.id
     # Before mentoring starts the assignment is fine; the guard checks again on entry.
-    candidates.assign_mentor(staff, prospect.id, full.id, None)
+    with transaction():
+        candidates.assign_mentor(staff, prospect.id, full.id, None)
     assert db.session.get(Candidate, prospect.id).mentor_id == full.id
 
 
@@ -163,7 +167,8 @@ def test_two_mentees_racing_for_the_last_place_with_one_mentor(fresh_pg_app):
             db.session.commit()
             barrier.wait(timeout=10)
             try:
-                workflow.fire(actor, cid, "complete_immersion", expected_version=None)
+                with transaction():
+                    workflow.fire(actor, cid, "complete_immersion", expected_version=None)
                 outcomes[cid] = "won"
             except Refused:
                 outcomes[cid] = "full"

@@ -10,6 +10,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
+from onboarding.db import transaction
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, Document
 from onboarding.reference import DOCUMENT_KINDS
@@ -71,7 +72,8 @@ def candidate(people):
 
 
 def upload(candidate, data=PDF, name="passport.pdf", kind="passport"):
-    return documents.upload(candidate.user, kind, data, name)
+    with transaction():
+        return documents.upload(candidate.user, kind, data, name)
 
 
 # -- content, not names ---------------------------------------------------------------------
@@ -195,9 +197,11 @@ def test_a_large_stream_is_not_read_past_the_limit(candidate, app, monkeypatch):
 
 def test_declared_request_size_is_checked_before_reading(app, ctx, monkeypatch):
     monkeypatch.setitem(app.config, "DOCUMENT_MAX_BYTES", 1_000_000)
-    documents.check_declared_size(None)
-    documents.check_declared_size(1_000_000 + documents.FORM_OVERHEAD_BYTES)
-    with pytest.raises(Refused, match="1 MB"):
+    with transaction():
+        documents.check_declared_size(None)
+    with transaction():
+        documents.check_declared_size(1_000_000 + documents.FORM_OVERHEAD_BYTES)
+    with pytest.raises(Refused, match="1 MB"), transaction():
         documents.check_declared_size(1_000_001 + documents.FORM_OVERHEAD_BYTES)
 
 
@@ -271,7 +275,7 @@ def test_the_file_is_removed_when_the_row_cannot_be_committed(candidate, monkeyp
 
 @pytest.mark.parametrize("role", ["staff", "mentor"])
 def test_only_candidates_upload(people, role):
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden), transaction():
         documents.upload(people[role], "cv", PDF, "cv.pdf")
     assert count(Document) == 0
 
@@ -290,7 +294,7 @@ def test_who_sees_a_document(people, candidate, role, visible):
     else:
         with pytest.raises(NotFound, match="not yours to see"):
             documents.visible_document(actor, document.id)
-        with pytest.raises(NotFound):
+        with pytest.raises(NotFound), transaction():
             documents.read_document(actor, document.id)
 
 
@@ -302,13 +306,14 @@ def test_unknown_document_is_not_found(people):
 def test_a_missing_file_is_not_found(people, candidate):
     document = upload(candidate)
     (documents.folder() / document.stored_name).unlink()
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound), transaction():
         documents.read_document(people["staff"], document.id)
 
 
 def test_verifying_records_who_and_when_and_completes_the_item(people, candidate):
     document = upload(candidate)
-    documents.review(people["staff"], document.id, "verified")
+    with transaction():
+        documents.review(people["staff"], document.id, "verified")
     assert document.status == "verified"
     assert document.reviewed_by_id == people["staff"].id
     assert document.reviewed_at is not None and document.reviewed_at.tzinfo is not None
@@ -321,10 +326,11 @@ def test_verifying_records_who_and_when_and_completes_the_item(people, candidate
 def test_rejecting_needs_a_reason_the_candidate_sees(people, candidate):
     document = upload(candidate)
     for empty in ("", "   \n"):
-        with pytest.raises(Refused, match="reason"):
+        with pytest.raises(Refused, match="reason"), transaction():
             documents.review(people["staff"], document.id, "rejected", empty)
     assert document.status == "pending"
-    documents.review(people["staff"], document.id, "rejected", "  The photo page is cut off. ")
+    with transaction():
+        documents.review(people["staff"], document.id, "rejected", "  The photo page is cut off. ")
     assert document.status == "rejected"
     assert document.rejection_reason == "The photo page is cut off."
     assert audit_actions(candidate.id)[-1] == (
@@ -340,16 +346,19 @@ def test_a_verified_document_can_be_rejected_later_and_the_reason_is_cleared_on_
     people, candidate
 ):
     document = upload(candidate)
-    documents.review(people["staff"], document.id, "verified")
-    documents.review(people["staff"], document.id, "rejected", "Expired")
+    with transaction():
+        documents.review(people["staff"], document.id, "verified")
+    with transaction():
+        documents.review(people["staff"], document.id, "rejected", "Expired")
     assert (document.status, document.rejection_reason) == ("rejected", "Expired")
-    documents.review(people["staff"], document.id, "verified", "ignored")
+    with transaction():
+        documents.review(people["staff"], document.id, "verified", "ignored")
     assert (document.status, document.rejection_reason) == ("verified", None)
 
 
 def test_an_unknown_decision_is_refused(people, candidate):
     document = upload(candidate)
-    with pytest.raises(Refused):
+    with pytest.raises(Refused), transaction():
         documents.review(people["staff"], document.id, "lost")
     assert document.status == "pending"
 
@@ -358,13 +367,13 @@ def test_an_unknown_decision_is_refused(people, candidate):
 def test_only_staff_review(people, candidate, role):
     document = upload(candidate)
     actor = people[role] if role == "mentor" else candidate.user
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden), transaction():
         documents.review(actor, document.id, "verified")
     assert document.status == "pending"
 
 
 def test_reviewing_an_unknown_document_is_not_found(people):
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound), transaction():
         documents.review(people["staff"], 999_999, "verified")
 
 
@@ -390,8 +399,10 @@ def test_checklist_progress_follows_reviews(people, candidate):
     upload(candidate, kind="diploma", name="diploma.pdf")
     result = documents.checklist_for(candidate)
     assert (result.done, result.pending, result.rejected) == (0, 3, 0)
-    documents.review(staff, passport.id, "verified")
-    documents.review(staff, cv.id, "rejected", "Not in English")
+    with transaction():
+        documents.review(staff, passport.id, "verified")
+    with transaction():
+        documents.review(staff, cv.id, "rejected", "Not in English")
     result = documents.checklist_for(candidate)
     assert (result.done, result.total, result.pending, result.rejected) == (1, 7, 1, 1)
 
@@ -403,7 +414,8 @@ def test_documents_are_listed_newest_first(candidate):
 
 def test_document_events_appear_in_the_timeline(people, candidate):
     document = upload(candidate, name="cv.pdf", kind="cv")
-    documents.review(people["staff"], document.id, "rejected", "Unreadable")
+    with transaction():
+        documents.review(people["staff"], document.id, "rejected", "Unreadable")
     texts = [entry.text for entry in history.timeline(candidate, newest_first=False)]
     assert texts == ["Document uploaded: cv.pdf", "Document rejected: cv.pdf"]
     assert history.timeline(candidate)[0].reason == "Unreadable"

@@ -9,6 +9,7 @@ import time
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
+from onboarding.db import transaction
 from onboarding.extensions import db
 from onboarding.models import (
     AuditEvent,
@@ -53,11 +54,13 @@ def counts() -> dict[str, int]:
 @pytest.fixture
 def world(ctx):
     staff = make_user("staff")
-    partner = partners.apply(
-        partners.Application(name="University of Namibia", kind="lead",
-                             contact_name="Selma Shilongo", contact_email="selma@example.org")
-    )  # fmt: skip
-    partners.decide(staff, partner.id, "accept")
+    with transaction():
+        partner = partners.apply(
+            partners.Application(name="University of Namibia", kind="lead",
+                                 contact_name="Selma Shilongo", contact_email="selma@example.org")
+        )  # fmt: skip
+    with transaction():
+        partners.decide(staff, partner.id, "accept")
     campaign = Campaign(name="Windhoek mission", kind="inspiration_mission")
     db.session.add(campaign)
     db.session.commit()
@@ -66,20 +69,23 @@ def world(ctx):
 
 def preview(world, content: bytes, campaign=True) -> ImportJob:
     staff, partner, campaign_row = world
-    return imports.preview(
-        staff, filename="prospects.csv", content=content, partner_id=partner.id,
-        campaign_id=campaign_row.id if campaign else None,
-    )  # fmt: skip
+    with transaction():
+        return imports.preview(
+            staff, filename="prospects.csv", content=content, partner_id=partner.id,
+            campaign_id=campaign_row.id if campaign else None,
+        )  # fmt: skip
 
 
 def run(world, job: ImportJob, progress=None) -> ImportJob:
     staff = world[0]
     job_id, staff_id = job.id, staff.id
-    imports.claim(staff, job_id)
+    with transaction():
+        imports.claim(staff, job_id)
     # The suite shares one connection: end this session's read savepoint first, so the
     # import's transaction is not nested inside it.
     db.session.commit()
-    return imports.run_import(job_id, staff_id, progress)
+    with transaction():
+        return imports.run_import(job_id, staff_id, progress)
 
 
 # -- the preview ----------------------------------------------------------------------------
@@ -140,7 +146,7 @@ def test_each_bad_row_is_reported_and_nothing_can_be_imported(world):
     )
     assert any("“30/06/2025” is not a date written as YYYY-MM-DD" in m for m in messages[3])
     assert [row["row"] for row in job.rows] == [2, 6]
-    with pytest.raises(Refused):
+    with pytest.raises(Refused), transaction():
         imports.claim(world[0], job.id)
     assert db.session.get(ImportJob, job.id).status == "previewed"
     assert counts() == {**before, "import_jobs": before["import_jobs"] + 1}
@@ -197,12 +203,16 @@ def test_semicolons_bom_any_case_headers_and_extra_columns(world):
 
 def test_only_an_accepted_partner_and_a_known_campaign(world):
     staff, partner, campaign = world
-    applied = partners.apply(
-        partners.Application(
-            name="Not yet", kind="lead", contact_name="Ann Smith", contact_email="ann@example.org"
+    with transaction():
+        applied = partners.apply(
+            partners.Application(
+                name="Not yet",
+                kind="lead",
+                contact_name="Ann Smith",
+                contact_email="ann@example.org",
+            )
         )
-    )
-    with pytest.raises(Refused):
+    with pytest.raises(Refused), transaction():
         imports.preview(
             staff,
             filename="p.csv",
@@ -210,7 +220,7 @@ def test_only_an_accepted_partner_and_a_known_campaign(world):
             partner_id=applied.id,
             campaign_id=None,
         )
-    with pytest.raises(Refused):
+    with pytest.raises(Refused), transaction():
         imports.preview(staff, filename="p.csv", content=csv_bytes(GOOD_ROWS),
                         partner_id=partner.id, campaign_id=999_999)  # fmt: skip
 
@@ -301,19 +311,20 @@ def test_an_unexpected_error_during_the_run_leaves_nothing(world, monkeypatch, o
 def test_a_job_runs_once(world):
     staff = world[0]
     job = preview(world, csv_bytes(GOOD_ROWS[:1]))
-    imports.claim(staff, job.id)
-    with pytest.raises(Conflict):
+    with transaction():
         imports.claim(staff, job.id)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict), transaction():
+        imports.claim(staff, job.id)
+    with pytest.raises(Conflict), transaction():
         imports.claim(staff, job.id)
 
 
 def test_only_staff_import(world):
     job = preview(world, csv_bytes(GOOD_ROWS[:1]))
     mentor = make_user("mentor")
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden), transaction():
         imports.claim(mentor, job.id)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden), transaction():
         imports.preview(mentor, filename="x.csv", content=csv_bytes(GOOD_ROWS),
                         partner_id=world[1].id, campaign_id=None)  # fmt: skip
 
@@ -352,12 +363,15 @@ def test_background_import_shows_progress_from_another_connection(fresh_pg_app, 
     app.config.update(IMPORT_RUN_INLINE=False, IMPORT_PROGRESS_INTERVAL=0)
     with app.app_context():
         staff = make_user("staff")
-        partner = partners.apply(partners.Application(
-            name="UNAM", kind="lead", contact_name="Selma Shilongo",
-            contact_email="selma@example.org"))  # fmt: skip
-        partners.decide(staff, partner.id, "accept")
-        job = imports.preview(staff, filename="p.csv", content=csv_bytes(GOOD_ROWS),
-                              partner_id=partner.id, campaign_id=None)  # fmt: skip
+        with transaction():
+            partner = partners.apply(partners.Application(
+                name="UNAM", kind="lead", contact_name="Selma Shilongo",
+                contact_email="selma@example.org"))  # fmt: skip
+        with transaction():
+            partners.decide(staff, partner.id, "accept")
+        with transaction():
+            job = imports.preview(staff, filename="p.csv", content=csv_bytes(GOOD_ROWS),
+                                  partner_id=partner.id, campaign_id=None)  # fmt: skip
         job_id, email = job.id, staff.email
         url = app.config["SQLALCHEMY_DATABASE_URI"]
         db.session.remove()
@@ -444,12 +458,15 @@ def test_inline_import_on_a_real_engine_is_all_or_nothing(real_app, smtp_server,
     app = real_app
     with app.app_context():
         staff = make_user("staff")
-        partner = partners.apply(partners.Application(
-            name="UNAM", kind="lead", contact_name="Selma Shilongo",
-            contact_email="selma@example.org"))  # fmt: skip
-        partners.decide(staff, partner.id, "accept")
-        job = imports.preview(staff, filename="p.csv", content=csv_bytes(GOOD_ROWS),
-                              partner_id=partner.id, campaign_id=None)  # fmt: skip
+        with transaction():
+            partner = partners.apply(partners.Application(
+                name="UNAM", kind="lead", contact_name="Selma Shilongo",
+                contact_email="selma@example.org"))  # fmt: skip
+        with transaction():
+            partners.decide(staff, partner.id, "accept")
+        with transaction():
+            job = imports.preview(staff, filename="p.csv", content=csv_bytes(GOOD_ROWS),
+                                  partner_id=partner.id, campaign_id=None)  # fmt: skip
         job_id, email = job.id, staff.email
         if taken:
             make_candidate(email="tendai@example.org")

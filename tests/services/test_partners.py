@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from onboarding.db import transaction
 from onboarding.extensions import db
 from onboarding.models import Campaign, Partner
 from onboarding.services import campaigns, exports, partners
@@ -31,18 +32,21 @@ def partner_count() -> int:
 
 
 def accepted_partner(name: str = "University of Namibia") -> Partner:
-    partner = partners.apply(
-        partners.Application(name=name, kind="lead", contact_name="Ann Smith",
-                             contact_email="ann@example.org")
-    )  # fmt: skip
-    return partners.decide(make_user("staff"), partner.id, "accept")
+    with transaction():
+        partner = partners.apply(
+            partners.Application(name=name, kind="lead", contact_name="Ann Smith",
+                                 contact_email="ann@example.org")
+        )  # fmt: skip
+    with transaction():
+        return partners.decide(make_user("staff"), partner.id, "accept")
 
 
 # -- applications ---------------------------------------------------------------------------
 
 
 def test_an_application_is_stored_as_applied(ctx):
-    partner = partners.apply(APPLICATION)
+    with transaction():
+        partner = partners.apply(APPLICATION)
     assert (partner.name, partner.status, partner.contact_email, partner.country_code) == (
         "Namibia University of Science and Technology",
         "applied",
@@ -66,7 +70,7 @@ def test_an_application_is_stored_as_applied(ctx):
 def test_a_bad_application_is_refused_and_nothing_stored(ctx, changes):
     from dataclasses import replace
 
-    with pytest.raises(Refused):
+    with pytest.raises(Refused), transaction():
         partners.apply(replace(APPLICATION, **changes))
     assert partner_count() == 0
 
@@ -85,8 +89,10 @@ def test_valid_website(value, valid):
 
 def test_accept_then_a_second_decision_is_a_conflict(ctx):
     staff = make_user("staff")
-    partner = partners.apply(APPLICATION)
-    decided = partners.decide(staff, partner.id, "accept", "  Welcome. ")
+    with transaction():
+        partner = partners.apply(APPLICATION)
+    with transaction():
+        decided = partners.decide(staff, partner.id, "accept", "  Welcome. ")
     assert (decided.status, decided.decision_note, decided.reviewed_by_id) == (
         "accepted",
         "Welcome.",
@@ -94,25 +100,28 @@ def test_accept_then_a_second_decision_is_a_conflict(ctx):
     )
     assert decided.reviewed_at is not None
     for decision in ("decline", "accept"):
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict), transaction():
             partners.decide(staff, partner.id, decision)
     assert db.session.get(Partner, partner.id).status == "accepted"
 
 
 def test_decline_with_an_optional_note(ctx):
-    partner = partners.apply(APPLICATION)
-    declined = partners.decide(make_user("staff"), partner.id, "decline")
+    with transaction():
+        partner = partners.apply(APPLICATION)
+    with transaction():
+        declined = partners.decide(make_user("staff"), partner.id, "decline")
     assert (declined.status, declined.decision_note) == ("declined", None)
 
 
 def test_decide_refusals(ctx):
     staff, mentor = make_user("staff"), make_user("mentor")
-    partner = partners.apply(APPLICATION)
-    with pytest.raises(NotFound):
+    with transaction():
+        partner = partners.apply(APPLICATION)
+    with pytest.raises(NotFound), transaction():
         partners.decide(staff, 999_999, "accept")
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden), transaction():
         partners.decide(mentor, partner.id, "accept")
-    with pytest.raises(Refused):
+    with pytest.raises(Refused), transaction():
         partners.decide(staff, partner.id, "maybe")
     assert db.session.get(Partner, partner.id).status == "applied"
 
@@ -120,17 +129,24 @@ def test_decide_refusals(ctx):
 def test_overview_lists_accepted_partners_with_the_candidates_they_referred(ctx):
     unam = accepted_partner("University of Namibia")
     nust = accepted_partner("NUST")
-    waiting = partners.apply(APPLICATION)
-    declined = partners.apply(
-        partners.Application(
-            name="Declined Org", kind="lead", contact_name="Bo Li", contact_email="bo@example.org"
+    with transaction():
+        waiting = partners.apply(APPLICATION)
+    with transaction():
+        declined = partners.apply(
+            partners.Application(
+                name="Declined Org",
+                kind="lead",
+                contact_name="Bo Li",
+                contact_email="bo@example.org",
+            )
         )
-    )
-    partners.decide(make_user("staff"), declined.id, "decline")
+    with transaction():
+        partners.decide(make_user("staff"), declined.id, "decline")
     hilma = make_candidate(name="Hilma Amupolo", partner_id=unam.id)
     anna = make_candidate(name="Anna Shikongo", partner_id=unam.id)
     make_candidate(name="Not Referred")
-    overview = partners.overview()
+    with transaction():
+        overview = partners.overview()
     assert [p.id for p in overview.applied] == [waiting.id]
     assert [p.id for p in overview.declined] == [declined.id]
     assert [(p.name, [c.id for c in referred]) for p, referred in overview.accepted] == [
@@ -159,12 +175,14 @@ def campaign_data(**changes) -> campaigns.CampaignData:
 def test_create_and_update_a_campaign(ctx):
     staff = make_user("staff")
     partner = accepted_partner()
-    campaign = campaigns.create(staff, campaign_data(partner_ids=(partner.id,)))
+    with transaction():
+        campaign = campaigns.create(staff, campaign_data(partner_ids=(partner.id,)))
     assert (campaign.target_countries, campaign.target_regions) == (["NA", "ZA"], "Khomas")
     assert [p.id for p in campaign.partners] == [partner.id]
-    updated = campaigns.update(staff, campaign.id, campaign_data(
-        name="Windhoek mission 2026", kind="knowledge_tourism", target_countries=(),
-        target_regions="", starts_on=None, ends_on=None, partner_ids=()))  # fmt: skip
+    with transaction():
+        updated = campaigns.update(staff, campaign.id, campaign_data(
+            name="Windhoek mission 2026", kind="knowledge_tourism", target_countries=(),
+            target_regions="", starts_on=None, ends_on=None, partner_ids=()))  # fmt: skip
     assert (updated.name, updated.kind, updated.target_countries, updated.target_regions) == (
         "Windhoek mission 2026",
         "knowledge_tourism",
@@ -185,25 +203,29 @@ def test_create_and_update_a_campaign(ctx):
 )
 def test_bad_campaigns_are_refused(ctx, changes):
     staff = make_user("staff")
-    campaigns.create(staff, campaign_data(name="Knowledge tourism 2026"))
-    with pytest.raises(Refused):
+    with transaction():
+        campaigns.create(staff, campaign_data(name="Knowledge tourism 2026"))
+    with pytest.raises(Refused), transaction():
         campaigns.create(staff, campaign_data(**changes))
     assert db.session.scalar(select(func.count(Campaign.id))) == 1
 
 
 def test_only_accepted_partners_join_a_campaign(ctx):
     staff = make_user("staff")
-    applied = partners.apply(APPLICATION)
-    with pytest.raises(Refused):
+    with transaction():
+        applied = partners.apply(APPLICATION)
+    with pytest.raises(Refused), transaction():
         campaigns.create(staff, campaign_data(partner_ids=(applied.id,)))
-    with pytest.raises(Refused):
+    with pytest.raises(Refused), transaction():
         campaigns.create(staff, campaign_data(partner_ids=(999_999,)))
 
 
 def test_a_campaign_lists_the_prospects_it_reached(ctx):
     staff = make_user("staff")
-    campaign = campaigns.create(staff, campaign_data())
-    other = campaigns.create(staff, campaign_data(name="Other", starts_on=None, ends_on=None))
+    with transaction():
+        campaign = campaigns.create(staff, campaign_data())
+    with transaction():
+        other = campaigns.create(staff, campaign_data(name="Other", starts_on=None, ends_on=None))
     reached = [make_candidate(name=n, campaign_id=campaign.id) for n in ("Zed Zulu", "Amy Abel")]
     make_candidate(name="Elsewhere")
     assert [c.id for c in campaigns.prospects(campaign.id)] == [reached[1].id, reached[0].id]

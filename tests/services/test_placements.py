@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from onboarding.db import transaction
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, Candidate, Placement, Project, Reminder, utcnow
 from onboarding.services import candidates, placements, workflow
@@ -87,14 +88,15 @@ def candidate(mentor):
 
 
 def propose(staff, candidate, project, **kwargs) -> Placement:
-    return candidates.record_placement(
-        staff,
-        candidate.id,
-        company_id=project.company_id,
-        project_title="",
-        project_id=project.id,
-        **kwargs,
-    )
+    with transaction():
+        return candidates.record_placement(
+            staff,
+            candidate.id,
+            company_id=project.company_id,
+            project_title="",
+            project_id=project.id,
+            **kwargs,
+        )
 
 
 def walk_to(staff, placement: Placement, status: str) -> Placement:
@@ -109,7 +111,8 @@ def walk_to(staff, placement: Placement, status: str) -> Placement:
         if placement.status == status:
             break
         if placement.status == source:  # steps already behind the placement are skipped
-            placement = placements.fire(staff, placement.id, trigger, **kwargs)
+            with transaction():
+                placement = placements.fire(staff, placement.id, trigger, **kwargs)
     assert placement.status == status
     return placement
 
@@ -126,11 +129,12 @@ def test_full_path_proposed_to_started(staff, candidate, project):
     assert placement.project_title == TITLE  # taken from the project when left blank
     assert audit_actions(candidate.id) == ["placement_recorded", "placement_schedule_interview"]
 
-    placements.fire(staff, placement.id, "make_offer")
+    with transaction():
+        placements.fire(staff, placement.id, "make_offer")
     assert reload(Placement, placement.id).status == "offer"
     assert audit_actions(candidate.id)[-1] == "placement_make_offer"
 
-    with pytest.raises(Refused) as refused:  # accepting needs a start date
+    with pytest.raises(Refused) as refused, transaction():  # accepting needs a start date
         placements.fire(staff, placement.id, "accept")
     assert refused.value.status == 422
     assert any("start date" in detail for detail in refused.value.details)
@@ -138,11 +142,13 @@ def test_full_path_proposed_to_started(staff, candidate, project):
     assert (placement.status, placement.start_date) == ("offer", None)
     assert audit_actions(candidate.id)[-1] == "placement_make_offer"
 
-    placements.fire(staff, placement.id, "accept", start_date=START)
+    with transaction():
+        placements.fire(staff, placement.id, "accept", start_date=START)
     placement = reload(Placement, placement.id)
     assert (placement.status, placement.start_date) == ("accepted", START)
 
-    placements.fire(staff, placement.id, "start")
+    with transaction():
+        placements.fire(staff, placement.id, "start")
     placement = reload(Placement, placement.id)
     assert (placement.status, placement.start_date) == ("started", START)
     assert placement.decided_at is not None
@@ -171,13 +177,14 @@ def test_full_path_proposed_to_started(staff, candidate, project):
 def test_without_an_interview_date_the_placement_stays_proposed(staff, candidate, project):
     placement = propose(staff, candidate, project)
     assert reload(Placement, placement.id).status == "proposed"
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(Refused) as refused, transaction():
         placements.fire(staff, placement.id, "schedule_interview")
     assert any("interview" in detail for detail in refused.value.details)
     assert reload(Placement, placement.id).status == "proposed"
     assert audit_actions(candidate.id) == ["placement_recorded"]
     interview_at = soon(5)
-    placements.fire(staff, placement.id, "schedule_interview", interview_at=interview_at)
+    with transaction():
+        placements.fire(staff, placement.id, "schedule_interview", interview_at=interview_at)
     placement = reload(Placement, placement.id)
     assert (placement.status, placement.interview_at) == ("interview", interview_at)
     assert audit_actions(candidate.id) == ["placement_recorded", "placement_schedule_interview"]
@@ -186,7 +193,8 @@ def test_without_an_interview_date_the_placement_stays_proposed(staff, candidate
 def test_a_start_date_recorded_with_the_proposal_is_enough_to_accept(staff, candidate, project):
     placement = propose(staff, candidate, project, interview_at=soon(), start_date=START)
     walk_to(staff, placement, "offer")
-    placements.fire(staff, placement.id, "accept")
+    with transaction():
+        placements.fire(staff, placement.id, "accept")
     assert reload(Placement, placement.id).start_date == START
 
 
@@ -208,7 +216,7 @@ def test_refused_steps_write_nothing(staff, candidate, project, status, trigger,
     before = audit_actions(candidate.id)
     snapshot = reload(Placement, placement.id)
     state = (snapshot.status, snapshot.decided_at, snapshot.start_date, snapshot.closed_reason)
-    with pytest.raises(error):
+    with pytest.raises(error), transaction():
         placements.fire(staff, placement.id, trigger, **kwargs)
     after = reload(Placement, placement.id)
     assert (after.status, after.decided_at, after.start_date, after.closed_reason) == state
@@ -216,7 +224,7 @@ def test_refused_steps_write_nothing(staff, candidate, project, status, trigger,
 
 
 def test_unknown_placement_is_not_found(staff):
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound), transaction():
         placements.fire(staff, 987654, "make_offer")
 
 
@@ -231,7 +239,7 @@ def test_seat_guard_refuses_accepting_on_a_full_project(staff, mentor, candidate
     ours = walk_to(staff, propose(staff, candidate, project), "offer")
     before = audit_actions(candidate.id)
 
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(Refused) as refused, transaction():
         placements.fire(staff, ours.id, "accept", start_date=START)
     assert refused.value.status == 422
     assert any("seats" in detail for detail in refused.value.details)
@@ -240,12 +248,14 @@ def test_seat_guard_refuses_accepting_on_a_full_project(staff, mentor, candidate
     assert audit_actions(candidate.id) == before
 
     if taken_by == "started":  # a started placement is final: its seat stays taken
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict), transaction():
             placements.fire(staff, theirs.id, "withdraw", reason="Rival left")
         return
     # An accepted seat comes free when that placement is withdrawn.
-    placements.fire(staff, theirs.id, "withdraw", reason="Rival took another job")
-    placements.fire(staff, ours.id, "accept", start_date=START)
+    with transaction():
+        placements.fire(staff, theirs.id, "withdraw", reason="Rival took another job")
+    with transaction():
+        placements.fire(staff, ours.id, "accept", start_date=START)
     assert reload(Placement, ours.id).status == "accepted"
 
 
@@ -253,20 +263,23 @@ def test_open_placements_on_the_project_do_not_hold_a_seat(staff, mentor, candid
     rival = make_candidate(phase="company_placement", mentor=mentor, signed_off_at=utcnow())
     walk_to(staff, propose(staff, rival, project), "offer")
     ours = walk_to(staff, propose(staff, candidate, project), "offer")
-    placements.fire(staff, ours.id, "accept", start_date=START)
+    with transaction():
+        placements.fire(staff, ours.id, "accept", start_date=START)
     assert reload(Placement, ours.id).status == "accepted"
 
 
 def test_an_accepted_placement_does_not_take_its_own_seat(staff, candidate, project):
     placement = walk_to(staff, propose(staff, candidate, project), "accepted")
-    placements.fire(staff, placement.id, "start")
+    with transaction():
+        placements.fire(staff, placement.id, "start")
     assert reload(Placement, placement.id).status == "started"
 
 
 def test_placement_without_a_project_has_a_seat(staff, candidate, company):
-    placement = candidates.record_placement(
-        staff, candidate.id, company_id=company.id, project_title="Spontaneous application"
-    )
+    with transaction():
+        placement = candidates.record_placement(
+            staff, candidate.id, company_id=company.id, project_title="Spontaneous application"
+        )
     walk_to(staff, placement, "started")
 
 
@@ -277,27 +290,30 @@ def test_confirm_placement_needs_an_accepted_placement(staff, candidate, project
     placement = propose(staff, candidate, project, interview_at=soon())
     for status in ("interview", "offer"):
         walk_to(staff, reload(Placement, placement.id), status)
-        with pytest.raises(Refused):
+        with pytest.raises(Refused), transaction():
             workflow.fire(staff, candidate.id, "confirm_placement", expected_version=None)
         assert reload(Candidate, candidate.id).phase == "company_placement"
     walk_to(staff, reload(Placement, placement.id), "accepted")
-    workflow.fire(staff, candidate.id, "confirm_placement", expected_version=None)
+    with transaction():
+        workflow.fire(staff, candidate.id, "confirm_placement", expected_version=None)
     assert reload(Candidate, candidate.id).phase == "placed"
     assert audit_actions(candidate.id)[-1] == "confirm_placement"
 
 
 def test_confirm_placement_allowed_after_the_placement_started(staff, candidate, project):
     walk_to(staff, propose(staff, candidate, project), "started")
-    workflow.fire(staff, candidate.id, "confirm_placement", expected_version=None)
+    with transaction():
+        workflow.fire(staff, candidate.id, "confirm_placement", expected_version=None)
     assert reload(Candidate, candidate.id).phase == "placed"
 
 
 def test_declined_placement_lets_the_desk_send_the_candidate_back(staff, candidate, project):
     other_company = make_company("Hasselt Hydrogen", municipality="Hasselt")
     declined = propose(staff, candidate, project, interview_at=soon())
-    proposed = candidates.record_placement(
-        staff, candidate.id, company_id=other_company.id, project_title="Electrolyser tests"
-    )
+    with transaction():
+        proposed = candidates.record_placement(
+            staff, candidate.id, company_id=other_company.id, project_title="Electrolyser tests"
+        )
     at_offer = walk_to(
         staff,
         candidates.record_placement(
@@ -306,25 +322,27 @@ def test_declined_placement_lets_the_desk_send_the_candidate_back(staff, candida
         "offer",
     )
 
-    placements.fire(staff, declined.id, "decline", reason="  Salary too low ")
+    with transaction():
+        placements.fire(staff, declined.id, "decline", reason="  Salary too low ")
     row = reload(Placement, declined.id)
     assert (row.status, row.closed_reason) == ("declined", "Salary too low")
     audit = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "placement_decline")
     ).one()
     assert (audit.candidate_id, audit.reason) == (candidate.id, "Salary too low")
-    with pytest.raises(Refused):  # confirm is still impossible
+    with pytest.raises(Refused), transaction():  # confirm is still impossible
         workflow.fire(staff, candidate.id, "confirm_placement", expected_version=None)
-    with pytest.raises(Refused):  # falling through needs a reason
+    with pytest.raises(Refused), transaction():  # falling through needs a reason
         workflow.fire(staff, candidate.id, "placement_fell_through", expected_version=None)
 
-    workflow.fire(
-        staff,
-        candidate.id,
-        "placement_fell_through",
-        expected_version=None,
-        reason="Declined by the candidate",
-    )
+    with transaction():
+        workflow.fire(
+            staff,
+            candidate.id,
+            "placement_fell_through",
+            expected_version=None,
+            reason="Declined by the candidate",
+        )
     assert reload(Candidate, candidate.id).phase == "mentoring"
     # every other live placement is withdrawn with the reason; the declined one stays declined
     for placement_id in (proposed.id, at_offer.id):
@@ -338,9 +356,14 @@ def test_declined_placement_lets_the_desk_send_the_candidate_back(staff, candida
 
 def test_falling_through_withdraws_an_accepted_placement_too(staff, candidate, project):
     placement = walk_to(staff, propose(staff, candidate, project), "accepted")
-    workflow.fire(
-        staff, candidate.id, "placement_fell_through", expected_version=None, reason="Visa refused"
-    )
+    with transaction():
+        workflow.fire(
+            staff,
+            candidate.id,
+            "placement_fell_through",
+            expected_version=None,
+            reason="Visa refused",
+        )
     row = reload(Placement, placement.id)
     assert (row.status, row.closed_reason) == ("withdrawn", "Visa refused")
     assert reload(Candidate, candidate.id).phase == "mentoring"
@@ -357,7 +380,8 @@ def test_interview_date_creates_a_reminder_and_declining_cancels_it(staff, candi
     assert reminder.recipient_id == candidate.user_id
     assert reminder.due_at == interview_at - timedelta(days=1)
 
-    placements.fire(staff, placement.id, "decline", reason="Company chose someone else")
+    with transaction():
+        placements.fire(staff, placement.id, "decline", reason="Company chose someone else")
     (reminder,) = interview_reminders(candidate.id)
     assert reminder.status == "cancelled"
     assert reminder.cancelled_at is not None
@@ -368,16 +392,18 @@ def test_scheduling_the_interview_later_creates_the_reminder(staff, candidate, p
     placement = propose(staff, candidate, project)
     assert interview_reminders(candidate.id) == []
     interview_at = soon(6)
-    placements.fire(staff, placement.id, "schedule_interview", interview_at=interview_at)
+    with transaction():
+        placements.fire(staff, placement.id, "schedule_interview", interview_at=interview_at)
     (reminder,) = interview_reminders(candidate.id, "pending")
     assert reminder.due_at == interview_at - timedelta(days=1)
-    placements.fire(staff, placement.id, "withdraw", reason="Project postponed")
+    with transaction():
+        placements.fire(staff, placement.id, "withdraw", reason="Project postponed")
     assert interview_reminders(candidate.id, "pending") == []
 
 
 def test_refused_step_leaves_the_reminder_alone(staff, candidate, project):
     placement = propose(staff, candidate, project, interview_at=soon())
-    with pytest.raises(Refused):
+    with pytest.raises(Refused), transaction():
         placements.fire(staff, placement.id, "decline", reason="")
     assert [r.status for r in interview_reminders(candidate.id)] == ["pending"]
 
@@ -398,7 +424,7 @@ def test_only_staff_may_fire(staff, mentor, candidate, project, who, trigger, kw
     }[who]
     placement = propose(staff, candidate, project, interview_at=soon())
     before = audit_actions(candidate.id)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden), transaction():
         placements.fire(actor, placement.id, trigger, **kwargs)
     assert reload(Placement, placement.id).status == "interview"
     assert audit_actions(candidate.id) == before
@@ -407,7 +433,7 @@ def test_only_staff_may_fire(staff, mentor, candidate, project, who, trigger, kw
 @pytest.mark.parametrize("who", ["own_mentor", "the_candidate"])
 def test_only_staff_may_record_a_placement(mentor, candidate, project, who):
     actor = mentor if who == "own_mentor" else candidate.user
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden), transaction():
         candidates.record_placement(
             actor, candidate.id, company_id=project.company_id, project_title="x",
             project_id=project.id, interview_at=soon(),

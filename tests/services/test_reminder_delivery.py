@@ -13,10 +13,11 @@ from babel.support import Translations
 from markupsafe import escape
 from sqlalchemy import select
 
+from onboarding.db import transaction
 from onboarding.extensions import db
 from onboarding.models import Candidate, Reminder
 from onboarding.services import candidates, reminders
-from onboarding.services.reminders import DispatchResult
+from onboarding.services.reminders import DispatchResult, delivery
 from tests.conftest import free_port
 from tests.factories import make_candidate, make_company, make_placement, make_user
 from workflows.reminders import RULES_BY_KEY
@@ -109,14 +110,15 @@ def test_interview_reminder_shows_brussels_time(ctx, outbox, locale):
     staff = make_user("staff")
     candidate = make_candidate(phase="company_placement", locale=locale)
     interview_at = datetime(date.today().year + 1, 7, 15, 8, 0, tzinfo=UTC)  # 10:00 in Brussels
-    candidates.record_placement(
-        staff,
-        candidate.id,
-        company_id=make_company().id,
-        project_title="Smart grid analytics",
-        start_date=None,
-        interview_at=interview_at,
-    )
+    with transaction():
+        candidates.record_placement(
+            staff,
+            candidate.id,
+            company_id=make_company().id,
+            project_title="Smart grid analytics",
+            start_date=None,
+            interview_at=interview_at,
+        )
     (reminder,) = rows(candidate.id, "interview_tomorrow")
     assert reminder.due_at == interview_at - timedelta(days=1)
 
@@ -150,7 +152,8 @@ def test_cancelled_reminders_are_never_sent(ctx, outbox):
     mentor = make_user("mentor")
     candidate = immersion_candidate(date.today() + timedelta(days=30), mentor=mentor)
     (reminder,) = rows(candidate.id, "book_assessment")
-    candidates.record_assessment(mentor, candidate.id, "B2", date.today())
+    with transaction():
+        candidates.record_assessment(mentor, candidate.id, "B2", date.today())
     assert get(reminder.id).status == "cancelled"
 
     result = reminders.dispatch(now=reminder.due_at + timedelta(days=365), worker="w")
@@ -251,7 +254,8 @@ def test_smtp_down_then_up_retries_with_backoff_and_delivers_each_once(
         response = client.post(f"/desk/reminders/{early[0]}/retry")
         assert response.status_code == 302
         with data():
-            reminders.retry(early[1])
+            with transaction():
+                reminders.retry(early[1])
             for reminder_id in early:
                 again = get(reminder_id)
                 assert (again.status, again.attempts, again.next_attempt_at) == ("pending", 0, None)
@@ -277,7 +281,9 @@ def test_rows_of_a_dead_dispatcher_are_sent_once_after_the_lease(app, ctx, outbo
     now = get(ids[0]).due_at + timedelta(minutes=1)
     lease = timedelta(seconds=app.config["REMINDER_LEASE_SECONDS"])
 
-    assert reminders.claim(now, "dead-worker", 10, lease) == ids  # ... and it never sends
+    with transaction():
+        claimed = delivery.claim(now, "dead-worker", 10, lease)
+    assert claimed == ids  # ... and it never sends
     for reminder_id in ids:
         held = get(reminder_id)
         assert (held.status, held.claimed_by) == ("sending", "dead-worker")
@@ -302,12 +308,14 @@ def taken_over(app) -> tuple[int, datetime, datetime]:
     """A reminder claimed by worker A whose lease expired and that worker B claimed."""
     candidate = immersion_candidate(date.today() + timedelta(days=10))
     (reminder,) = rows(candidate.id, "book_assessment")
+    reminder_id = reminder.id
     lease = timedelta(seconds=app.config["REMINDER_LEASE_SECONDS"])
     first = reminder.due_at + timedelta(minutes=1)
-    assert reminders.claim(first, "worker-a", 10, lease) == [reminder.id]
     second = first + lease + timedelta(seconds=1)
-    assert reminders.claim(second, "worker-b", 10, lease) == [reminder.id]
-    return reminder.id, first, second
+    for moment, worker in ((first, "worker-a"), (second, "worker-b")):
+        with transaction():
+            assert delivery.claim(moment, worker, 10, lease) == [reminder_id]
+    return reminder_id, first, second
 
 
 def test_a_worker_whose_lease_was_taken_over_cannot_mark_the_row(app, ctx, outbox):
@@ -316,9 +324,12 @@ def test_a_worker_whose_lease_was_taken_over_cannot_mark_the_row(app, ctx, outbo
     late = second + timedelta(seconds=5)
 
     # A wakes up and reports its outcome: sent, skipped, failed. None of it may stick.
-    reminders._mark([reminder_id], [], {}, late, "worker-a", DispatchResult())
-    reminders._mark([], [reminder_id], {}, late, "worker-a", DispatchResult())
-    reminders._mark([], [], {reminder_id: "timed out"}, late, "worker-a", DispatchResult())
+    with transaction():
+        delivery._mark([reminder_id], [], {}, late, "worker-a", DispatchResult())
+    with transaction():
+        delivery._mark([], [reminder_id], {}, late, "worker-a", DispatchResult())
+    with transaction():
+        delivery._mark([], [], {reminder_id: "timed out"}, late, "worker-a", DispatchResult())
     held = get(reminder_id)
     assert (held.status, held.claimed_by, held.claimed_until) == (
         "sending",
@@ -334,15 +345,17 @@ def test_a_worker_whose_lease_was_taken_over_cannot_mark_the_row(app, ctx, outbo
 
     # B delivers and marks it.
     by_b = DispatchResult()
-    reminders._deliver([reminder_id], second, "worker-b", by_b)
+    delivery._deliver([reminder_id], second, "worker-b", by_b)
     assert by_b.sent == 1
     sent = get(reminder_id)
     assert (sent.status, sent.claimed_by, sent.attempts) == ("sent", "worker-b", 2)
     sent_at = sent.sent_at
 
     # A's outcome arriving after B finished changes nothing either.
-    reminders._mark([reminder_id], [], {}, late, "worker-a", DispatchResult())
-    reminders._mark([], [], {reminder_id: "timed out"}, late, "worker-a", DispatchResult())
+    with transaction():
+        delivery._mark([reminder_id], [], {}, late, "worker-a", DispatchResult())
+    with transaction():
+        delivery._mark([], [], {reminder_id: "timed out"}, late, "worker-a", DispatchResult())
     sent = get(reminder_id)
     assert (sent.status, sent.sent_at, sent.attempts, sent.last_error) == (
         "sent",
@@ -359,12 +372,15 @@ def test_a_late_worker_does_not_count_rows_it_no_longer_holds(app, ctx, outbox):
     recorded; a row taken over by another worker is counted by that worker alone."""
     reminder_id, first, second = taken_over(app)
     by_b = DispatchResult()
-    reminders._deliver([reminder_id], second, "worker-b", by_b)
+    delivery._deliver([reminder_id], second, "worker-b", by_b)
     assert by_b.sent == 1
 
     by_a = DispatchResult()
-    reminders._mark([reminder_id], [], {}, second, "worker-a", by_a)
-    reminders._mark([], [reminder_id], {}, second, "worker-a", by_a)
-    reminders._mark([], [], {reminder_id: "timed out"}, second, "worker-a", by_a)
+    with transaction():
+        delivery._mark([reminder_id], [], {}, second, "worker-a", by_a)
+    with transaction():
+        delivery._mark([], [reminder_id], {}, second, "worker-a", by_a)
+    with transaction():
+        delivery._mark([], [], {reminder_id: "timed out"}, second, "worker-a", by_a)
     assert get(reminder_id).status == "sent"
     assert (by_a.sent, by_a.skipped, by_a.failed, by_a.retrying) == (0, 0, 0, 0)

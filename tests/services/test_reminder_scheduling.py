@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm.exc import StaleDataError
 
+from onboarding.db import transaction
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, Candidate, Reminder, utcnow
 from onboarding.services import account, candidates, reminders, workflow
@@ -80,7 +81,10 @@ def test_start_immersion_plans_its_reminders_and_cancels_outreach_ones(staff):
     (outreach_stuck,) = rows(candidate.id, "stuck_in_phase")
 
     start = date.today() + timedelta(days=7)
-    workflow.fire(staff, candidate.id, "start_immersion", expected_version=None, start_date=start)
+    with transaction():
+        workflow.fire(
+            staff, candidate.id, "start_immersion", expected_version=None, start_date=start
+        )
     candidate = reload(candidate.id)
     end = add_months(start, 3)
     assert candidate.immersion_planned_end == end
@@ -129,7 +133,8 @@ def test_passing_assessment_cancels_booking_and_overdue_reminders(staff, level):
     assert rows(candidate.id, "book_assessment", "pending")
     assert rows(candidate.id, "immersion_overdue", "pending")
 
-    candidates.record_assessment(staff, candidate.id, level, date.today())
+    with transaction():
+        candidates.record_assessment(staff, candidate.id, level, date.today())
 
     for rule in ("book_assessment", "immersion_overdue"):
         found = rows(candidate.id, rule)
@@ -143,7 +148,8 @@ def test_failing_assessment_keeps_the_reminders(staff):
     before = snapshot(candidate.id)
     assert {r[1] for r in before} == {"book_assessment", "immersion_overdue", "stuck_in_phase"}
 
-    candidates.record_assessment(staff, candidate.id, "A2", date.today())
+    with transaction():
+        candidates.record_assessment(staff, candidate.id, "A2", date.today())
 
     assert snapshot(candidate.id) == before
     assert {r[5] for r in before} == {"pending"}
@@ -168,7 +174,8 @@ def test_logging_a_meeting_moves_the_mentor_and_desk_reminders(staff):
     )
 
     met_on = date.today() - timedelta(days=1)
-    candidates.log_meeting(mentor, candidate.id, met_on, "Talked about CV and Dutch practice")
+    with transaction():
+        candidates.log_meeting(mentor, candidate.id, met_on, "Talked about CV and Dutch practice")
 
     assert db.session.get(Reminder, old_due.id).status == "cancelled"
     assert db.session.get(Reminder, old_escalation.id).status == "cancelled"
@@ -199,7 +206,7 @@ def test_refused_transition_leaves_reminders_alone(staff, setup, trigger, error)
     schedule(candidate)
     before = snapshot(candidate.id)
     assert before
-    with pytest.raises(error):
+    with pytest.raises(error), transaction():
         workflow.fire(staff, candidate.id, trigger, expected_version=candidate.version_id)
     assert snapshot(candidate.id) == before
     assert reload(candidate.id).phase == "outreach"
@@ -217,7 +224,7 @@ def test_concurrent_change_is_a_conflict_and_leaves_reminders_alone(staff):
         text("UPDATE candidates SET version_id = version_id + 1 WHERE id = :id"),
         {"id": candidate_id},
     )
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict), transaction():
         workflow.fire(staff, candidate_id, "start_immersion", expected_version=None)
     assert snapshot(candidate_id) == before
     assert reload(candidate_id).phase == "outreach"
@@ -244,7 +251,7 @@ def test_reminder_work_is_rolled_back_when_the_change_fails_after_it(staff, monk
         raise StaleDataError("candidates row changed by someone else")
 
     monkeypatch.setattr(reminders, "reschedule", reschedule_then_conflict)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict), transaction():
         workflow.fire(staff, candidate.id, "start_immersion", expected_version=None)
     assert "book_assessment" in written  # the work had really been done in the transaction
     assert snapshot(candidate.id) == before
@@ -261,19 +268,22 @@ def mentored_candidate(mentor, days_ago: int = 10) -> Candidate:
 
 def test_opted_out_mentor_gets_no_non_essential_reminders_but_the_desk_still_does(staff):
     mentor = make_user("mentor")
-    account.set_reminder_opt_out(mentor, True)
+    with transaction():
+        account.set_reminder_opt_out(mentor, True)
     candidate = mentored_candidate(mentor)
     schedule(candidate)
     assert rows(candidate.id, "mentor_meeting_due") == []
     (escalation,) = rows(candidate.id, "mentor_meeting_escalation")
     assert (escalation.status, escalation.recipient_id) == ("pending", staff.id)
 
-    account.set_reminder_opt_out(mentor, False)
+    with transaction():
+        account.set_reminder_opt_out(mentor, False)
     (due,) = rows(candidate.id, "mentor_meeting_due", "pending")
     assert due.recipient_id == mentor.id and due.essential is False
     assert [r.id for r in rows(candidate.id, "mentor_meeting_escalation")] == [escalation.id]
 
-    account.set_reminder_opt_out(mentor, True)
+    with transaction():
+        account.set_reminder_opt_out(mentor, True)
     assert db.session.get(Reminder, due.id).status == "cancelled"
     assert rows(candidate.id, "mentor_meeting_due", "pending") == []
     assert db.session.get(Reminder, escalation.id).status == "pending"
@@ -288,13 +298,15 @@ def test_opted_out_candidate_keeps_deadlines_but_not_check_ins(ctx):
     placed = make_candidate(phase="placed")
     placement = make_placement(placed, accepted=True)
     for candidate in (in_immersion, placed):
-        account.set_reminder_opt_out(candidate.user, True)
+        with transaction():
+            account.set_reminder_opt_out(candidate.user, True)
 
     (book,) = rows(in_immersion.id, "book_assessment", "pending")  # essential: still planned
     assert book.recipient_id == in_immersion.user_id
     assert rows(placed.id) == []
 
-    account.set_reminder_opt_out(placed.user, False)
+    with transaction():
+        account.set_reminder_opt_out(placed.user, False)
     planned = rows(placed.id, status="pending")
     assert sorted((r.rule, r.due_at) for r in planned) == [
         ("checkin_30", nine_in_brussels(placement.start_date + timedelta(days=30))),
@@ -321,14 +333,15 @@ def test_desk_reminders_go_to_every_active_staff_member_once(ctx):
 def test_interview_reminder_is_due_exactly_one_day_before(staff):
     candidate = make_candidate(phase="company_placement", mentor=make_user("mentor"))
     interview_at = datetime.combine(date.today() + timedelta(days=10), time(8, 30), tzinfo=UTC)
-    candidates.record_placement(
-        staff,
-        candidate.id,
-        company_id=make_company().id,
-        project_title="Hydrogen storage pilot",
-        start_date=None,
-        interview_at=interview_at,
-    )
+    with transaction():
+        candidates.record_placement(
+            staff,
+            candidate.id,
+            company_id=make_company().id,
+            project_title="Hydrogen storage pilot",
+            start_date=None,
+            interview_at=interview_at,
+        )
     (reminder,) = rows(candidate.id, "interview_tomorrow")
     assert reminder.status == "pending"
     assert reminder.recipient_id == candidate.user_id
@@ -345,7 +358,8 @@ def test_reassigning_the_mentor_moves_the_mentor_reminder(staff):
     escalation = snapshot(candidate.id)
     escalation = [r for r in escalation if r[1] == "mentor_meeting_escalation"]
 
-    candidates.assign_mentor(staff, candidate.id, second.id, reload(candidate.id).version_id)
+    with transaction():
+        candidates.assign_mentor(staff, candidate.id, second.id, reload(candidate.id).version_id)
 
     assert db.session.get(Reminder, old.id).status == "cancelled"
     (new,) = rows(candidate.id, "mentor_meeting_due", "pending")

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from onboarding.db import transaction
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, Candidate
 from onboarding.services import workflow
@@ -31,13 +32,14 @@ def staff(ctx):
 def test_fire_changes_phase_writes_audit_and_plans_immersion(staff):
     candidate = make_candidate()
     version = candidate.version_id
-    workflow.fire(
-        staff,
-        candidate.id,
-        "start_immersion",
-        expected_version=version,
-        start_date=date(2026, 11, 30),
-    )
+    with transaction():
+        workflow.fire(
+            staff,
+            candidate.id,
+            "start_immersion",
+            expected_version=version,
+            start_date=date(2026, 11, 30),
+        )
     candidate = reload(candidate.id)
     assert candidate.phase == "language_immersion"
     assert candidate.immersion_start == date(2026, 11, 30)
@@ -64,7 +66,7 @@ def test_fire_changes_phase_writes_audit_and_plans_immersion(staff):
 def test_refused_trigger_changes_nothing(staff, setup, trigger, error):
     candidate = make_candidate(**setup)
     before = (candidate.phase, candidate.version_id)
-    with pytest.raises(error):
+    with pytest.raises(error), transaction():
         workflow.fire(staff, candidate.id, trigger, expected_version=candidate.version_id)
     candidate = reload(candidate.id)
     assert (candidate.phase, candidate.version_id) == before
@@ -73,7 +75,7 @@ def test_refused_trigger_changes_nothing(staff, setup, trigger, error):
 
 def test_guard_refusal_lists_translated_reasons(staff):
     candidate = make_candidate(consent=False)
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(Refused) as refused, transaction():
         workflow.fire(staff, candidate.id, "start_immersion", expected_version=None)
     assert refused.value.status == 422
     assert any("consent" in detail for detail in refused.value.details)
@@ -82,7 +84,7 @@ def test_guard_refusal_lists_translated_reasons(staff):
 def test_wrong_role_is_forbidden_and_changes_nothing(ctx):
     mentor = make_user("mentor")
     candidate = make_candidate(phase="outreach", mentor=mentor)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden), transaction():
         workflow.fire(mentor, candidate.id, "start_immersion", expected_version=None)
     assert reload(candidate.id).phase == "outreach"
     assert audit_rows(candidate.id) == []
@@ -91,15 +93,16 @@ def test_wrong_role_is_forbidden_and_changes_nothing(ctx):
 def test_mentor_cannot_reach_someone_elses_mentee(ctx):
     mentor, other = make_user("mentor"), make_user("mentor")
     candidate = make_candidate(phase="mentoring", mentor=mentor, signed_off_at=None)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound), transaction():
         workflow.fire(other, candidate.id, "propose_placement", expected_version=None)
 
 
 def test_stale_version_is_a_conflict(staff):
     candidate = make_candidate()
     stale = candidate.version_id
-    workflow.fire(staff, candidate.id, "pause", expected_version=stale)
-    with pytest.raises(Conflict):
+    with transaction():
+        workflow.fire(staff, candidate.id, "pause", expected_version=stale)
+    with pytest.raises(Conflict), transaction():
         workflow.fire(staff, candidate.id, "withdraw", expected_version=stale, reason="Moved")
     candidate = reload(candidate.id)
     assert candidate.phase == "on_hold"
@@ -110,16 +113,17 @@ def test_complete_immersion_needs_passing_level_or_staff_override(staff):
     mentor = make_user("mentor")
     candidate = make_candidate(phase="language_immersion", mentor=mentor)
     make_assessment(candidate, "A2")
-    with pytest.raises(Refused):
+    with pytest.raises(Refused), transaction():
         workflow.fire(mentor, candidate.id, "complete_immersion", expected_version=None,
                       override_reason="Mentors cannot override")  # fmt: skip
-    workflow.fire(
-        staff,
-        candidate.id,
-        "complete_immersion",
-        expected_version=None,
-        override_reason="Native-level Dutch shown at interview; test later.",
-    )
+    with transaction():
+        workflow.fire(
+            staff,
+            candidate.id,
+            "complete_immersion",
+            expected_version=None,
+            override_reason="Native-level Dutch shown at interview; test later.",
+        )
     candidate = reload(candidate.id)
     assert candidate.phase == "mentoring"
     (row,) = audit_rows(candidate.id)
@@ -131,7 +135,8 @@ def test_mentor_completes_immersion_with_passing_assessment(ctx):
     mentor = make_user("mentor")
     candidate = make_candidate(phase="language_immersion", mentor=mentor)
     make_assessment(candidate, "B2")
-    workflow.fire(mentor, candidate.id, "complete_immersion", expected_version=None)
+    with transaction():
+        workflow.fire(mentor, candidate.id, "complete_immersion", expected_version=None)
     assert reload(candidate.id).phase == "mentoring"
 
 
@@ -141,7 +146,7 @@ def test_programme_target_is_a_setting(app, staff):
     make_assessment(candidate, "B1")
     app.config["DUTCH_TARGET_LEVEL"] = "B2"
     try:
-        with pytest.raises(Refused) as refused:
+        with pytest.raises(Refused) as refused, transaction():
             workflow.fire(staff, candidate.id, "complete_immersion", expected_version=None)
         assert "B2" in refused.value.details[0]
     finally:
@@ -155,36 +160,40 @@ def test_mentor_capacity_counts_active_mentees(staff):
     make_candidate(phase="placed", mentor=mentor)  # no longer counts
     candidate = make_candidate(phase="language_immersion", mentor=mentor)
     make_assessment(candidate, "C1")
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(Refused) as refused, transaction():
         workflow.fire(staff, candidate.id, "complete_immersion", expected_version=None)
     assert mentor.name in refused.value.details[0]
     mentor.mentor_capacity = 3
     db.session.commit()
-    workflow.fire(staff, candidate.id, "complete_immersion", expected_version=None)
+    with transaction():
+        workflow.fire(staff, candidate.id, "complete_immersion", expected_version=None)
     assert reload(candidate.id).phase == "mentoring"
 
 
 def test_placement_path_and_fall_through(staff):
     mentor = make_user("mentor")
     candidate = make_candidate(phase="mentoring", mentor=mentor)
-    with pytest.raises(Refused):
+    with pytest.raises(Refused), transaction():
         workflow.fire(mentor, candidate.id, "propose_placement", expected_version=None)
     from onboarding.services import candidates
 
-    candidates.sign_off(mentor, candidate.id, None)
-    workflow.fire(mentor, candidate.id, "propose_placement", expected_version=None)
-    with pytest.raises(Refused):
+    with transaction():
+        candidates.sign_off(mentor, candidate.id, None)
+    with transaction():
+        workflow.fire(mentor, candidate.id, "propose_placement", expected_version=None)
+    with pytest.raises(Refused), transaction():
         workflow.fire(staff, candidate.id, "confirm_placement", expected_version=None)
     placement = make_placement(candidate, accepted=True)
-    with pytest.raises(Refused):  # a reason is required
+    with pytest.raises(Refused), transaction():  # a reason is required
         workflow.fire(staff, candidate.id, "placement_fell_through", expected_version=None)
-    workflow.fire(
-        staff,
-        candidate.id,
-        "placement_fell_through",
-        expected_version=None,
-        reason="Company froze hiring",
-    )
+    with transaction():
+        workflow.fire(
+            staff,
+            candidate.id,
+            "placement_fell_through",
+            expected_version=None,
+            reason="Company froze hiring",
+        )
     candidate = reload(candidate.id)
     assert candidate.phase == "mentoring"
     db.session.refresh(placement)
@@ -194,9 +203,11 @@ def test_placement_path_and_fall_through(staff):
 
 def test_pause_and_resume_return_to_the_phase_left(staff):
     candidate = make_candidate(phase="language_immersion")
-    workflow.fire(staff, candidate.id, "pause", expected_version=None)
+    with transaction():
+        workflow.fire(staff, candidate.id, "pause", expected_version=None)
     assert reload(candidate.id).paused_from == "language_immersion"
-    workflow.fire(staff, candidate.id, "resume", expected_version=None)
+    with transaction():
+        workflow.fire(staff, candidate.id, "resume", expected_version=None)
     candidate = reload(candidate.id)
     assert (candidate.phase, candidate.paused_from) == ("language_immersion", None)
 
@@ -211,7 +222,8 @@ def test_audit_trail_matches_state_after_a_journey(staff):
         ("complete_immersion", {"override_reason": "Certificate from home university"}),
         ("withdraw", {"reason": "Took a job in Namibia"}),
     ]:
-        workflow.fire(staff, candidate.id, trigger, expected_version=None, **kwargs)
+        with transaction():
+            workflow.fire(staff, candidate.id, trigger, expected_version=None, **kwargs)
     rows = audit_rows(candidate.id)
     assert [r.to_phase for r in rows] == [
         "language_immersion",

@@ -15,6 +15,7 @@ from babel.support import Translations
 from sqlalchemy import func, select
 
 from onboarding import ROOT
+from onboarding.db import transaction
 from onboarding.models import (
     AuditEvent,
     Campaign,
@@ -71,10 +72,12 @@ def desk(data, client, login):
     """A logged-in staff client, an accepted partner and a campaign; returns their ids."""
     with data() as session:
         staff = make_user("staff")
-        partner = partners.apply(partners.Application(
-            name="University of Namibia", kind="contributing", contact_name="Ndapewa Nghipandulwa",
-            contact_email="ndapewa@unam.example.org"))  # fmt: skip
-        partners.decide(staff, partner.id, "accept")
+        with transaction():
+            partner = partners.apply(partners.Application(
+                name="University of Namibia", kind="contributing",
+                contact_name="Ndapewa Nghipandulwa", contact_email="ndapewa@unam.example.org",
+            ))  # fmt: skip
+            partners.decide(staff, partner.id, "accept")
         campaign = Campaign(name="Windhoek mission", kind="inspiration_mission")
         session.add(campaign)
         session.commit()
@@ -172,9 +175,10 @@ def test_a_bad_application_is_refused_in_the_readers_language(
 def test_partner_list_shows_each_accepted_partner_with_the_candidates_they_referred(desk, data):
     client, ids = desk
     with data():
-        waiting = partners.apply(partners.Application(
-            name="Stellenbosch Alumni", kind="lead", contact_name="Pieter Botha",
-            contact_email="pieter@example.org"))  # fmt: skip
+        with transaction():
+            waiting = partners.apply(partners.Application(
+                name="Stellenbosch Alumni", kind="lead", contact_name="Pieter Botha",
+                contact_email="pieter@example.org"))  # fmt: skip
         referred = make_candidate(name="Hilma Amupolo", partner_id=ids["partner"])
         make_candidate(name="Not Referred")
         waiting_id, referred_id = waiting.id, referred.id
@@ -194,7 +198,7 @@ def test_partner_list_shows_each_accepted_partner_with_the_candidates_they_refer
 
 def test_decide_only_from_applied(desk, data):
     client, _ids = desk
-    with data():
+    with data(), transaction():
         partner_id = partners.apply(partners.Application(
             name="Stellenbosch Alumni", kind="lead", contact_name="Pieter Botha",
             contact_email="pieter@example.org")).id  # fmt: skip
@@ -269,15 +273,17 @@ def test_bad_campaigns_are_refused(desk, data, changes, message):
 def test_a_declined_partner_cannot_join_a_campaign(desk, data):
     client, _ids = desk
     with data():
-        declined = partners.apply(
-            partners.Application(
-                name="Declined Org",
-                kind="lead",
-                contact_name="Bo Li",
-                contact_email="bo@example.org",
+        with transaction():
+            declined = partners.apply(
+                partners.Application(
+                    name="Declined Org",
+                    kind="lead",
+                    contact_name="Bo Li",
+                    contact_email="bo@example.org",
+                )
             )
-        )
-        partners.decide(make_user("staff"), declined.id, "decline")
+        with transaction():
+            partners.decide(make_user("staff"), declined.id, "decline")
         declined_id = declined.id
     page = client.get("/desk/campaigns/new").get_data(as_text=True)
     assert "Declined Org" not in page
@@ -455,7 +461,7 @@ def test_background_mode_is_used_when_not_inline(desk, data, app, monkeypatch):
             pass
 
     monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", False)
-    monkeypatch.setattr(imports.threading, "Thread", FakeThread)
+    monkeypatch.setattr(imports.running.threading, "Thread", FakeThread)
     job_url = upload(client, ids, csv_file(HEADER, *GOOD)).location
     job_id = int(job_url.rsplit("/", 1)[1])
     assert client.post(f"{job_url}/run").status_code == 302
@@ -499,9 +505,10 @@ def test_candidates_export_honours_the_board_filters_and_guards_formulas(desk, d
 def test_partner_and_campaign_exports(desk, data):
     client, ids = desk
     with data() as session:
-        partners.apply(partners.Application(
-            name="+Evil Org", kind="lead", contact_name="Eve Smith",
-            contact_email="eve@example.org", website="https://evil.example.org"))  # fmt: skip
+        with transaction():
+            partners.apply(partners.Application(
+                name="+Evil Org", kind="lead", contact_name="Eve Smith",
+                contact_email="eve@example.org", website="https://evil.example.org"))  # fmt: skip
         make_candidate(partner_id=ids["partner"])
         campaign = Campaign(
             name="@SUM(1+1)",

@@ -12,6 +12,7 @@ from icalendar import Calendar
 from markupsafe import escape
 from sqlalchemy import select
 
+from onboarding.db import transaction
 from onboarding.models import AuditEvent, MentoringMeeting, Reminder, User, utcnow
 from onboarding.services import candidates, reminders
 from tests.factories import make_assessment, make_candidate, make_user
@@ -59,7 +60,8 @@ def test_notifications_show_sent_reminders_and_the_unread_count(
     end = date.today() + timedelta(days=10)
     with data() as session:
         candidate = immersion_candidate(end, locale=locale)
-        reminders.reschedule(candidate, nine_in_brussels(end - timedelta(days=14)))
+        with transaction():
+            reminders.reschedule(candidate, nine_in_brussels(end - timedelta(days=14)))
         session.commit()
         (reminder,) = session.scalars(select(Reminder).where(Reminder.candidate_id == candidate.id))
         reminders.dispatch(now=reminder.due_at + timedelta(minutes=1), worker="w")
@@ -198,7 +200,8 @@ def test_opting_out_in_settings_cancels_pending_non_essential_reminders(client, 
                        from_phase="language_immersion", to_phase="mentoring")
         )  # fmt: skip
         session.commit()
-        reminders.reschedule(candidate, started)
+        with transaction():
+            reminders.reschedule(candidate, started)
         session.commit()
         planned = {
             r.rule: (r.id, r.recipient_id, r.status)
@@ -290,8 +293,10 @@ def test_desk_reminder_queue_filters_by_status(client, data, login):
     with data():
         staff = make_user("staff")
         candidate = immersion_candidate(date.today() + timedelta(days=40))
-        reminders.reschedule(candidate, candidate.phase_entered_at)
-        candidates.record_assessment(staff, candidate.id, "B1", date.today())  # cancels two
+        with transaction():
+            reminders.reschedule(candidate, candidate.phase_entered_at)
+        with transaction():
+            candidates.record_assessment(staff, candidate.id, "B1", date.today())  # cancels two
         email = staff.email
     login(client, email)
 
@@ -317,7 +322,8 @@ def test_desk_reminder_queue_is_for_staff_only(client, data, login, role):
     with data() as session:
         user = make_candidate().user if role == "candidate" else make_user("mentor")
         candidate = immersion_candidate(date.today() + timedelta(days=40))
-        reminders.reschedule(candidate, candidate.phase_entered_at)
+        with transaction():
+            reminders.reschedule(candidate, candidate.phase_entered_at)
         session.commit()
         reminder_id = session.scalars(
             select(Reminder.id).where(Reminder.candidate_id == candidate.id)

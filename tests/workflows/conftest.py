@@ -28,15 +28,9 @@ class Model:
         self.immersion_start = None
         self.immersion_planned_end = None
         self.withdrawn_reason = None
-        self.closed_placements: list[str] = []
-
-    def close_open_placements(self, reason: str) -> None:
-        self.closed_placements.append(reason)
 
     def snapshot(self) -> dict:
-        state = dict(vars(self))
-        state["closed_placements"] = list(self.closed_placements)
-        return state
+        return dict(vars(self))
 
 
 def passing_facts(role: str = "staff", **overrides) -> OnboardingFacts:

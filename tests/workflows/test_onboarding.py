@@ -51,7 +51,6 @@ EFFECT_WRITES = {
     "remember_paused_phase": {"paused_from"},
     "clear_paused_phase": {"paused_from"},
     "record_withdrawal": {"withdrawn_reason"},
-    "close_open_placements": {"closed_placements"},
 }
 
 
@@ -127,7 +126,6 @@ def test_happy_path_through_the_whole_programme():
     for trigger, role, dest in path:
         ONBOARDING.fire(row, trigger, role, passing_facts(role))
         assert row.phase == dest
-    assert row.closed_placements == ["Moved to Germany"]
     assert ONBOARDING.available("placed", "staff") == []
 
 
@@ -522,19 +520,18 @@ def test_withdraw_stores_the_stripped_reason(phase):
     assert row.withdrawn_reason == "Found a job in Berlin"
 
 
-def test_placement_fell_through_closes_open_placements():
+def test_placement_fell_through_asks_the_service_to_withdraw_live_placements():
+    # The placements are withdrawn by the service through the placement workflow (with
+    # their own audit rows); the onboarding definition only declares that follow-up.
+    (spec,) = ONBOARDING.specs_for("placement_fell_through", "company_placement")
+    assert spec.follow_ups == ("withdraw_live_placements",)
     row = Model("company_placement")
-    facts = passing_facts(reason="  Company froze hiring  ")
-    ONBOARDING.fire(row, "placement_fell_through", "staff", facts)
+    ONBOARDING.fire(row, "placement_fell_through", "staff", passing_facts())
     assert row.phase == "mentoring"
-    assert row.closed_placements == ["Company froze hiring"]
 
 
-def test_confirm_placement_closes_nothing():
-    row = Model("company_placement")
-    ONBOARDING.fire(row, "confirm_placement", "staff", passing_facts())
-    assert row.phase == "placed"
-    assert row.closed_placements == []
+def test_only_placement_fell_through_has_follow_ups():
+    assert [s.trigger for s in ONBOARDING.specs if s.follow_ups] == ["placement_fell_through"]
 
 
 # -- 5. next_step ---------------------------------------------------------------------------

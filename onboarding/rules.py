@@ -1,0 +1,15 @@
+"""Input rules that both the web forms and the services apply (below both, so neither
+imports the other): e.g. what a person's name may contain."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def is_plain_name(value: str) -> bool:
+    """Letters (any script), spaces, hyphens, apostrophes and dots: no markup or symbols."""
+    value = value.strip()
+    allowed = all(
+        ch.isalpha() or ch in " '’-." or unicodedata.category(ch).startswith("M") for ch in value
+    )
+    return allowed and any(ch.isalpha() for ch in value)

@@ -1,0 +1,78 @@
+"""Stage 3: the job row — a previewed file with its ready rows and bad rows, claimed once."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from onboarding.extensions import db
+from onboarding.models import Campaign, ImportJob, Partner, User
+from onboarding.services.access import require_role
+from onboarding.services.errors import Conflict, NotFound, Refused
+from onboarding.services.imports.reading import decode, read_rows
+from onboarding.services.imports.rows import check_rows
+
+
+def _clean_filename(filename: str) -> str:
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:255] or "import.csv"
+
+
+def preview(
+    actor: User, *, filename: str, content: bytes, partner_id: int, campaign_id: int | None
+) -> ImportJob:
+    """Check the file and store a previewed job; refuses an unreadable file (no job)."""
+    require_role(actor, "staff")
+    partner = db.session.get(Partner, partner_id)
+    if partner is None or partner.status != "accepted":
+        raise Refused(_("Choose one of the accepted partners."))
+    if campaign_id is not None and db.session.get(Campaign, campaign_id) is None:
+        raise Refused(_("Choose one of the listed campaigns."))
+    rows = read_rows(decode(content))
+    ready, errors = check_rows(rows)
+    job = ImportJob(
+        created_by_id=actor.id,
+        filename=_clean_filename(filename),
+        partner_id=partner.id,
+        campaign_id=campaign_id,
+        status="previewed",
+        rows=ready,
+        errors=errors,
+        total_rows=len(rows),
+        processed_rows=0,
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def get_job(job_id: int, *, fresh: bool = False) -> ImportJob:
+    job = db.session.get(ImportJob, job_id, populate_existing=fresh)
+    if job is None:
+        raise NotFound(_("This import does not exist."))
+    return job
+
+
+def recent_jobs(limit: int = 10) -> list[ImportJob]:
+    return list(db.session.scalars(select(ImportJob).order_by(ImportJob.id.desc()).limit(limit)))
+
+
+def claim(actor: User, job_id: int) -> ImportJob:
+    """Mark a clean previewed job "importing", once (a second click is a Conflict)."""
+    require_role(actor, "staff")
+    job = get_job(job_id)
+    if job.status != "previewed":
+        raise Conflict(_("This import has already been run."))
+    if job.errors:
+        raise Refused(_("This file has errors. Correct them in the file and upload it again."))
+    # One conditional UPDATE, so two clicks at once cannot both claim it.
+    result = db.session.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job_id, ImportJob.status == "previewed")
+        .values(status="importing", processed_rows=0, failure=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(_("This import has already been run."))
+    db.session.refresh(job)
+    return job

@@ -1,0 +1,164 @@
+"""Stage 4: running a claimed job — every row through `candidates.register`, all or nothing.
+
+The rows are registered in a savepoint of the caller's unit of work: a refused row rolls
+back every registration, and the job is still marked "failed" (with the reason) in the same
+unit of work. `start` runs the job right away, inside the request (`run_inline`: the default
+on SQLite, where a second connection could not write progress beside the import), or in a
+background thread once the claim has committed; the thread is its own unit of work
+(`run_job`). The invitations are emailed after the commit, in each prospect's language.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+
+from flask import Flask, current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import update
+
+from onboarding.db import after_commit, transaction
+from onboarding.extensions import db
+from onboarding.models import ImportJob, User, utcnow
+from onboarding.services import candidates, invitations
+from onboarding.services.errors import Conflict, DomainError, Refused
+from onboarding.services.imports.jobs import claim, get_job
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+def run_inline() -> bool:
+    default = db.engine.dialect.name == "sqlite"
+    return bool(current_app.config.get("IMPORT_RUN_INLINE", default))
+
+
+def start(actor: User, job_id: int) -> ImportJob:
+    """Claim the job and run it, right away or (see run_inline) in a background thread."""
+    job = claim(actor, job_id)
+    if run_inline():
+        return run_import(job_id, actor.id)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    actor_id = actor.id
+    # The thread must see the claim, so it starts only once the claim has committed.
+    after_commit(
+        lambda: threading.Thread(
+            target=run_job, args=(app, job_id, actor_id), name=f"import-{job_id}", daemon=True
+        ).start()
+    )
+    return job
+
+
+def run_job(app: Flask, job_id: int, actor_id: int, progress: Progress | None = None) -> None:
+    """The thread's entry point: an app context (so a session) and a unit of work of its own."""
+    with app.app_context():
+        try:
+            with transaction():
+                run_import(job_id, actor_id, progress or ProgressWriter(job_id))
+        except Exception:  # run_import records failures on the job; this is a last resort
+            log.exception("import job %s crashed", job_id)
+
+
+class ProgressWriter:
+    """Writes `processed_rows` on a short transaction of its own (a separate pooled
+    connection), so the job page sees it while the import's transaction is still open."""
+
+    def __init__(self, job_id: int, interval: float | None = None, clock=time.monotonic):
+        self.job_id = job_id
+        if interval is None:
+            interval = current_app.config.get("IMPORT_PROGRESS_INTERVAL", 0.5)
+        self.interval = interval
+        self.clock = clock
+        self.last: float | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
+        if done < total and self.last is not None and now - self.last < self.interval:
+            return  # at most one write per interval, and always the last one
+        self.last = now
+        self.write(done)
+
+    def write(self, done: int) -> None:
+        table = ImportJob.__table__
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(table).where(table.c.id == self.job_id).values(processed_rows=done)
+            )
+
+
+class _RowRefused(Exception):
+    def __init__(self, row: int, reason: str):
+        super().__init__(reason)
+        self.row = row
+        self.reason = reason
+
+
+def _registration(row: dict, job: ImportJob) -> candidates.Registration:
+    return candidates.Registration(
+        name=row["name"],
+        email=row["email"],
+        country_code=row["country_code"],
+        origin_institution=row["origin_institution"],
+        stem_field=row["stem_field"],
+        graduation_date=date.fromisoformat(row["graduation_date"]),
+        outreach_channel=row["outreach_channel"],
+        locale=row["locale"],
+        consent_recorded=row["consent"],
+        campaign_id=job.campaign_id,
+        partner_id=job.partner_id,
+    )
+
+
+def run_import(job_id: int, actor_id: int, progress: Progress | None = None) -> ImportJob:
+    """Register every row of a claimed job, or none; returns the job, "done" or "failed"."""
+    job = db.session.get(ImportJob, job_id)
+    actor = db.session.get(User, actor_id)
+    if job is None or job.status != "importing":
+        raise Conflict(_("This import is not waiting to run."))
+    if actor is None:
+        raise Refused(_("You are not allowed to do this."))
+    invites: list[invitations.Invite] = []
+    total = len(job.rows)
+    try:
+        with db.session.begin_nested(), force_locale(actor.locale):
+            # force_locale: a refusal reads in the desk's language
+            for done, row in enumerate(job.rows, 1):
+                try:
+                    candidate, token = candidates.register(actor, _registration(row, job))
+                except DomainError as error:
+                    raise _RowRefused(row["row"], error.message) from error
+                invites.append(invitations.Invite.for_user(candidate.user, token))
+                if progress:
+                    progress(done, total)
+    except _RowRefused as refused:
+        return _fail(job, {"code": "row_refused", "row": refused.row, "reason": refused.reason})
+    except Exception:
+        log.exception("import job %s failed", job_id)
+        return _fail(job, {"code": "unexpected"})
+    job.status = "done"
+    job.processed_rows = total
+    job.finished_at = utcnow()
+    after_commit(lambda: _send_invitations(job_id, invites))
+    return job
+
+
+def _fail(job: ImportJob, failure: dict) -> ImportJob:
+    job.status = "failed"
+    job.failure = json.dumps(failure)
+    job.finished_at = utcnow()
+    db.session.flush()
+    return job
+
+
+def _send_invitations(job_id: int, invites: list[invitations.Invite]) -> None:
+    """After the import committed: email the invitations; note on the job what failed."""
+    failed = invitations.send(invites)
+    if failed:
+        with transaction():
+            get_job(job_id).failure = json.dumps({"code": "invitations_not_sent", "count": failed})

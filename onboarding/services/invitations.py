@@ -1,0 +1,60 @@
+"""Emailing invitation links, in each invited person's own language.
+
+Invitations are emailed only after the transaction that created them has committed
+(`onboarding.db.after_commit`): a link is never sent for an account that was rolled back.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import current_app, has_request_context, url_for
+
+from onboarding.models import User
+from onboarding.services import mail
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Invite:
+    """What the email needs, copied out of the rows (they are expired after the commit)."""
+
+    email: str
+    locale: str
+    name: str
+    token: str
+
+    @classmethod
+    def for_user(cls, user: User, token: str) -> Invite:
+        return cls(user.email, user.locale, user.name, token)
+
+
+def link(token: str) -> str:
+    if has_request_context():
+        return url_for("auth.accept_invitation", token=token, _external=True)
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    with current_app.test_request_context(base_url=base):
+        return url_for("auth.accept_invitation", token=token, _external=True)
+
+
+def send(invites: list[Invite]) -> int:
+    """Email every invitation over one SMTP session; returns how many could not be sent."""
+    sent = 0
+    if not invites:
+        return 0
+    try:
+        with mail.connection() as smtp:
+            for invite in invites:
+                message = mail.build_message(
+                    invite.email, invite.locale, "invitation", user=invite, link=link(invite.token)
+                )
+                try:
+                    smtp.send(message)
+                except mail.MailError:
+                    continue
+                sent += 1
+    except mail.MailError:
+        log.warning("mail server unreachable: %s invitations not sent", len(invites) - sent)
+    return len(invites) - sent

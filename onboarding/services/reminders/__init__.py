@@ -1,0 +1,35 @@
+"""Reminders: durable rows planned from the rules in `workflows/reminders.py`.
+
+- `scheduling`: `reschedule(candidate)` in the transaction of the change that caused it;
+- `delivery`: `dispatch(now)`, ticked by the scheduler (leased claims, SMTP, retries);
+- `rendering`: subject, body and link in the recipient's language;
+- `reading`: upcoming reminders, notifications and the desk's queue.
+"""
+
+from onboarding.services.reminders.delivery import DispatchResult, dispatch, retry
+from onboarding.services.reminders.reading import (
+    mark_all_read,
+    notifications_for,
+    queue,
+    queue_counts,
+    unread_count,
+    upcoming_for,
+)
+from onboarding.services.reminders.rendering import build_email, subject
+from onboarding.services.reminders.scheduling import reschedule, reschedule_all
+
+__all__ = [
+    "DispatchResult",
+    "build_email",
+    "dispatch",
+    "mark_all_read",
+    "notifications_for",
+    "queue",
+    "queue_counts",
+    "reschedule",
+    "reschedule_all",
+    "retry",
+    "subject",
+    "unread_count",
+    "upcoming_for",
+]

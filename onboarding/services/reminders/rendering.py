@@ -1,0 +1,71 @@
+"""Rendering a reminder in its recipient's language: subject line, email body and link."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import current_app, has_request_context, render_template, url_for
+from flask_babel import force_locale, format_date, format_datetime, gettext
+
+from onboarding.i18n import phase_label
+from onboarding.models import Reminder
+from onboarding.services import mail
+from workflows.reminders import RULES_BY_KEY
+
+
+def anchor_value(reminder: Reminder) -> date | datetime:
+    if "T" in reminder.anchor:
+        return datetime.fromisoformat(reminder.anchor)
+    return date.fromisoformat(reminder.anchor)
+
+
+def _link(reminder: Reminder) -> str:
+    rule = RULES_BY_KEY[reminder.rule]
+    endpoint = {"candidate": "candidate.dashboard", "mentor": "mentor.mentee"}.get(
+        rule.audience, "desk.candidate"
+    )
+    args = {} if rule.audience == "candidate" else {"candidate_id": reminder.candidate_id}
+    if has_request_context():
+        return url_for(endpoint, _external=True, **args)
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    with current_app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **args)
+
+
+def subject(reminder: Reminder) -> str:
+    """The reminder's one-line text in the current locale (email subject, in-app title)."""
+    anchor = anchor_value(reminder)
+    when = (
+        format_datetime(anchor, "medium")
+        if isinstance(anchor, datetime)
+        else format_date(anchor, "long")
+    )
+    params = dict(reminder.params or {})
+    return gettext(
+        RULES_BY_KEY[reminder.rule].subject,
+        candidate=params.get("candidate", ""),
+        phase=phase_label(params["phase"]) if params.get("phase") else "",
+        date=when,
+    )
+
+
+def build_email(reminder: Reminder):
+    recipient = reminder.recipient
+    link = _link(reminder)
+    with force_locale(recipient.locale):
+        text_subject = subject(reminder)
+        body = render_template(
+            f"email/reminders/{reminder.rule}.txt",
+            reminder=reminder,
+            recipient=recipient,
+            anchor=anchor_value(reminder),
+            params=reminder.params or {},
+            link=link,
+        )
+    return mail.compose(
+        to=recipient.email,
+        subject=text_subject,
+        body=body,
+        locale=recipient.locale,
+        message_id=reminder.message_id,
+    )

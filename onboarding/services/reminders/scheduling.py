@@ -1,0 +1,139 @@
+"""Scheduling: `reschedule(candidate)` reconciles the candidate's open reminders with the rules
+in `workflows/reminders.py`. Callers run it inside the transaction of the change that caused
+it (a phase change, a meeting, an assessment), so reminders are created, moved and cancelled
+atomically with their reason. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from onboarding.extensions import db
+from onboarding.models import (
+    AuditEvent,
+    Candidate,
+    MentoringMeeting,
+    Placement,
+    Reminder,
+    User,
+    utcnow,
+)
+from onboarding.services import dutch
+from workflows.placement import OPEN_STATUSES, SECURED_STATUSES
+from workflows.reminders import PlannedReminder, ReminderFacts, plan
+
+
+def facts_for(candidate: Candidate) -> ReminderFacts:
+    last_meeting = db.session.scalar(
+        select(func.max(MentoringMeeting.met_on)).where(
+            MentoringMeeting.candidate_id == candidate.id
+        )
+    )
+    # Mentoring starts when the candidate last entered the mentoring phase.
+    mentoring_started = db.session.scalar(
+        select(func.max(AuditEvent.at)).where(
+            AuditEvent.candidate_id == candidate.id,
+            AuditEvent.to_phase == "mentoring",
+            AuditEvent.from_phase != "mentoring",
+        )
+    )
+    now = utcnow()
+    next_interview = db.session.scalar(
+        select(func.min(Placement.interview_at)).where(
+            Placement.candidate_id == candidate.id,
+            Placement.status.in_((*OPEN_STATUSES, *SECURED_STATUSES)),
+            Placement.interview_at > now - timedelta(days=1),
+        )
+    )
+    start = db.session.scalar(
+        select(func.max(Placement.start_date)).where(
+            Placement.candidate_id == candidate.id, Placement.status.in_(SECURED_STATUSES)
+        )
+    )
+    entered = candidate.phase_entered_at or now
+    return ReminderFacts(
+        phase=candidate.phase,
+        phase_entered_on=local_date(entered),
+        immersion_planned_end=candidate.immersion_planned_end,
+        passed_dutch_target=dutch.passed_target(candidate.id),
+        last_meeting_on=last_meeting,
+        mentoring_started_on=local_date(mentoring_started) if mentoring_started else None,
+        next_interview_at=next_interview,
+        placement_start=start,
+    )
+
+
+def local_date(moment: datetime) -> date:
+    from workflows.reminders import PROGRAMME_TZ
+
+    return moment.astimezone(PROGRAMME_TZ).date()
+
+
+def _recipients(candidate: Candidate, audience: str, staff: list[User]) -> list[User]:
+    if audience == "candidate":
+        return [candidate.user]
+    if audience == "mentor":
+        return [candidate.mentor] if candidate.mentor else []
+    return staff
+
+
+def _params(candidate: Candidate) -> dict:
+    return {"candidate": candidate.name, "phase": candidate.phase}
+
+
+def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
+    """Make the candidate's open reminders match the rules. Does not commit."""
+    now = now or utcnow()
+    db.session.flush()
+    desired = plan(facts_for(candidate), now)
+    staff = []
+    if any(p.audience == "desk" for p in desired):
+        staff = list(db.session.scalars(select(User).where(User.role == "staff", User.active)))
+    wanted: dict[tuple, PlannedReminder] = {}
+    for planned in desired:
+        for person in _recipients(candidate, planned.audience, staff):
+            if not planned.essential and person.reminders_opt_out:
+                continue
+            key = (planned.rule, person.id, planned.occurrence, planned.due_at)
+            wanted[key] = planned
+    existing = db.session.scalars(
+        select(Reminder).where(
+            Reminder.candidate_id == candidate.id, Reminder.status != "cancelled"
+        )
+    ).all()
+    have = set()
+    for reminder in existing:
+        key = (reminder.rule, reminder.recipient_id, reminder.occurrence, reminder.due_at)
+        if reminder.status == "pending" and key not in wanted:
+            reminder.status = "cancelled"
+            reminder.cancelled_at = now
+        else:
+            have.add(key)
+    for key, planned in wanted.items():
+        if key in have:
+            continue
+        rule, recipient_id, occurrence, due_at = key
+        db.session.add(
+            Reminder(
+                rule=rule,
+                occurrence=occurrence,
+                candidate_id=candidate.id,
+                recipient_id=recipient_id,
+                due_at=due_at,
+                anchor=planned.anchor.isoformat(),
+                params=_params(candidate),
+                essential=planned.essential,
+            )
+        )
+
+
+def reschedule_all(now: datetime | None = None) -> int:
+    """Re-plan every active candidate (after a rules change, or nightly for 'stuck')."""
+    count = 0
+    for candidate in db.session.scalars(select(Candidate).options(joinedload(Candidate.user))):
+        reschedule(candidate, now)
+        count += 1
+    return count
