@@ -1,7 +1,8 @@
 """Locale choice and locale-aware formatting (nl, af, en).
 
-Order: the signed-in user's setting → the `lang` cookie set by the switch before login →
-the browser's Accept-Language (af-ZA → af, nl-BE → nl) → English.
+Order: a page tied to one person (an invitation link) shows in that person's language
+(`g.page_locale`) → the signed-in user's setting → the `lang` cookie set by the switch before
+login → the browser's Accept-Language (af-ZA → af, nl-BE → nl) → English.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from babel import Locale
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import format_decimal, get_locale, gettext
 from flask_login import current_user
 
@@ -27,6 +28,8 @@ PROGRAMME_COUNTRIES = ("NA", "ZA", "BW", "ZM", "ZW", "NL", "DE", "BE", "FR", "LU
 def select_locale() -> str | None:
     if not has_request_context():
         return None  # CLI and scheduler wrap their work in force_locale(...)
+    if g.get("page_locale") in LOCALES:
+        return g.page_locale
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     cookie = request.cookies.get(LANGUAGE_COOKIE)

@@ -39,6 +39,7 @@ class AcceptInvitationForm(BaseForm):
             EqualTo("password", message=_l("The two passwords are not the same.")),
         ],
     )
+    locale = locale_field()
 
 
 class LanguageForm(BaseForm):

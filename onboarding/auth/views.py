@@ -1,12 +1,15 @@
 """Logging in and out, accepting an invitation, and switching the interface language."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from urllib.parse import urlencode, urlsplit
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
 from onboarding.auth.forms import AcceptInvitationForm, LanguageForm, LoginForm
 from onboarding.i18n import LANGUAGE_COOKIE
+from onboarding.models import LOCALES
 from onboarding.services import auth
 from onboarding.services.errors import Refused
 from onboarding.web import home_url, is_safe_next
@@ -49,10 +52,14 @@ def accept_invitation(token: str):
     invitation = auth.invitation_for(token)
     if invitation is None:
         return render_template("auth/invitation_invalid.html"), 404
-    form = AcceptInvitationForm()
+    # The page speaks the language the desk chose for the person (not the browser's), unless
+    # they pick another one here: in the form, or with the header switch (?lang=).
+    chosen = request.form.get("locale") or request.args.get("lang")
+    g.page_locale = chosen if chosen in LOCALES else invitation.user.locale
+    form = AcceptInvitationForm(locale=g.page_locale)
     if form.validate_on_submit():
         try:
-            user = auth.accept_invitation(token, form.password.data, _current_locale())
+            user = auth.accept_invitation(token, form.password.data, form.locale.data)
         except Refused:
             return render_template("auth/invitation_invalid.html"), 404
         if current_user.is_authenticated:
@@ -65,12 +72,6 @@ def accept_invitation(token: str):
     return render_template("auth/accept_invitation.html", form=form, person=invitation.user), status
 
 
-def _current_locale() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale())
-
-
 @bp.post("/language")
 def switch_language():
     form = LanguageForm()
@@ -80,6 +81,8 @@ def switch_language():
     if current_user.is_authenticated:
         current_user.locale = locale
     target = form.next.data if is_safe_next(form.next.data) else home_url()
+    if urlsplit(target).path.startswith("/invitation/"):
+        target = f"{urlsplit(target).path}?{urlencode({'lang': locale})}"  # see accept_invitation
     response = redirect(target)
     response.set_cookie(
         LANGUAGE_COOKIE, locale, max_age=365 * 24 * 3600, httponly=True, samesite="Lax"

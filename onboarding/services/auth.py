@@ -60,14 +60,29 @@ def _digest(token: str) -> str:
 
 
 def new_invitation(user: User, created_by: User | None) -> str:
-    """Add an invitation for `user` to the session (the caller commits); returns the token."""
+    """Add an invitation for `user` to the session (the caller commits); returns the token.
+
+    Only the newest link works: every earlier link of the person that is still open expires
+    now (a resent invitation must not leave a forwarded or mistyped one usable)."""
     token = secrets.token_urlsafe(32)
     hours = current_app.config["INVITATION_VALID_HOURS"]
+    now = utcnow()
+    if user.id is not None:
+        db.session.execute(
+            update(Invitation)
+            .where(
+                Invitation.user_id == user.id,
+                Invitation.used_at.is_(None),
+                Invitation.expires_at > now,
+            )
+            .values(expires_at=now)
+            .execution_options(synchronize_session=False)
+        )
     db.session.add(
         Invitation(
             user=user,
             token_hash=_digest(token),
-            expires_at=utcnow() + timedelta(hours=hours),
+            expires_at=now + timedelta(hours=hours),
             created_by_id=created_by.id if created_by else None,
         )
     )
@@ -79,7 +94,7 @@ def invitation_for(token: str) -> Invitation | None:
     invitation = db.session.scalars(
         select(Invitation).where(Invitation.token_hash == _digest(token))
     ).one_or_none()
-    if invitation is None or invitation.used_at is not None or invitation.expires_at < utcnow():
+    if invitation is None or invitation.used_at is not None or invitation.expires_at <= utcnow():
         return None
     return invitation
 
