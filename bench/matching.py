@@ -34,9 +34,9 @@ from onboarding.models import (  # noqa: E402
     Project,
     User,
 )
-from onboarding.models.candidate import STEM_FIELDS  # noqa: E402
 from onboarding.reference import LIMBURG_MUNICIPALITIES  # noqa: E402
 from onboarding.services import matching  # noqa: E402
+from onboarding.vocabulary import STEM_FIELDS
 from workflows.onboarding import CEFR_LEVELS, PHASES  # noqa: E402
 
 SKILLS = [f"skill {n}" for n in range(120)] + ["python", "sql", "lab work", "statistics"]

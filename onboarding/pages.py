@@ -22,7 +22,7 @@ from onboarding.services import (
 )
 from onboarding.services.access import visible_candidate
 from onboarding.services.diagram import render as render_diagram
-from onboarding.services.profile_fields import (
+from onboarding.vocabulary import (
     AUDIENCE_LABELS,
     OUTREACH_CHANNEL_LABELS,
     PLACEMENT_STATUS_LABELS,

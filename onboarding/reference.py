@@ -1,4 +1,5 @@
-"""Reference data shown in forms and enforced by the database."""
+"""Geographic reference data shown in forms and enforced by the database (the choice
+lists with labels live in `onboarding.vocabulary`)."""
 
 # The 38 municipalities of the province of Limburg (Belgium) since the mergers of
 # 1 January 2025 (Bilzen-Hoeselt, Tongeren-Borgloon, Tessenderlo-Ham; Kortessem joined
@@ -22,26 +23,3 @@ MERGED_MUNICIPALITIES = {
     "Tessenderlo": "Tessenderlo-Ham",
     "Kortessem": "Hasselt",
 }
-
-COMPANY_SIZES = ("micro", "small", "medium", "large")
-PROJECT_KINDS = ("innovation_project", "internship", "vacancy")
-DEGREE_LEVELS = ("bachelor", "master", "phd")
-PARTNER_KINDS = ("lead", "contributing")
-PARTNER_STATUSES = ("applied", "accepted", "declined")
-CAMPAIGN_KINDS = (
-    "internship_formula",
-    "knowledge_tourism",
-    "inspiration_mission",
-    "partner_referral",
-)
-DOCUMENT_KINDS = (
-    "passport",
-    "diploma",
-    "transcript",
-    "language_certificate",
-    "cv",
-    "work_permit",
-    "single_permit",
-    "diploma_recognition",
-)
-DOCUMENT_STATUSES = ("pending", "verified", "rejected")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, redirect, request, url_for
+from flask import Response, abort, redirect, request, url_for
 from flask_login import current_user
 
 from onboarding.extensions import login_manager
@@ -50,6 +50,15 @@ def home_url() -> str:
 def back_or(default: str):
     target = request.form.get("next") or request.args.get("next")
     return redirect(target if is_safe_next(target) else default)
+
+
+def csv_download(text: str, filename: str) -> Response:
+    """A CSV file (from `onboarding.csvfiles.to_csv`) as a download."""
+    return Response(
+        text.encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def validated(form, message: str):

@@ -13,7 +13,7 @@ from onboarding.forms import (
     version_field,
 )
 from onboarding.reference import LIMBURG_MUNICIPALITIES
-from onboarding.services.profile_fields import DEGREE_LEVEL_LABELS, STEM_FIELD_LABELS
+from onboarding.vocabulary import DEGREE_LEVEL_LABELS, STEM_FIELD_LABELS
 from workflows.onboarding import CEFR_LEVELS
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from onboarding.candidate.forms import ProfileForm
 from onboarding.services import board, calendar, candidates, documents, history, workflow
 from onboarding.services.access import own_candidate
-from onboarding.services.profile_fields import (
+from onboarding.vocabulary import (
     AUDIENCE_LABELS_FOR_CANDIDATE,
     OUTREACH_CHANNEL_LABELS,
     PLACEMENT_STATUS_LABELS,

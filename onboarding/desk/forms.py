@@ -28,7 +28,7 @@ from onboarding.forms import (
 from onboarding.i18n import country_choices, valid_country
 from onboarding.reference import LIMBURG_MUNICIPALITIES
 from onboarding.services.candidates import email_taken
-from onboarding.services.profile_fields import (
+from onboarding.vocabulary import (
     COMPANY_SIZE_LABELS,
     OUTREACH_CHANNEL_LABELS,
     PROJECT_KIND_LABELS,

@@ -14,23 +14,31 @@ from onboarding.desk.forms import (
     RegisterCandidateForm,
 )
 from onboarding.forms import AssessmentForm, TransitionForm, VersionForm
-from onboarding.models import REMINDER_STATUSES
 from onboarding.pages import (
     candidate_page,
     fire_from_form,
     record_assessment_from_form,
     send_invitation,
 )
-from onboarding.services import board, candidates, companies, matching, placements, reminders
+from onboarding.services import (
+    board,
+    candidates,
+    companies,
+    exports,
+    matching,
+    placements,
+    reminders,
+)
 from onboarding.services.access import visible_candidate
-from onboarding.services.profile_fields import (
+from onboarding.vocabulary import (
     COMPANY_SIZE_LABELS,
     PLACEMENT_STATUS_LABELS,
     PROJECT_KIND_LABELS,
     REMINDER_STATUS_LABELS,
+    REMINDER_STATUSES,
     STEM_FIELD_LABELS,
 )
-from onboarding.web import role_required, validated
+from onboarding.web import csv_download, role_required, validated
 from workflows.onboarding import PHASES
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -301,4 +309,31 @@ def candidate_matches(candidate_id: int):
         candidate=candidate,
         matches=matching.projects_for(candidate),
         labels=LABELS,
+    )
+
+
+# -- the desk's lists as CSV ----------------------------------------------------------------
+
+
+@bp.get("/export/candidates.csv")
+def export_candidates():
+    args = request.args
+    board_filter = board.BoardFilter(
+        phase=args.get("phase") if args.get("phase") in PHASES else None,
+        country=args.get("country", "").upper()[:2] or None,
+        search=args.get("q", "")[:120],
+    )
+    return csv_download(exports.candidates_csv(board_filter), "candidates.csv")
+
+
+@bp.get("/export/companies.csv")
+def export_companies():
+    return csv_download(exports.companies_csv(), "companies.csv")
+
+
+@bp.get("/export/reminders.csv")
+def export_reminders():
+    status = request.args.get("status")
+    return csv_download(
+        exports.reminders_csv(status if status in REMINDER_STATUSES else None), "reminders.csv"
     )

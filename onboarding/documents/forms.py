@@ -6,8 +6,8 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import Optional
 
 from onboarding.forms import REQUIRED, BaseForm, max_length, options
-from onboarding.reference import DOCUMENT_KINDS
 from onboarding.services.documents import kind_label
+from onboarding.vocabulary import DOCUMENT_KINDS
 
 
 def kind_choices():

@@ -2,9 +2,7 @@
 
 from onboarding.models.base import Base, UTCDateTime, utcnow
 from onboarding.models.candidate import (
-    OUTREACH_CHANNELS,
     PLACEMENT_STATUSES,
-    STEM_FIELDS,
     AuditEvent,
     Candidate,
     CandidateField,
@@ -17,15 +15,12 @@ from onboarding.models.candidate import (
 from onboarding.models.company import Company, Project
 from onboarding.models.document import Document
 from onboarding.models.partner import Campaign, ImportJob, Partner, campaign_partners
-from onboarding.models.reminder import REMINDER_STATUSES, Reminder
+from onboarding.models.reminder import Reminder
 from onboarding.models.user import LOCALES, Invitation, User
 
 __all__ = [
     "LOCALES",
-    "OUTREACH_CHANNELS",
     "PLACEMENT_STATUSES",
-    "REMINDER_STATUSES",
-    "STEM_FIELDS",
     "AuditEvent",
     "Base",
     "Campaign",

@@ -9,29 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.models.base import Base, UTCDateTime, utcnow
 from onboarding.models.user import User, _in
-from onboarding.reference import DEGREE_LEVELS
+from onboarding.vocabulary import DEGREE_LEVELS, OUTREACH_CHANNELS, STEM_FIELDS
 from workflows import placement as placement_flow
 from workflows.onboarding import ACTIVE_PHASES, CEFR_LEVELS, PHASES
 
-OUTREACH_CHANNELS = (
-    "internship_formula",
-    "knowledge_tourism",
-    "inspiration_mission",
-    "partner_referral",
-    "direct_application",
-)
-STEM_FIELDS = (
-    "engineering",
-    "computer_science",
-    "data_science",
-    "mathematics",
-    "physics",
-    "chemistry",
-    "life_sciences",
-    "environmental_science",
-    "energy",
-    "materials_science",
-)
 PLACEMENT_STATUSES = placement_flow.STATUSES
 
 

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.models.base import Base, UTCDateTime, utcnow
 from onboarding.models.user import _in
-from onboarding.reference import COMPANY_SIZES, LIMBURG_MUNICIPALITIES, PROJECT_KINDS
+from onboarding.reference import LIMBURG_MUNICIPALITIES
+from onboarding.vocabulary import COMPANY_SIZES, PROJECT_KINDS
 from workflows.onboarding import CEFR_LEVELS
 
 

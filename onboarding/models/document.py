@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.models.base import Base, UTCDateTime, utcnow
 from onboarding.models.user import User, _in
-from onboarding.reference import DOCUMENT_KINDS, DOCUMENT_STATUSES
+from onboarding.vocabulary import DOCUMENT_KINDS, DOCUMENT_STATUSES
 
 
 class Document(Base):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.models.base import Base, UTCDateTime, utcnow
 from onboarding.models.user import User, _in
-from onboarding.reference import CAMPAIGN_KINDS, PARTNER_KINDS, PARTNER_STATUSES
+from onboarding.vocabulary import CAMPAIGN_KINDS, PARTNER_KINDS, PARTNER_STATUSES
 
 campaign_partners = Table(
     "campaign_partners",

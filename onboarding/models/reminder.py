@@ -9,8 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.models.base import Base, UTCDateTime, utcnow
 from onboarding.models.user import User, _in
-
-REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
+from onboarding.vocabulary import REMINDER_STATUSES
 
 
 class Reminder(Base):

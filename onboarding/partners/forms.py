@@ -15,8 +15,8 @@ from wtforms.validators import AnyOf, Email, Optional, ValidationError
 
 from onboarding.forms import BaseForm, max_length, name_field, options, required
 from onboarding.i18n import country_choices, valid_country
-from onboarding.reference import PARTNER_KINDS
 from onboarding.services import campaigns, partners
+from onboarding.vocabulary import CAMPAIGN_KIND_LABELS, PARTNER_KINDS
 
 NOT_A_CHOICE = _l("Not a valid choice.")
 
@@ -87,7 +87,7 @@ class CampaignForm(BaseForm):
     def __init__(self, *args, campaign_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.campaign_id = campaign_id
-        self.kind.choices = options([("", _l("Choose…")), *campaigns.CAMPAIGN_KIND_LABELS.items()])
+        self.kind.choices = options([("", _l("Choose…")), *CAMPAIGN_KIND_LABELS.items()])
         self.target_countries.choices = options(country_choices())
         self.partner_ids.choices = options(
             (str(p.id), p.name) for p in partners.accepted_partners()

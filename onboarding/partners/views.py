@@ -1,16 +1,20 @@
-"""Partners (public application, desk review), outreach campaigns, CSV import and export."""
+"""Partners (public application, desk review), outreach campaigns, CSV import of prospects
+and the partner and campaign lists as CSV."""
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from onboarding.forms import VersionForm
-from onboarding.models import REMINDER_STATUSES
 from onboarding.partners.forms import CampaignForm, DecisionForm, ImportForm, PartnerApplicationForm
-from onboarding.services import board, campaigns, exports, imports, partners
+from onboarding.services import campaigns, exports, imports, partners
 from onboarding.services.errors import Refused
-from onboarding.web import role_required, validated
-from workflows.onboarding import PHASES
+from onboarding.vocabulary import (
+    CAMPAIGN_KIND_LABELS,
+    PARTNER_KIND_LABELS,
+    PARTNER_STATUS_LABELS,
+)
+from onboarding.web import csv_download, role_required, validated
 
 bp = Blueprint("partners", __name__)
 
@@ -19,9 +23,9 @@ PREVIEW_ROWS = 100  # rows shown on the preview page; every row is checked and i
 
 def _labels() -> dict:
     return {
-        "kind": partners.PARTNER_KIND_LABELS,
-        "status": partners.PARTNER_STATUS_LABELS,
-        "campaign": campaigns.CAMPAIGN_KIND_LABELS,
+        "kind": PARTNER_KIND_LABELS,
+        "status": PARTNER_STATUS_LABELS,
+        "campaign": CAMPAIGN_KIND_LABELS,
     }
 
 
@@ -217,48 +221,13 @@ def import_run(job_id: int):
 # -- exports --------------------------------------------------------------------------------
 
 
-def _csv(text: str, name: str) -> Response:
-    return Response(
-        text.encode("utf-8"),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
-@bp.get("/desk/export/candidates.csv")
-@role_required("staff")
-def export_candidates():
-    args = request.args
-    board_filter = board.BoardFilter(
-        phase=args.get("phase") if args.get("phase") in PHASES else None,
-        country=args.get("country", "").upper()[:2] or None,
-        search=args.get("q", "")[:120],
-    )
-    return _csv(exports.candidates_csv(board_filter), "candidates.csv")
-
-
 @bp.get("/desk/export/partners.csv")
 @role_required("staff")
 def export_partners():
-    return _csv(exports.partners_csv(), "partners.csv")
+    return csv_download(exports.partners_csv(), "partners.csv")
 
 
 @bp.get("/desk/export/campaigns.csv")
 @role_required("staff")
 def export_campaigns():
-    return _csv(exports.campaigns_csv(), "campaigns.csv")
-
-
-@bp.get("/desk/export/companies.csv")
-@role_required("staff")
-def export_companies():
-    return _csv(exports.companies_csv(), "companies.csv")
-
-
-@bp.get("/desk/export/reminders.csv")
-@role_required("staff")
-def export_reminders():
-    status = request.args.get("status")
-    return _csv(
-        exports.reminders_csv(status if status in REMINDER_STATUSES else None), "reminders.csv"
-    )
+    return csv_download(exports.campaigns_csv(), "campaigns.csv")

@@ -7,22 +7,21 @@ filter, turns the figures into translated, locale-formatted sections and renders
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from onboarding import csvfiles
 from onboarding.i18n import country_name, phase_label
 from onboarding.services import charts, reports
 from onboarding.services.errors import Refused
-from onboarding.web import role_required
+from onboarding.web import csv_download, role_required
 
 bp = Blueprint("reports", __name__)
 
@@ -38,8 +37,6 @@ TITLES = {
 REPORTS = tuple(TITLES)
 FILTER_ARGS = ("from", "to", "campaign")
 ONE_DECIMAL = Decimal("0.1")
-# Spreadsheets run cells starting with these as formulas (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -100,11 +97,7 @@ def download(name: str):
     if errors:
         raise Refused(_("The filters are not valid."), errors)
     section = next(s for s in sections(reports.build_report(report_filter)) if s.name == name)
-    return Response(
-        to_csv(section),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="onthaal-{name}.csv"'},
-    )
+    return csv_download(to_csv(section), f"onthaal-{name}.csv")
 
 
 # -- the filter -----------------------------------------------------------------------------
@@ -348,16 +341,4 @@ def immersion_section(report: reports.Report) -> Section:
 
 
 def to_csv(section: Section) -> str:
-    """UTF-8 with a byte-order mark, so spreadsheet programs read the accents right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_safe(header) for header in section.headers])
-    for row in section.rows:
-        writer.writerow([_safe(cell.value) for cell in row])
-    return "\ufeff" + buffer.getvalue()
-
-
-def _safe(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    return csvfiles.to_csv(section.headers, ([cell.value for cell in row] for row in section.rows))

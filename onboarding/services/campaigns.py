@@ -13,13 +13,9 @@ from onboarding.db import flush_unique
 from onboarding.extensions import db
 from onboarding.i18n import valid_country
 from onboarding.models import Campaign, Candidate, Partner, User
-from onboarding.reference import CAMPAIGN_KINDS
 from onboarding.services.access import require_role
 from onboarding.services.errors import NotFound, Refused
-from onboarding.services.profile_fields import OUTREACH_CHANNEL_LABELS
-
-# The campaign kinds are the outreach channels that run as campaigns; same labels.
-CAMPAIGN_KIND_LABELS = {kind: OUTREACH_CHANNEL_LABELS[kind] for kind in CAMPAIGN_KINDS}
+from onboarding.vocabulary import CAMPAIGN_KINDS
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,10 @@ from sqlalchemy.orm import joinedload
 from onboarding.db import after_rollback
 from onboarding.extensions import db
 from onboarding.models import Candidate, Document, User, utcnow
-from onboarding.reference import DOCUMENT_KINDS
 from onboarding.services import audit
 from onboarding.services.access import own_candidate, require_role, visible_candidate
 from onboarding.services.errors import NotFound, Refused
+from onboarding.vocabulary import DOCUMENT_KIND_LABELS, DOCUMENT_KINDS
 from workflows import checklist as checklist_rules
 from workflows.checklist import Checklist
 
@@ -71,7 +71,7 @@ def folder() -> Path:
 
 
 def kind_label(kind: str) -> str:
-    return _(checklist_rules.KIND_LABELS[kind]) if kind in checklist_rules.KIND_LABELS else kind
+    return str(DOCUMENT_KIND_LABELS[kind]) if kind in DOCUMENT_KIND_LABELS else kind
 
 
 def max_megabytes() -> float:

@@ -6,38 +6,25 @@ Dates are written as ISO 8601 (YYYY-MM-DD), which every spreadsheet reads as a d
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
-
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from onboarding.csvfiles import to_csv
 from onboarding.extensions import db
 from onboarding.i18n import country_name, phase_label
 from onboarding.models import Campaign, Candidate, Partner
 from onboarding.services import board, campaigns
-from onboarding.services.partners import PARTNER_KIND_LABELS, PARTNER_STATUS_LABELS
-from onboarding.services.profile_fields import OUTREACH_CHANNEL_LABELS, STEM_FIELD_LABELS
-
-# A spreadsheet runs a cell starting with one of these as a formula ("CSV injection",
-# OWASP); a leading apostrophe makes it plain text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def guard(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def to_csv(header: list[str], rows: Iterable[Iterable]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([guard(cell) for cell in header])
-    for row in rows:
-        writer.writerow([guard(cell) for cell in row])
-    return "\ufeff" + buffer.getvalue()
+from onboarding.vocabulary import (
+    CAMPAIGN_KIND_LABELS,
+    COMPANY_SIZE_LABELS,
+    OUTREACH_CHANNEL_LABELS,
+    PARTNER_KIND_LABELS,
+    PARTNER_STATUS_LABELS,
+    PROJECT_KIND_LABELS,
+    REMINDER_STATUS_LABELS,
+    STEM_FIELD_LABELS,
+)
 
 
 def _iso(value) -> str:
@@ -137,7 +124,7 @@ def campaigns_csv() -> str:
         (
             [
                 row.campaign.name,
-                str(campaigns.CAMPAIGN_KIND_LABELS.get(row.campaign.kind, row.campaign.kind)),
+                str(CAMPAIGN_KIND_LABELS.get(row.campaign.kind, row.campaign.kind)),
                 "; ".join(country_name(code) for code in row.campaign.target_countries or []),
                 row.campaign.target_regions or "",
                 _iso(row.campaign.starts_on),
@@ -153,7 +140,6 @@ def campaigns_csv() -> str:
 def companies_csv() -> str:
     """Every company with each of its projects on a line (a company without projects once)."""
     from onboarding.models import Company
-    from onboarding.services.profile_fields import COMPANY_SIZE_LABELS, PROJECT_KIND_LABELS
 
     header = [
         _("Company"), _("Municipality"), _("Sector"), _("Size"), _("Contact person"),
@@ -184,7 +170,6 @@ def reminders_csv(status: str | None) -> str:
     """The reminder queue (optionally one status), with errors, newest first."""
     from onboarding.models import Reminder
     from onboarding.services import reminders
-    from onboarding.services.profile_fields import REMINDER_STATUS_LABELS
 
     query = (
         select(Reminder)

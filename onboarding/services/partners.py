@@ -11,26 +11,16 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from onboarding.extensions import db
 from onboarding.i18n import valid_country
 from onboarding.models import Candidate, Partner, User, utcnow
-from onboarding.reference import PARTNER_KINDS
 from onboarding.services.access import require_role
 from onboarding.services.errors import Conflict, NotFound, Refused
+from onboarding.vocabulary import PARTNER_KINDS
 
-PARTNER_KIND_LABELS = {
-    "lead": _l("Lead partner"),
-    "contributing": _l("Contributing partner"),
-}
-PARTNER_STATUS_LABELS = {
-    "applied": _l("Applied"),
-    "accepted": _l("Accepted"),
-    "declined": _l("Declined"),
-}
 DECISIONS = {"accept": "accepted", "decline": "declined"}
 
 

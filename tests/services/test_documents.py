@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from onboarding.db import transaction
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, Document
-from onboarding.reference import DOCUMENT_KINDS
 from onboarding.services import documents, history
 from onboarding.services.errors import Forbidden, NotFound, Refused
+from onboarding.vocabulary import DOCUMENT_KINDS
 from tests.factories import make_candidate, make_user
 from workflows import checklist as checklist_rules
 

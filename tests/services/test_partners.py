@@ -9,10 +9,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from onboarding import csvfiles
 from onboarding.db import transaction
 from onboarding.extensions import db
 from onboarding.models import Campaign, Partner
-from onboarding.services import campaigns, exports, partners
+from onboarding.services import campaigns, partners
 from onboarding.services.errors import Conflict, Forbidden, NotFound, Refused
 from tests.factories import make_candidate, make_user
 
@@ -245,11 +246,11 @@ def test_a_campaign_lists_the_prospects_it_reached(ctx):
      (None, ""), (3, "3")],
 )  # fmt: skip
 def test_formula_guard(cell, written):
-    assert exports.guard(cell) == written
+    assert csvfiles.guard(cell) == written
 
 
 def test_to_csv_has_a_bom_and_parses_back():
-    text = exports.to_csv(["Naam", "Stad"], [['Zoë, "Z"', '=HYPERLINK("x")']])
+    text = csvfiles.to_csv(["Naam", "Stad"], [['Zoë, "Z"', '=HYPERLINK("x")']])
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
     assert rows == [["Naam", "Stad"], ['Zoë, "Z"', '\'=HYPERLINK("x")']]

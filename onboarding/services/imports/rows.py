@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from onboarding.extensions import db
 from onboarding.i18n import valid_country
-from onboarding.models import LOCALES, OUTREACH_CHANNELS, STEM_FIELDS, User
+from onboarding.models import LOCALES, User
 from onboarding.rules import is_plain_name
 from onboarding.services.imports.reading import REQUIRED_COLUMNS
+from onboarding.vocabulary import OUTREACH_CHANNELS, STEM_FIELDS
 
 MAX_LENGTHS = {"name": 120, "email": 254, "origin_institution": 200}
 YES = {"yes", "y", "ja", "true", "1"}

@@ -1,0 +1,113 @@
+"""Every fixed choice list with its labels, one home each (like CTFd's `constants/`).
+
+The values are what the database stores (the models build their CHECK constraints from
+them); the labels are lazy msgids, translated when shown, so a form, a page, a CSV export
+and a report always name a value the same way. Vocabularies the pure workflow code needs
+(phases, placement statuses, document kinds) are defined in `workflows/` with N_() markers
+and only given their lazy labels here.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from workflows import checklist
+from workflows import placement as placement_flow
+
+OUTREACH_CHANNEL_LABELS = {
+    "internship_formula": _l("Renewed internship formula"),
+    "knowledge_tourism": _l("Knowledge tourism"),
+    "inspiration_mission": _l("Inspiration mission"),
+    "partner_referral": _l("Partner referral"),
+    "direct_application": _l("Direct application"),
+}
+OUTREACH_CHANNELS = tuple(OUTREACH_CHANNEL_LABELS)
+
+# The campaign kinds are the outreach channels that run as campaigns; same labels.
+CAMPAIGN_KINDS = (
+    "internship_formula",
+    "knowledge_tourism",
+    "inspiration_mission",
+    "partner_referral",
+)
+CAMPAIGN_KIND_LABELS = {kind: OUTREACH_CHANNEL_LABELS[kind] for kind in CAMPAIGN_KINDS}
+
+STEM_FIELD_LABELS = {
+    "engineering": _l("Engineering"),
+    "computer_science": _l("Computer science"),
+    "data_science": _l("Data science"),
+    "mathematics": _l("Mathematics"),
+    "physics": _l("Physics"),
+    "chemistry": _l("Chemistry"),
+    "life_sciences": _l("Life sciences"),
+    "environmental_science": _l("Environmental science"),
+    "energy": _l("Energy"),
+    "materials_science": _l("Materials science"),
+}
+STEM_FIELDS = tuple(STEM_FIELD_LABELS)
+
+DEGREE_LEVEL_LABELS = {
+    "bachelor": _l("Bachelor"),
+    "master": _l("Master"),
+    "phd": _l("PhD"),
+}
+DEGREE_LEVELS = tuple(DEGREE_LEVEL_LABELS)
+
+COMPANY_SIZE_LABELS = {
+    "micro": _l("Micro (fewer than 10 people)"),
+    "small": _l("Small (10–49)"),
+    "medium": _l("Medium (50–249)"),
+    "large": _l("Large (250 or more)"),
+}
+COMPANY_SIZES = tuple(COMPANY_SIZE_LABELS)
+
+PROJECT_KIND_LABELS = {
+    "innovation_project": _l("Innovation project"),
+    "internship": _l("Internship"),
+    "vacancy": _l("Vacancy"),
+}
+PROJECT_KINDS = tuple(PROJECT_KIND_LABELS)
+
+PARTNER_KIND_LABELS = {
+    "lead": _l("Lead partner"),
+    "contributing": _l("Contributing partner"),
+}
+PARTNER_KINDS = tuple(PARTNER_KIND_LABELS)
+
+PARTNER_STATUS_LABELS = {
+    "applied": _l("Applied"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+}
+PARTNER_STATUSES = tuple(PARTNER_STATUS_LABELS)
+
+REMINDER_STATUS_LABELS = {
+    "pending": _l("Pending"),
+    "sending": _l("Sending"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "cancelled": _l("Cancelled"),
+}
+REMINDER_STATUSES = tuple(REMINDER_STATUS_LABELS)
+
+PLACEMENT_STATUS_LABELS = {
+    status: _l(label) for status, label in placement_flow.STATUS_LABELS.items()
+}
+
+DOCUMENT_KINDS = checklist.KINDS
+DOCUMENT_KIND_LABELS = {kind: _l(label) for kind, label in checklist.KIND_LABELS.items()}
+DOCUMENT_STATUSES = (checklist.PENDING, checklist.VERIFIED, checklist.REJECTED)
+
+# Who a next step waits on (workflows' `waits_on`), as staff read it and as the candidate does.
+AUDIENCE_LABELS = {
+    "candidate": _l("the candidate"),
+    "mentor": _l("the mentor"),
+    "desk": _l("the welcome desk"),
+    "company": _l("a company"),
+}
+AUDIENCE_LABELS_FOR_CANDIDATE = {
+    "candidate": _l("you"),
+    "mentor": _l("your mentor"),
+    "desk": _l("the welcome desk"),
+    "company": _l("a company"),
+}
