@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -9,6 +11,16 @@ from sqlalchemy.orm import joinedload
 from onboarding.extensions import db
 from onboarding.models import Candidate, User
 from onboarding.services.errors import Forbidden, NotFound
+
+T = TypeVar("T")
+
+
+def get_or_not_found(model: type[T], ident: int, message: str, *options: Any) -> T:
+    """The row with primary key `ident` (loaded with `options`), or NotFound(`message`)."""
+    row = db.session.get(model, ident, options=options)
+    if row is None:
+        raise NotFound(message)
+    return row
 
 
 def require_role(actor: User, *roles: str) -> None:

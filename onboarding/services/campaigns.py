@@ -13,8 +13,8 @@ from onboarding.db import flush_unique
 from onboarding.extensions import db
 from onboarding.i18n import valid_country
 from onboarding.models import Campaign, Candidate, Partner, User
-from onboarding.services.access import require_role
-from onboarding.services.errors import NotFound, Refused
+from onboarding.services.access import get_or_not_found, require_role
+from onboarding.services.errors import Refused
 from onboarding.vocabulary import CAMPAIGN_KINDS
 
 
@@ -85,12 +85,9 @@ def update(actor: User, campaign_id: int, data: CampaignData) -> Campaign:
 
 
 def get(campaign_id: int) -> Campaign:
-    campaign = db.session.scalars(
-        select(Campaign).options(selectinload(Campaign.partners)).where(Campaign.id == campaign_id)
-    ).one_or_none()
-    if campaign is None:
-        raise NotFound(_("This campaign does not exist."))
-    return campaign
+    return get_or_not_found(
+        Campaign, campaign_id, _("This campaign does not exist."), selectinload(Campaign.partners)
+    )
 
 
 def prospects(campaign_id: int) -> list[Candidate]:

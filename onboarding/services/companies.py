@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from onboarding.db import flush_unique
 from onboarding.extensions import db
 from onboarding.models import Company, Project, User
-from onboarding.services.access import require_role
+from onboarding.services.access import get_or_not_found, require_role
 from onboarding.services.errors import NotFound
 
 
@@ -64,17 +64,11 @@ def save_company(actor: User, data: CompanyData, company_id: int | None = None) 
 
 
 def get_company(company_id: int) -> Company:
-    company = db.session.get(Company, company_id)
-    if company is None:
-        raise NotFound(_("This company does not exist."))
-    return company
+    return get_or_not_found(Company, company_id, _("This company does not exist."))
 
 
 def get_project(project_id: int) -> Project:
-    project = db.session.get(Project, project_id)
-    if project is None:
-        raise NotFound(_("This project does not exist."))
-    return project
+    return get_or_not_found(Project, project_id, _("This project does not exist."))
 
 
 def save_project(

@@ -17,8 +17,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from onboarding.extensions import db
 from onboarding.i18n import valid_country
 from onboarding.models import Candidate, Partner, User, utcnow
-from onboarding.services.access import require_role
-from onboarding.services.errors import Conflict, NotFound, Refused
+from onboarding.services.access import get_or_not_found, require_role
+from onboarding.services.errors import Conflict, Refused
 from onboarding.vocabulary import PARTNER_KINDS
 
 DECISIONS = {"accept": "accepted", "decline": "declined"}
@@ -70,14 +70,13 @@ def apply(data: Application) -> Partner:
 
 
 def get(partner_id: int) -> Partner:
-    partner = db.session.scalars(
-        select(Partner)
-        .options(joinedload(Partner.reviewed_by), selectinload(Partner.campaigns))
-        .where(Partner.id == partner_id)
-    ).one_or_none()
-    if partner is None:
-        raise NotFound(_("This partner does not exist."))
-    return partner
+    return get_or_not_found(
+        Partner,
+        partner_id,
+        _("This partner does not exist."),
+        joinedload(Partner.reviewed_by),
+        selectinload(Partner.campaigns),
+    )
 
 
 def decide(actor: User, partner_id: int, decision: str, note: str = "") -> Partner:

@@ -12,8 +12,7 @@ from sqlalchemy import func, select
 from onboarding.extensions import db
 from onboarding.models import Placement, User, utcnow
 from onboarding.services import audit, reminders
-from onboarding.services.access import require_role, visible_candidate
-from onboarding.services.errors import NotFound
+from onboarding.services.access import get_or_not_found, require_role, visible_candidate
 from onboarding.services.refusals import engine_refusals
 from workflows.placement import PLACEMENT, SECURED_STATUSES, STATUS_LABELS, PlacementFacts
 
@@ -43,9 +42,7 @@ def fire(
 ) -> Placement:
     """Fire `trigger` on the placement on behalf of `actor`, or raise a DomainError."""
     require_role(actor, "staff")
-    placement = db.session.get(Placement, placement_id)
-    if placement is None:
-        raise NotFound(_("This placement does not exist."))
+    placement = get_or_not_found(Placement, placement_id, _("This placement does not exist."))
     candidate = visible_candidate(actor, placement.candidate_id)
     source = placement.status
     facts = _facts(

@@ -7,8 +7,8 @@ from sqlalchemy import select, update
 
 from onboarding.extensions import db
 from onboarding.models import Campaign, ImportJob, Partner, User
-from onboarding.services.access import require_role
-from onboarding.services.errors import Conflict, NotFound, Refused
+from onboarding.services.access import get_or_not_found, require_role
+from onboarding.services.errors import Conflict, Refused
 from onboarding.services.imports.reading import decode, read_rows
 from onboarding.services.imports.rows import check_rows
 
@@ -46,11 +46,8 @@ def preview(
     return job
 
 
-def get_job(job_id: int, *, fresh: bool = False) -> ImportJob:
-    job = db.session.get(ImportJob, job_id, populate_existing=fresh)
-    if job is None:
-        raise NotFound(_("This import does not exist."))
-    return job
+def get_job(job_id: int) -> ImportJob:
+    return get_or_not_found(ImportJob, job_id, _("This import does not exist."))
 
 
 def recent_jobs(limit: int = 10) -> list[ImportJob]:

@@ -23,7 +23,8 @@ from onboarding.db import transaction
 from onboarding.extensions import db
 from onboarding.models import Reminder, utcnow
 from onboarding.services import mail
-from onboarding.services.errors import Conflict, NotFound
+from onboarding.services.access import get_or_not_found
+from onboarding.services.errors import Conflict
 from onboarding.services.reminders.rendering import build_email
 
 
@@ -190,9 +191,7 @@ def _mark(sent_ids, skipped, errors, now, worker, result: DispatchResult) -> Non
 
 
 def retry(reminder_id: int) -> Reminder:
-    reminder = db.session.get(Reminder, reminder_id)
-    if reminder is None:
-        raise NotFound(gettext("This reminder does not exist."))
+    reminder = get_or_not_found(Reminder, reminder_id, gettext("This reminder does not exist."))
     if reminder.status != "failed":
         raise Conflict(gettext("Only a failed reminder can be sent again."))
     reminder.status = "pending"
