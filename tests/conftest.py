@@ -136,7 +136,7 @@ def rollback(app):
     """Run the test inside one outer transaction that is rolled back afterwards.
 
     Flask-SQLAlchemy 3.1 ignores `bind=` on the session, so the engine in `db.engines` is
-    swapped for a connection; the session joins it with savepoints (see NOTES.md).
+    swapped for a connection; the session joins it with savepoints (docs/pitfalls.md, Tests).
     """
     with app.app_context():
         engines = db.engines

@@ -4,7 +4,7 @@ The definition lists states and transitions as plain dicts. Extra keys that `tra
 does not know (`roles`, `needs_reason`) stay in the definition; guards and effects are named
 by string and resolved here. One `Machine` is built per definition, with no models attached:
 a trigger is fired for a model through the machine's own `Event.trigger(model, ...)`, so no
-row is ever registered on the machine (see NOTES.md: a machine per row, or `add_model` per
+row is ever registered on the machine (see docs/pitfalls.md: a machine per row, or `add_model` per
 request, costs memory and time).
 
 Guards are small pure functions `guard(ctx) -> Refusal | None`. The engine evaluates them
