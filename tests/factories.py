@@ -10,6 +10,7 @@ from onboarding.models import (
     Candidate,
     Company,
     LanguageAssessment,
+    Partner,
     Placement,
     User,
     utcnow,
@@ -93,3 +94,22 @@ def make_placement(candidate: Candidate, *, accepted: bool = True, company=None)
     db.session.add(placement)
     db.session.commit()
     return placement
+
+
+def make_partner(
+    name: str = "University of Namibia", *, decision: str | None = "accept", staff=None
+) -> Partner:
+    """A partner application through the services, accepted (default), declined or left
+    waiting (decision=None); each step in a unit of work of its own, as two requests are."""
+    from onboarding.db import transaction
+    from onboarding.services import partners
+
+    with transaction():
+        partner = partners.apply(
+            partners.Application(name=name, kind="lead", contact_name="Selma Shilongo",
+                                 contact_email="selma@example.org")
+        )  # fmt: skip
+    if decision is None:
+        return partner
+    with transaction():
+        return partners.decide(staff or make_user("staff"), partner.id, decision)

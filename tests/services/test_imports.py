@@ -23,7 +23,7 @@ from onboarding.models import (
 from onboarding.services import candidates, imports, partners
 from onboarding.services.errors import Conflict, Forbidden, Refused
 from tests.conftest import PASSWORD
-from tests.factories import make_candidate, make_user
+from tests.factories import make_candidate, make_partner, make_user
 
 COLUMNS = (
     "name", "email", "country", "origin_institution", "stem_field", "graduation_date",
@@ -54,13 +54,7 @@ def counts() -> dict[str, int]:
 @pytest.fixture
 def world(ctx):
     staff = make_user("staff")
-    with transaction():
-        partner = partners.apply(
-            partners.Application(name="University of Namibia", kind="lead",
-                                 contact_name="Selma Shilongo", contact_email="selma@example.org")
-        )  # fmt: skip
-    with transaction():
-        partners.decide(staff, partner.id, "accept")
+    partner = make_partner(staff=staff)
     campaign = Campaign(name="Windhoek mission", kind="inspiration_mission")
     db.session.add(campaign)
     db.session.commit()
@@ -363,12 +357,7 @@ def test_background_import_shows_progress_from_another_connection(fresh_pg_app, 
     app.config.update(IMPORT_RUN_INLINE=False, IMPORT_PROGRESS_INTERVAL=0)
     with app.app_context():
         staff = make_user("staff")
-        with transaction():
-            partner = partners.apply(partners.Application(
-                name="UNAM", kind="lead", contact_name="Selma Shilongo",
-                contact_email="selma@example.org"))  # fmt: skip
-        with transaction():
-            partners.decide(staff, partner.id, "accept")
+        partner = make_partner("UNAM", staff=staff)
         with transaction():
             job = imports.preview(staff, filename="p.csv", content=csv_bytes(GOOD_ROWS),
                                   partner_id=partner.id, campaign_id=None)  # fmt: skip
@@ -458,12 +447,7 @@ def test_inline_import_on_a_real_engine_is_all_or_nothing(real_app, smtp_server,
     app = real_app
     with app.app_context():
         staff = make_user("staff")
-        with transaction():
-            partner = partners.apply(partners.Application(
-                name="UNAM", kind="lead", contact_name="Selma Shilongo",
-                contact_email="selma@example.org"))  # fmt: skip
-        with transaction():
-            partners.decide(staff, partner.id, "accept")
+        partner = make_partner("UNAM", staff=staff)
         with transaction():
             job = imports.preview(staff, filename="p.csv", content=csv_bytes(GOOD_ROWS),
                                   partner_id=partner.id, campaign_id=None)  # fmt: skip

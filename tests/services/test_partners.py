@@ -15,7 +15,7 @@ from onboarding.extensions import db
 from onboarding.models import Campaign, Partner
 from onboarding.services import campaigns, partners
 from onboarding.services.errors import Conflict, Forbidden, NotFound, Refused
-from tests.factories import make_candidate, make_user
+from tests.factories import make_candidate, make_partner, make_user
 
 APPLICATION = partners.Application(
     name="  Namibia University of Science and Technology ",
@@ -33,13 +33,7 @@ def partner_count() -> int:
 
 
 def accepted_partner(name: str = "University of Namibia") -> Partner:
-    with transaction():
-        partner = partners.apply(
-            partners.Application(name=name, kind="lead", contact_name="Ann Smith",
-                                 contact_email="ann@example.org")
-        )  # fmt: skip
-    with transaction():
-        return partners.decide(make_user("staff"), partner.id, "accept")
+    return make_partner(name)
 
 
 # -- applications ---------------------------------------------------------------------------
@@ -132,17 +126,7 @@ def test_overview_lists_accepted_partners_with_the_candidates_they_referred(ctx)
     nust = accepted_partner("NUST")
     with transaction():
         waiting = partners.apply(APPLICATION)
-    with transaction():
-        declined = partners.apply(
-            partners.Application(
-                name="Declined Org",
-                kind="lead",
-                contact_name="Bo Li",
-                contact_email="bo@example.org",
-            )
-        )
-    with transaction():
-        partners.decide(make_user("staff"), declined.id, "decline")
+    declined = make_partner("Declined Org", decision="decline")
     hilma = make_candidate(name="Hilma Amupolo", partner_id=unam.id)
     anna = make_candidate(name="Anna Shikongo", partner_id=unam.id)
     make_candidate(name="Not Referred")

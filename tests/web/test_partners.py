@@ -26,7 +26,7 @@ from onboarding.models import (
     User,
 )
 from onboarding.services import imports, partners
-from tests.factories import make_candidate, make_user
+from tests.factories import make_candidate, make_partner, make_user
 
 APPLICATION = {
     "name": "Namibia University of Science and Technology",
@@ -273,17 +273,7 @@ def test_bad_campaigns_are_refused(desk, data, changes, message):
 def test_a_declined_partner_cannot_join_a_campaign(desk, data):
     client, _ids = desk
     with data():
-        with transaction():
-            declined = partners.apply(
-                partners.Application(
-                    name="Declined Org",
-                    kind="lead",
-                    contact_name="Bo Li",
-                    contact_email="bo@example.org",
-                )
-            )
-        with transaction():
-            partners.decide(make_user("staff"), declined.id, "decline")
+        declined = make_partner("Declined Org", decision="decline")
         declined_id = declined.id
     page = client.get("/desk/campaigns/new").get_data(as_text=True)
     assert "Declined Org" not in page
