@@ -24,13 +24,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql import Executable
 
 from onboarding.extensions import db
 
@@ -121,12 +122,19 @@ def transaction() -> Iterator[UnitOfWork]:
 class OnthaalFlask(Flask):
     """Flask with the request as the unit of work (see the module docstring)."""
 
-    def dispatch_request(self) -> Response:  # type: ignore[override]
+    def dispatch_request(self) -> Response:
         with transaction() as unit:
             response = self.make_response(super().dispatch_request())
             if response.status_code >= 400:
                 unit.veto()  # an error page or a refused form: nothing the view did is kept
         return response
+
+
+def rows_changed(statement: Executable) -> int:
+    """Run an UPDATE or DELETE in the unit of work and say how many rows it changed (a
+    conditional UPDATE that changed none lost a race)."""
+    result = cast("CursorResult[Any]", db.session.execute(statement))
+    return result.rowcount
 
 
 def flush_unique(message: str) -> None:

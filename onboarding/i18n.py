@@ -65,7 +65,7 @@ def phase_label(phase: str) -> str:
 
 @lru_cache(maxsize=8)
 def _countries(locale: str) -> tuple[tuple[str, str], ...]:
-    territories = Locale.parse(locale).territories
+    territories: dict[str, str] = dict(Locale.parse(locale).territories)
     codes = sorted(
         (code for code in territories if len(code) == 2 and code.isalpha() and code.isupper()),
         key=lambda code: territories[code],

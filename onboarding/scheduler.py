@@ -68,7 +68,7 @@ def scheduler_command() -> None:
     """Run the reminder scheduler in the foreground (one per deployment is enough)."""
     from flask import current_app
 
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = BlockingScheduler(timezone="UTC")
     _add_job(scheduler, app)
     click.echo(f"Dispatching due reminders every {app.config['SCHEDULER_INTERVAL_SECONDS']} s.")

@@ -49,7 +49,7 @@ def home_url() -> str:
 
 def back_or(default: str):
     target = request.form.get("next") or request.args.get("next")
-    return redirect(target if is_safe_next(target) else default)
+    return redirect(target if target and is_safe_next(target) else default)
 
 
 def csv_download(text: str, filename: str) -> Response:

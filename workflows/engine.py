@@ -94,9 +94,9 @@ class Workflow:
         self,
         *,
         name: str,
-        states: list[dict],
+        states: list[dict[str, Any]],
         initial: str,
-        transitions: list[dict],
+        transitions: list[dict[str, Any]],
         guards: Mapping[str, Guard],
         effects: Mapping[str, Callable[[Any, Any, str], None]],
         state_attribute: str,
@@ -122,7 +122,7 @@ class Workflow:
 
     # -- building ---------------------------------------------------------------------------
 
-    def _spec(self, data: dict) -> TransitionSpec:
+    def _spec(self, data: dict[str, Any]) -> TransitionSpec:
         unknown = set(data) - {
             "trigger", "source", "dest", "roles", "conditions", "after", "needs_reason", "label",
             "then",
@@ -144,14 +144,14 @@ class Workflow:
             follow_ups=tuple(data.get("then", ())),
         )
 
-    def _machine_transition(self, spec: TransitionSpec) -> dict:
-        def condition(guard: Guard) -> Callable:
+    def _machine_transition(self, spec: TransitionSpec) -> dict[str, Any]:
+        def condition(guard: Guard) -> Callable[[Any], bool]:
             return lambda event: guard.check(event.kwargs["ctx"]) is None
 
-        def role_allowed(event) -> bool:
+        def role_allowed(event: Any) -> bool:
             return event.kwargs["role"] in spec.roles
 
-        def effect(name: str) -> Callable:
+        def effect(name: str) -> Callable[[Any], None]:
             func = self.effects[name]
             return lambda event: func(event.model, event.kwargs["ctx"], event.transition.source)
 
@@ -187,7 +187,7 @@ class Workflow:
     def edges(self) -> list[tuple[str, str, str]]:
         """(source, dest, trigger) for every transition the machine holds."""
         return [
-            (t.source, t.dest, name)
+            (t.source, t.dest or t.source, name)  # a transition without dest stays
             for name, event in self.machine.events.items()
             for transitions in event.transitions.values()
             for t in transitions

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,9 @@ from onboarding.models.user import User, _in
 from onboarding.vocabulary import DEGREE_LEVELS, OUTREACH_CHANNELS, STEM_FIELDS
 from workflows import placement as placement_flow
 from workflows.onboarding import ACTIVE_PHASES, CEFR_LEVELS, PHASES
+
+if TYPE_CHECKING:  # resolved by SQLAlchemy at run time; imported for the type checker only
+    from onboarding.models.company import Company, Project
 
 PLACEMENT_STATUSES = placement_flow.STATUSES
 
@@ -199,8 +203,8 @@ class Placement(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     candidate: Mapped[Candidate] = relationship(back_populates="placements")
-    company: Mapped[Company] = relationship()  # noqa: F821 - resolved by SQLAlchemy
-    project: Mapped[Project | None] = relationship()  # noqa: F821
+    company: Mapped[Company] = relationship()
+    project: Mapped[Project | None] = relationship()
 
 
 class AuditEvent(Base):

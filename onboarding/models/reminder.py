@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from onboarding.models.base import Base, UTCDateTime, utcnow
 from onboarding.models.user import User, _in
 from onboarding.vocabulary import REMINDER_STATUSES
+
+if TYPE_CHECKING:  # resolved by SQLAlchemy at run time; imported for the type checker only
+    from onboarding.models.candidate import Candidate
 
 
 class Reminder(Base):
@@ -43,7 +47,7 @@ class Reminder(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     recipient: Mapped[User] = relationship()
-    candidate: Mapped[Candidate] = relationship()  # noqa: F821 - resolved by SQLAlchemy
+    candidate: Mapped[Candidate] = relationship()
 
     @property
     def message_id(self) -> str:

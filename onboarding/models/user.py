@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.models.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # resolved by SQLAlchemy at run time; imported for the type checker only
+    from onboarding.models.candidate import Candidate
 from workflows.onboarding import DEFAULT_MENTOR_CAPACITY, ROLES
 
 LOCALES = ("nl", "af", "en")
@@ -42,7 +46,7 @@ class User(UserMixin, Base):
     # Secret part of the person's private calendar feed URL; reset gives a new one.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
-    candidate: Mapped[Candidate | None] = relationship(  # noqa: F821 - resolved by SQLAlchemy
+    candidate: Mapped[Candidate | None] = relationship(
         back_populates="user", foreign_keys="Candidate.user_id", uselist=False
     )
 

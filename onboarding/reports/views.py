@@ -44,6 +44,10 @@ class Cell:
     value: object  # written to the CSV as is
     text: str  # shown in the table, formatted for the reader
 
+    def number(self) -> float | None:
+        """The value as a number for a chart (None for an empty cell)."""
+        return float(self.value) if isinstance(self.value, int | float | Decimal) else None
+
 
 @dataclass
 class Section:
@@ -267,12 +271,12 @@ def durations_section(report: reports.Report) -> Section:
             [
                 charts.Series(
                     _("Median (days)"),
-                    [float(c.value) if c.value != "" else None for c in medians],
+                    [c.number() for c in medians],
                     [c.text for c in medians],
                 ),
                 charts.Series(
                     _("90th percentile (days)"),
-                    [float(c.value) if c.value != "" else None for c in p90s],
+                    [c.number() for c in p90s],
                     [c.text for c in p90s],
                 ),
             ],

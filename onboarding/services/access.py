@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import joinedload
 
 from onboarding.extensions import db
@@ -39,7 +39,7 @@ def visible_candidate(actor: User, candidate_id: int, *, for_update: bool = Fals
     elif actor.role == "candidate":
         query = query.where(Candidate.user_id == actor.id)
     elif actor.role != "staff":
-        query = query.where(False)
+        query = query.where(false())
     candidate = db.session.scalars(query).unique().one_or_none()
     if candidate is None:
         raise NotFound(_("This candidate does not exist or is not yours to see."))

@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from onboarding.db import rows_changed
 from onboarding.extensions import db
 from onboarding.models import Invitation, User, utcnow
 from onboarding.services import audit
@@ -105,11 +106,11 @@ def accept_invitation(token: str, password: str, locale: str) -> User:
     if invitation is None:
         raise Refused(_("This invitation link is invalid, expired or already used."))
     # Claim the invitation atomically so two submissions cannot both succeed.
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
         .values(used_at=utcnow())
-    ).rowcount
+    )
     if claimed != 1:
         raise Refused(_("This invitation link is invalid, expired or already used."))
     user = invitation.user

@@ -186,4 +186,4 @@ def campaign_and_partner_choices() -> tuple[list[tuple[int, str]], list[tuple[in
     partners = db.session.execute(
         select(Partner.id, Partner.name).where(Partner.status == "accepted").order_by(Partner.name)
     )
-    return [tuple(r) for r in campaigns], [tuple(r) for r in partners]
+    return [(r.id, r.name) for r in campaigns], [(r.id, r.name) for r in partners]

@@ -33,7 +33,7 @@ def name_taken(name: str, except_id: int | None = None) -> bool:
     query = select(func.count(Campaign.id)).where(func.lower(Campaign.name) == name.strip().lower())
     if except_id is not None:
         query = query.where(Campaign.id != except_id)
-    return db.session.scalar(query) > 0
+    return bool(db.session.scalar(query))
 
 
 def _taken_message() -> str:
@@ -109,7 +109,7 @@ def prospect_counts() -> dict[int, int]:
         .where(Candidate.campaign_id.is_not(None))
         .group_by(Candidate.campaign_id)
     )
-    return {campaign_id: count for campaign_id, count in rows}
+    return {campaign_id: count for campaign_id, count in rows if campaign_id is not None}
 
 
 @dataclass(frozen=True)

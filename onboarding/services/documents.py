@@ -121,9 +121,10 @@ def _read_limited(data: bytes | BinaryIO, limit: int) -> bytes:
 
 
 def _count(candidate: Candidate) -> int:
-    return db.session.scalar(
+    count = db.session.scalar(
         select(func.count(Document.id)).where(Document.candidate_id == candidate.id)
     )
+    return count or 0
 
 
 def _write_new_file(content: bytes) -> str:

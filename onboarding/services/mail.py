@@ -33,7 +33,8 @@ def compose(*, to: str, subject: str, body: str, locale: str, message_id: str | 
     EmailMessage parses every header it is given, which made building a message cost more
     than sending it (bench/reminders.py)."""
     message = MIMEText(body.strip() + "\n", "plain", "utf-8")
-    message["Subject"] = Header(subject.strip(), "utf-8")
+    # compat32 messages take a Header object (encoded when written); typeshed says str only.
+    message["Subject"] = Header(subject.strip(), "utf-8")  # type: ignore[assignment]
     message["From"] = current_app.config["MAIL_SENDER"]
     message["To"] = to
     message["Date"] = format_datetime(utcnow())
@@ -79,6 +80,7 @@ def connection():
     if not config.get("MAIL_SERVER"):
         yield _Outbox(Path(current_app.instance_path) / "outbox")
         return
+    smtp: smtplib.SMTP
     try:
         if config["MAIL_USE_SSL"]:
             smtp = smtplib.SMTP_SSL(

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from onboarding.db import rows_changed
 from onboarding.extensions import db
 from onboarding.i18n import valid_country
 from onboarding.models import Candidate, Partner, User, utcnow
@@ -86,7 +87,7 @@ def decide(actor: User, partner_id: int, decision: str, note: str = "") -> Partn
         raise Refused(_("Choose to accept or to decline."))
     partner = get(partner_id)
     # One conditional UPDATE, so two people deciding at once cannot both succeed.
-    result = db.session.execute(
+    changed = rows_changed(
         update(Partner)
         .where(Partner.id == partner_id, Partner.status == "applied")
         .values(
@@ -97,7 +98,7 @@ def decide(actor: User, partner_id: int, decision: str, note: str = "") -> Partn
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if changed != 1:
         raise Conflict(_("This application has already been decided."))
     db.session.refresh(partner)  # the UPDATE bypassed the session: read the decision back
     return partner
@@ -117,7 +118,8 @@ def referred(partner_ids) -> dict[int, list[Candidate]]:
         .order_by(func.lower(User.name), Candidate.id)
     )
     for candidate in rows:
-        result[candidate.partner_id].append(candidate)
+        if candidate.partner_id is not None:  # always: the query selects by partner
+            result[candidate.partner_id].append(candidate)
     return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from onboarding.db import rows_changed
 from onboarding.extensions import db
 from onboarding.models import Campaign, ImportJob, Partner, User
 from onboarding.services.access import get_or_not_found, require_role
@@ -63,13 +64,13 @@ def claim(actor: User, job_id: int) -> ImportJob:
     if job.errors:
         raise Refused(_("This file has errors. Correct them in the file and upload it again."))
     # One conditional UPDATE, so two clicks at once cannot both claim it.
-    result = db.session.execute(
+    changed = rows_changed(
         update(ImportJob)
         .where(ImportJob.id == job_id, ImportJob.status == "previewed")
         .values(status="importing", processed_rows=0, failure=None)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if changed != 1:
         raise Conflict(_("This import has already been run."))
     db.session.refresh(job)
     return job

@@ -100,7 +100,7 @@ def check_row(values: dict[str, str]) -> tuple[dict | None, list[dict]]:
     consent = values["consent"].lower()
     if consent not in YES | NO:
         problems.append(_problem("consent_invalid", "consent", value=_shown(values["consent"])))
-    if problems:
+    if problems or graduation is None:  # a required, valid date: no problem means one
         return None, problems
     return {
         "name": name,
@@ -128,10 +128,10 @@ def check_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[dict], list
     ready: list[dict] = []
     errors: list[dict] = []
     first_row_of: dict[str, int] = {}
-    checked = []
+    checked: list[tuple[int, dict | None, list[dict], str | None]] = []
     for number, values in rows:
         row, problems = check_row(values)
-        email = values["email"].lower()
+        email: str | None = values["email"].lower()
         if email and not any(p["column"] == "email" for p in problems):
             if email in first_row_of:
                 other = first_row_of[email]
@@ -145,7 +145,7 @@ def check_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[dict], list
     for number, row, problems, email in checked:
         if email in taken:
             problems.append(_problem("email_taken", "email", value=_shown(email)))
-        if problems:
+        if problems or row is None:
             errors.append({"row": number, "problems": problems})
         else:
             ready.append({"row": number, **row})

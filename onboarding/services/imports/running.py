@@ -85,10 +85,9 @@ class ProgressWriter:
         self.write(done)
 
     def write(self, done: int) -> None:
-        table = ImportJob.__table__
         with db.engine.begin() as connection:
             connection.execute(
-                update(table).where(table.c.id == self.job_id).values(processed_rows=done)
+                update(ImportJob).where(ImportJob.id == self.job_id).values(processed_rows=done)
             )
 
 

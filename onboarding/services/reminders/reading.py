@@ -34,13 +34,14 @@ def notifications_for(user: User, limit: int = 50) -> list[Reminder]:
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(
+    count = db.session.scalar(
         select(func.count(Reminder.id)).where(
             Reminder.recipient_id == user.id,
             Reminder.status == "sent",
             Reminder.read_at.is_(None),
         )
     )
+    return count or 0
 
 
 def mark_all_read(user: User) -> None:

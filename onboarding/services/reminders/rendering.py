@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale, format_date, format_datetime, gettext
@@ -24,7 +25,9 @@ def _link(reminder: Reminder) -> str:
     endpoint = {"candidate": "candidate.dashboard", "mentor": "mentor.mentee"}.get(
         rule.audience, "desk.candidate"
     )
-    args = {} if rule.audience == "candidate" else {"candidate_id": reminder.candidate_id}
+    args: dict[str, Any] = (
+        {} if rule.audience == "candidate" else {"candidate_id": reminder.candidate_id}
+    )
     if has_request_context():
         return url_for(endpoint, _external=True, **args)
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
