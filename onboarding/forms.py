@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import UTC, date
 
-from flask_babel import gettext, ngettext
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -28,10 +28,27 @@ from onboarding.i18n import LANGUAGE_NAMES
 from workflows.onboarding import CEFR_LEVELS
 from workflows.reminders import PROGRAMME_TZ
 
-# WTForms' built-in messages, listed so that `pybabel extract` puts them in our catalog.
+
+class _Extract:
+    """Marks a plural msgid for `pybabel extract` (which finds calls by their name)."""
+
+    @staticmethod
+    def ngettext(singular: str, plural: str, n: int) -> tuple[str, str]:
+        return singular, plural
+
+
+# WTForms' built-in messages that a user can reach (a stale or hand-made form), listed so that
+# `pybabel extract` puts them in our catalog. Never formatted here: WTForms does that.
 WTFORMS_MESSAGES = (
     _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."),
+    _Extract.ngettext(
+        "'%(value)s' is not a valid choice for this field.",
+        "'%(value)s' are not valid choices for this field.",
+        2,
+    ),
     _l("Not a valid date value."),
+    _l("Not a valid datetime value."),
     _l("Not a valid integer value."),
     _l("This field is required."),
     _l("Invalid email address."),
@@ -40,11 +57,18 @@ WTFORMS_MESSAGES = (
 
 
 class _CatalogTranslations:
+    """WTForms' translations contract: return the message translated but not formatted.
+
+    WTForms fills in the placeholders itself (`'%(value)s' is not a valid choice …`), so
+    flask_babel's gettext/ngettext, which format with their own arguments (ngettext with
+    `num` only: a KeyError on `value`), must not be used here.
+    """
+
     def gettext(self, string):
-        return gettext(string)
+        return get_translations().ugettext(string)
 
     def ngettext(self, singular, plural, n):
-        return ngettext(singular, plural, n)
+        return get_translations().ungettext(singular, plural, n)
 
 
 class BaseForm(FlaskForm):
