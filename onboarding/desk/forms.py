@@ -62,14 +62,10 @@ class RegisterCandidateForm(BaseForm):
     graduation_date = DateField(_l("Graduation date"), validators=[input_required()])
     outreach_channel = SelectField(_l("Outreach channel"), validators=[required()])
     locale = locale_field()
-    campaign_id = SelectField(
-        _l("Outreach campaign"), coerce=optional_int, validate_choice=False,
-        validators=[Optional()],
-    )  # fmt: skip
+    campaign_id = SelectField(_l("Outreach campaign"), coerce=optional_int, validators=[Optional()])
     partner_id = SelectField(
-        _l("Referred by partner"), coerce=optional_int, validate_choice=False,
-        validators=[Optional()],
-    )  # fmt: skip
+        _l("Referred by partner"), coerce=optional_int, validators=[Optional()]
+    )
     consent = BooleanField(_l("The candidate has consented to the processing of their data"))
 
     def validate_email(self, field) -> None:
