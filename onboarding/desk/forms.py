@@ -116,7 +116,7 @@ class PlacementForm(BaseForm):
 
 class PlacementStepForm(BaseForm):
     trigger = HiddenField(validators=[required(), max_length(40)])
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), max_length(2000)])
+    reason = StringField(_l("Reason"), validators=[Optional(), max_length(2000)])
     interview_at = DateTimeLocalField(
         _l("Interview (Brussels time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
     )
