@@ -261,11 +261,19 @@ def company(company_id: int):
 
 @bp.post("/companies/<int:company_id>/projects")
 def new_project(company_id: int):
-    companies.get_company(company_id)
-    form = validated(ProjectForm(), _("The project could not be saved."))
-    project = companies.save_project(current_user, company_id, _project_data(form))
-    flash(_("The project has been added."), "success")
-    return redirect(url_for("desk.project", project_id=project.id))
+    record = companies.company_with_projects(company_id)
+    form = ProjectForm()
+    if form.validate_on_submit():
+        project = companies.save_project(current_user, company_id, _project_data(form))
+        flash(_("The project has been added."), "success")
+        return redirect(url_for("desk.project", project_id=project.id))
+    return render_template(
+        "desk/company.html",
+        company=record,
+        form=CompanyForm(obj=record, formdata=None),
+        project_form=form,
+        labels=LABELS,
+    ), 422
 
 
 @bp.route("/projects/<int:project_id>", methods=["GET", "POST"])

@@ -328,3 +328,15 @@ def test_wtforms_messages_are_translated(locale):
         assert texts.gettext(msgid) != msgid, msgid
     for count in (1, 2):
         assert texts.ngettext(*NOT_CHOICES, count) not in NOT_CHOICES
+
+
+def test_a_refused_new_project_stays_on_the_company_page(client, data, login):
+    world = make_world(data, "nl")
+    login(client, world["emails"]["staff"])
+    body = tampered(PROJECT, title="Cobot-veiligheid in Genk", stem_fields="nonsense")
+    response = client.post(f"/desk/companies/{world['company']}/projects", data=body)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "error-page" not in page
+    assert 'value="Cobot-veiligheid in Genk"' in page
+    assert catalog("nl").gettext("Please correct the marked fields.") in html.unescape(page)
