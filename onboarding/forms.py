@@ -162,9 +162,12 @@ def optional_int(value):
 
 
 def form_errors(form) -> list[str]:
-    """Every field error as 'Label: message', for reporting a failed compact form."""
+    """Every field error as 'Label: message', for reporting a failed compact form. A hidden
+    field's message comes alone: its label is only its name, in English ("Version")."""
     return [
-        f"{field.label.text}: {message}" if field.label and field.label.text else str(message)
+        f"{field.label.text}: {message}"
+        if field.label and field.label.text and not isinstance(field.widget, HiddenInput)
+        else str(message)
         for field in form
         for message in field.errors
     ]

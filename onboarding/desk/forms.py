@@ -12,6 +12,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import Email, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from onboarding.forms import (
     BaseForm,
@@ -127,7 +128,7 @@ class PlacementStepForm(BaseForm):
 
 
 class ProposeForm(BaseForm):
-    candidate_id = IntegerField(validators=[input_required()])
+    candidate_id = IntegerField(widget=HiddenInput(), validators=[input_required()])
 
 
 class CompanyForm(BaseForm):

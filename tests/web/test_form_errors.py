@@ -340,3 +340,22 @@ def test_a_refused_new_project_stays_on_the_company_page(client, data, login):
     assert "error-page" not in page
     assert 'value="Cobot-veiligheid in Genk"' in page
     assert catalog("nl").gettext("Please correct the marked fields.") in html.unescape(page)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/notifications/read", {"version": "seven"}),
+        ("/desk/projects/{project}/propose", {"candidate_id": "Anke"}),
+    ],
+)
+def test_a_hidden_fields_error_is_reported_without_its_english_name(
+    client, data, login, path, body
+):
+    world = make_world(data, "af")
+    login(client, world["emails"]["staff"])
+    response = client.post(path.format(**world), data=body)
+    page = shown(response)
+    assert response.status_code == 422
+    assert catalog("af").gettext("Not a valid integer value.") in page
+    assert "Version" not in page and "Candidate Id" not in page
