@@ -161,12 +161,17 @@ def optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
+def is_hidden(field) -> bool:
+    """A field the page sends as a hidden input (a version, a trigger): no one sees it."""
+    return isinstance(field.widget, HiddenInput)
+
+
 def form_errors(form) -> list[str]:
     """Every field error as 'Label: message', for reporting a failed compact form. A hidden
     field's message comes alone: its label is only its name, in English ("Version")."""
     return [
         f"{field.label.text}: {message}"
-        if field.label and field.label.text and not isinstance(field.widget, HiddenInput)
+        if field.label and field.label.text and not is_hidden(field)
         else str(message)
         for field in form
         for message in field.errors

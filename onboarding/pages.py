@@ -11,11 +11,17 @@ from typing import NoReturn
 from flask import abort, flash, make_response, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms.widgets import HiddenInput
 
 from onboarding.desk.forms import AssignMentorForm, PlacementForm, PlacementStepForm
 from onboarding.extensions import db
-from onboarding.forms import AssessmentForm, BaseForm, TransitionForm, VersionForm, options
+from onboarding.forms import (
+    AssessmentForm,
+    BaseForm,
+    TransitionForm,
+    VersionForm,
+    is_hidden,
+    options,
+)
 from onboarding.i18n import phase_label
 from onboarding.mentor.forms import MeetingForm
 from onboarding.models import Placement, User
@@ -63,14 +69,10 @@ class SideForm:
         return self.is_for(name, key)
 
 
-def _hidden(field) -> bool:
-    return isinstance(field.widget, HiddenInput)
-
-
 def unseen_errors(form: BaseForm) -> tuple[str, ...]:
     """Errors no one would see next to a field: those of hidden fields (a stale or tampered
     version or trigger), and those of the form as a whole."""
-    hidden = (str(message) for field in form if _hidden(field) for message in field.errors)
+    hidden = (str(message) for field in form if is_hidden(field) for message in field.errors)
     return (*hidden, *(str(message) for message in form.form_errors))
 
 
@@ -87,7 +89,7 @@ def side_form(
     rolls back). NotFound and Forbidden still go to the error page: there is no page to show.
     """
     if not form.validate_on_submit():
-        if any(field.errors for field in form if not _hidden(field)):
+        if any(field.errors for field in form if not is_hidden(field)):
             message = " ".join((message, _("Please correct the marked fields.")))
         refused = SideForm(name, form, message, unseen_errors(form), key)
         _page_again(template, candidate_id, refused, 422)
@@ -105,6 +107,7 @@ def _page_again(template: str, candidate_id: int, refused: SideForm, status: int
 
 
 def placement_candidate_id(placement_id: int) -> int:
+    """Whose page a placement's step forms are on (the step's address names the placement)."""
     placement = db.session.get(Placement, placement_id)
     if placement is None:
         raise NotFound(_("This placement does not exist."))
