@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date
 
-from flask_babel import gettext, ngettext
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -28,10 +28,27 @@ from onboarding.rules import is_plain_name
 from workflows.onboarding import CEFR_LEVELS
 from workflows.reminders import PROGRAMME_TZ
 
-# WTForms' built-in messages, listed so that `pybabel extract` puts them in our catalog.
+
+class _Extract:
+    """Marks a plural msgid for `pybabel extract` (which finds calls by their name)."""
+
+    @staticmethod
+    def ngettext(singular: str, plural: str, n: int) -> tuple[str, str]:
+        return singular, plural
+
+
+# WTForms' built-in messages that a user can reach (a stale or hand-made form), listed so that
+# `pybabel extract` puts them in our catalog. Never formatted here: WTForms does that.
 WTFORMS_MESSAGES = (
     _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."),
+    _Extract.ngettext(
+        "'%(value)s' is not a valid choice for this field.",
+        "'%(value)s' are not valid choices for this field.",
+        2,
+    ),
     _l("Not a valid date value."),
+    _l("Not a valid datetime value."),
     _l("Not a valid integer value."),
     _l("This field is required."),
     _l("Invalid email address."),
@@ -40,11 +57,18 @@ WTFORMS_MESSAGES = (
 
 
 class _CatalogTranslations:
+    """WTForms' translations contract: return the message translated but not formatted.
+
+    WTForms fills in the placeholders itself (`'%(value)s' is not a valid choice …`), so
+    flask_babel's gettext/ngettext, which format with their own arguments (ngettext with
+    `num` only: a KeyError on `value`), must not be used here.
+    """
+
     def gettext(self, string):
-        return gettext(string)
+        return get_translations().ugettext(string)
 
     def ngettext(self, singular, plural, n):
-        return ngettext(singular, plural, n)
+        return get_translations().ungettext(singular, plural, n)
 
 
 class BaseForm(FlaskForm):
@@ -133,10 +157,18 @@ def optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
+def is_hidden(field) -> bool:
+    """A field the page sends as a hidden input (a version, a trigger): no one sees it."""
+    return isinstance(field.widget, HiddenInput)
+
+
 def form_errors(form) -> list[str]:
-    """Every field error as 'Label: message', for reporting a failed compact form."""
+    """Every field error as 'Label: message', for reporting a failed compact form. A hidden
+    field's message comes alone: its label is only its name, in English ("Version")."""
     return [
-        f"{field.label.text}: {message}" if field.label and field.label.text else str(message)
+        f"{field.label.text}: {message}"
+        if field.label and field.label.text and not is_hidden(field)
+        else str(message)
         for field in form
         for message in field.errors
     ]

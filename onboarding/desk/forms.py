@@ -12,6 +12,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import Email, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from onboarding.forms import (
     BaseForm,
@@ -62,14 +63,10 @@ class RegisterCandidateForm(BaseForm):
     graduation_date = DateField(_l("Graduation date"), validators=[input_required()])
     outreach_channel = SelectField(_l("Outreach channel"), validators=[required()])
     locale = locale_field()
-    campaign_id = SelectField(
-        _l("Outreach campaign"), coerce=optional_int, validate_choice=False,
-        validators=[Optional()],
-    )  # fmt: skip
+    campaign_id = SelectField(_l("Outreach campaign"), coerce=optional_int, validators=[Optional()])
     partner_id = SelectField(
-        _l("Referred by partner"), coerce=optional_int, validate_choice=False,
-        validators=[Optional()],
-    )  # fmt: skip
+        _l("Referred by partner"), coerce=optional_int, validators=[Optional()]
+    )
     consent = BooleanField(_l("The candidate has consented to the processing of their data"))
 
     def validate_email(self, field) -> None:
@@ -120,7 +117,7 @@ class PlacementForm(BaseForm):
 
 class PlacementStepForm(BaseForm):
     trigger = HiddenField(validators=[required(), max_length(40)])
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), max_length(2000)])
+    reason = StringField(_l("Reason"), validators=[Optional(), max_length(2000)])
     interview_at = DateTimeLocalField(
         _l("Interview (Brussels time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
     )
@@ -131,7 +128,7 @@ class PlacementStepForm(BaseForm):
 
 
 class ProposeForm(BaseForm):
-    candidate_id = IntegerField(validators=[input_required()])
+    candidate_id = IntegerField(widget=HiddenInput(), validators=[input_required()])
 
 
 class CompanyForm(BaseForm):

@@ -15,10 +15,13 @@ from onboarding.desk.forms import (
 )
 from onboarding.forms import AssessmentForm, TransitionForm, VersionForm
 from onboarding.pages import (
+    DESK_PAGE,
     candidate_page,
     fire_from_form,
+    placement_candidate_id,
     record_assessment_from_form,
     send_invitation,
+    side_form,
 )
 from onboarding.services import (
     board,
@@ -101,65 +104,72 @@ def register():
 
 @bp.get("/candidates/<int:candidate_id>")
 def candidate(candidate_id: int):
-    return candidate_page(candidate_id, "desk/candidate.html")
+    return candidate_page(candidate_id, DESK_PAGE)
 
 
 @bp.post("/candidates/<int:candidate_id>/transition")
 def transition(candidate_id: int):
-    fire_from_form(candidate_id, TransitionForm())
+    fire_from_form(DESK_PAGE, candidate_id, TransitionForm())
     return redirect(url_for("desk.candidate", candidate_id=candidate_id))
 
 
 @bp.post("/candidates/<int:candidate_id>/mentor")
 def assign_mentor(candidate_id: int):
-    form = validated(AssignMentorForm(), _("The mentor could not be assigned."))
-    candidate = candidates.assign_mentor(
-        current_user, candidate_id, form.mentor_id.data, form.version.data
-    )
+    message = _("The mentor could not be assigned.")
+    with side_form(DESK_PAGE, candidate_id, "mentor_form", AssignMentorForm(), message) as form:
+        candidate = candidates.assign_mentor(
+            current_user, candidate_id, form.mentor_id.data, form.version.data
+        )
     flash(_("%(name)s is now the mentor.", name=candidate.mentor.name), "success")
     return redirect(url_for("desk.candidate", candidate_id=candidate_id))
 
 
 @bp.post("/candidates/<int:candidate_id>/assessments")
 def record_assessment(candidate_id: int):
-    record_assessment_from_form(candidate_id, AssessmentForm())
+    record_assessment_from_form(DESK_PAGE, candidate_id, AssessmentForm())
     return redirect(url_for("desk.candidate", candidate_id=candidate_id))
 
 
 @bp.post("/candidates/<int:candidate_id>/placements")
 def record_placement(candidate_id: int):
-    form = validated(PlacementForm(), _("The placement could not be recorded."))
-    candidates.record_placement(
-        current_user,
-        candidate_id,
-        company_id=form.company_id.data,
-        project_id=form.project_id.data,
-        project_title=form.project_title.data or "",
-        interview_at=form.interview_utc(),
-    )
+    message = _("The placement could not be recorded.")
+    with side_form(DESK_PAGE, candidate_id, "placement_form", PlacementForm(), message) as form:
+        candidates.record_placement(
+            current_user,
+            candidate_id,
+            company_id=form.company_id.data,
+            project_id=form.project_id.data,
+            project_title=form.project_title.data or "",
+            interview_at=form.interview_utc(),
+        )
     flash(_("The placement has been recorded."), "success")
     return redirect(url_for("desk.candidate", candidate_id=candidate_id))
 
 
 @bp.post("/placements/<int:placement_id>/transition")
 def placement_step(placement_id: int):
-    form = validated(PlacementStepForm(), _("The step could not be taken."))
-    placement = placements.fire(
-        current_user,
-        placement_id,
-        form.trigger.data,
-        reason=form.reason.data or "",
-        interview_at=form.interview_utc(),
-        start_date=form.start_date.data,
-    )
+    candidate_id = placement_candidate_id(placement_id)
+    form = PlacementStepForm()
+    key = (placement_id, form.trigger.data or "")  # which step's form on the page
+    message = _("The step could not be taken.")
+    with side_form(DESK_PAGE, candidate_id, "step_form", form, message, key):
+        placement = placements.fire(
+            current_user,
+            placement_id,
+            form.trigger.data,
+            reason=form.reason.data or "",
+            interview_at=form.interview_utc(),
+            start_date=form.start_date.data,
+        )
     flash(_("The placement is now “%(status)s”.", status=placement_status(placement)), "success")
-    return redirect(url_for("desk.candidate", candidate_id=placement.candidate_id))
+    return redirect(url_for("desk.candidate", candidate_id=candidate_id))
 
 
 @bp.post("/candidates/<int:candidate_id>/invitation")
 def resend_invitation(candidate_id: int):
-    validated(VersionForm(), _("The invitation could not be sent."))
-    candidate, token = candidates.reinvite(current_user, candidate_id)
+    message = _("The invitation could not be sent.")
+    with side_form(DESK_PAGE, candidate_id, "invitation_form", VersionForm(), message):
+        candidate, token = candidates.reinvite(current_user, candidate_id)
     send_invitation(candidate.user, token)
     return redirect(url_for("desk.candidate", candidate_id=candidate_id))
 
@@ -259,11 +269,19 @@ def company(company_id: int):
 
 @bp.post("/companies/<int:company_id>/projects")
 def new_project(company_id: int):
-    companies.get_company(company_id)
-    form = validated(ProjectForm(), _("The project could not be saved."))
-    project = companies.save_project(current_user, company_id, _project_data(form))
-    flash(_("The project has been added."), "success")
-    return redirect(url_for("desk.project", project_id=project.id))
+    record = companies.company_with_projects(company_id)
+    form = ProjectForm()
+    if form.validate_on_submit():
+        project = companies.save_project(current_user, company_id, _project_data(form))
+        flash(_("The project has been added."), "success")
+        return redirect(url_for("desk.project", project_id=project.id))
+    return render_template(
+        "desk/company.html",
+        company=record,
+        form=CompanyForm(obj=record, formdata=None),
+        project_form=form,
+        labels=LABELS,
+    ), 422
 
 
 @bp.route("/projects/<int:project_id>", methods=["GET", "POST"])

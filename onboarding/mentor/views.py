@@ -6,9 +6,15 @@ from flask_login import current_user
 
 from onboarding.forms import AssessmentForm, TransitionForm, VersionForm
 from onboarding.mentor.forms import MeetingForm
-from onboarding.pages import candidate_page, fire_from_form, record_assessment_from_form
+from onboarding.pages import (
+    MENTEE_PAGE,
+    candidate_page,
+    fire_from_form,
+    record_assessment_from_form,
+    side_form,
+)
 from onboarding.services import board, candidates
-from onboarding.web import role_required, validated
+from onboarding.web import role_required
 
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
 
@@ -26,34 +32,34 @@ def index():
 
 @bp.get("/mentees/<int:candidate_id>")
 def mentee(candidate_id: int):
-    return candidate_page(
-        candidate_id, "mentor/mentee.html", meeting_form=MeetingForm(formdata=None)
-    )
+    return candidate_page(candidate_id, MENTEE_PAGE)
 
 
 @bp.post("/mentees/<int:candidate_id>/transition")
 def transition(candidate_id: int):
-    fire_from_form(candidate_id, TransitionForm())
+    fire_from_form(MENTEE_PAGE, candidate_id, TransitionForm())
     return redirect(url_for("mentor.mentee", candidate_id=candidate_id))
 
 
 @bp.post("/mentees/<int:candidate_id>/assessments")
 def record_assessment(candidate_id: int):
-    record_assessment_from_form(candidate_id, AssessmentForm())
+    record_assessment_from_form(MENTEE_PAGE, candidate_id, AssessmentForm())
     return redirect(url_for("mentor.mentee", candidate_id=candidate_id))
 
 
 @bp.post("/mentees/<int:candidate_id>/meetings")
 def log_meeting(candidate_id: int):
-    form = validated(MeetingForm(), _("The meeting could not be logged."))
-    candidates.log_meeting(current_user, candidate_id, form.met_on.data, form.note.data)
+    message = _("The meeting could not be logged.")
+    with side_form(MENTEE_PAGE, candidate_id, "meeting_form", MeetingForm(), message) as form:
+        candidates.log_meeting(current_user, candidate_id, form.met_on.data, form.note.data)
     flash(_("The meeting has been logged."), "success")
     return redirect(url_for("mentor.mentee", candidate_id=candidate_id))
 
 
 @bp.post("/mentees/<int:candidate_id>/signoff")
 def sign_off(candidate_id: int):
-    form = validated(VersionForm(), _("Readiness could not be signed off."))
-    candidates.sign_off(current_user, candidate_id, form.version.data)
+    message = _("Readiness could not be signed off.")
+    with side_form(MENTEE_PAGE, candidate_id, "signoff_form", VersionForm(), message) as form:
+        candidates.sign_off(current_user, candidate_id, form.version.data)
     flash(_("You have signed off that the candidate is ready for placement."), "success")
     return redirect(url_for("mentor.mentee", candidate_id=candidate_id))

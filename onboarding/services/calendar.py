@@ -161,7 +161,7 @@ def feed(user: User) -> bytes:
         else:
             event.add("dtend", item.when + timedelta(days=1))
         if item.deadline:
-            event.add("categories", ["DEADLINE"])
+            event.add("categories", [_("Deadline")])
         calendar.add_component(event)
     return calendar.to_ical()
 
