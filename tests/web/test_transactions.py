@@ -201,3 +201,29 @@ def test_stale_data_at_commit_is_the_conflict(ctx):
     with pytest.raises(Conflict), transaction():
         candidate.graduation_date = date(2024, 1, 1)
     assert db.session.get(Candidate, candidate_id).graduation_date != date(2024, 1, 1)
+
+
+def test_a_refused_side_form_shows_what_is_stored_not_what_the_service_tried(client, login, data):
+    """assign_mentor sets the new mentor and flushes before it counts her mentees; when she
+    is full the page drawn again must show the mentor the candidate still has."""
+    with data():
+        staff = make_user("staff")
+        current = make_user("mentor", name="Anneke Current")
+        full = make_user("mentor", name="Busisiwe Full", mentor_capacity=1)
+        make_candidate(phase="mentoring", mentor=full)
+        candidate = make_candidate(phase="mentoring", mentor=current)
+        candidate_id, version, full_id, email = (
+            candidate.id,
+            candidate.version_id,
+            full.id,
+            staff.email,
+        )
+    login(client, email)
+    response = client.post(
+        f"/desk/candidates/{candidate_id}/mentor", data={"mentor_id": full_id, "version": version}
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "<dt>Mentor</dt><dd>Anneke Current</dd>" in page.replace("\n", "")
+    with data():
+        assert db.session.get(Candidate, candidate_id).mentor_id != full_id
