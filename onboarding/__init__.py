@@ -31,7 +31,11 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     from onboarding.config import Config, validate
 
     app.config.from_object(Config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # The instance folder holds the database, the documents, the secret key and the outbox:
+    # personal data, readable by the owner only.
+    instance = Path(app.instance_path)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    instance.chmod(0o700)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             f"sqlite:///{Path(app.instance_path) / 'onthaal.sqlite3'}"

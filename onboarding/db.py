@@ -17,19 +17,29 @@ which undo what a transaction cannot, such as a file written for an upload).
 pysqlite by default defers BEGIN and ignores SAVEPOINT semantics; the recipe from the
 SQLAlchemy SQLite dialect docs hands transaction control back to SQLAlchemy so that
 rollbacks, savepoints and the test suite's per-test rollback behave as on PostgreSQL.
+
+SQLite has one writer at a time. A unit of work that means to write (a POST, a command, a
+job) starts with `BEGIN IMMEDIATE`, so it waits its turn (busy timeout) at its first
+statement instead of failing when it upgrades a read to a write; one that only reads (a GET)
+starts with a deferred `BEGIN` and, in WAL mode, never blocks or waits for a writer. Slow
+work (a password hash, writing a file) happens after `end_read()` has released the lock.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, cast
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from sqlalchemy import event
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import Executable
 
@@ -37,8 +47,13 @@ from onboarding.extensions import db
 
 log = logging.getLogger(__name__)
 
+# Whether the current unit of work means to write (see the module docstring).
+_WRITES: ContextVar[bool] = ContextVar("onthaal_writes", default=True)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 _AFTER_COMMIT = "onthaal.after_commit"
 _AFTER_ROLLBACK = "onthaal.after_rollback"
+_WROTE = "onthaal.wrote"  # set once the transaction has sent a write to the database
 
 
 def init_app(app: Flask) -> None:
@@ -49,6 +64,8 @@ def init_app(app: Flask) -> None:
 
 
 def configure_sqlite(engine: Engine) -> None:
+    private_database_file(engine.url.database)
+
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
@@ -60,12 +77,55 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _WRITES.get() else "BEGIN")
+
+
+def private_database_file(database: str | None) -> None:
+    """Create the SQLite file readable by its owner only (SQLite gives its -wal and -shm
+    files the same permissions), and tighten an existing one."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if file.exists():
+            file.chmod(0o600)
 
 
 def after_commit(callback: Callable[[], None]) -> None:
     """Run `callback` once the current unit of work has committed (never on a rollback)."""
     db.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def end_read() -> None:
+    """Before slow work (a password hash, a file write): end the transaction if it has only
+    read so far; on SQLite that releases the write lock a POST takes at its first statement.
+    Rows read stay usable (they are read again when next used). A unit of work that has
+    already written keeps its transaction: what it wrote must commit together."""
+    session = db.session
+    if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
+        return
+    session.rollback()
+
+
+def _note_write(session: Session, *args: Any) -> None:
+    session.info[_WROTE] = True
+
+
+def _note_orm_write(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+def _forget_writes(session: Session, *args: Any) -> None:
+    session.info.pop(_WROTE, None)
+
+
+event.listen(Session, "after_flush", _note_write)
+event.listen(Session, "do_orm_execute", _note_orm_write)
+event.listen(Session, "after_commit", _forget_writes)
+event.listen(Session, "after_rollback", _forget_writes)  # the outermost one only
 
 
 def after_rollback(callback: Callable[[], None]) -> None:
@@ -93,12 +153,14 @@ class UnitOfWork:
 
 
 @contextmanager
-def transaction() -> Iterator[UnitOfWork]:
+def transaction(*, writes: bool = True) -> Iterator[UnitOfWork]:
     """One unit of work: commit at the end (then run the `after_commit` callbacks), or roll
-    back on any exception, which is raised again — a `StaleDataError` as the 409 Conflict."""
+    back on any exception, which is raised again — a `StaleDataError` as the 409 Conflict.
+    `writes=False` marks one that only reads (on SQLite: a deferred BEGIN)."""
     from onboarding.services.errors import Conflict, conflict_message
 
     unit = UnitOfWork()
+    intent = _WRITES.set(writes)
     try:
         yield unit
         if unit.vetoed:
@@ -112,6 +174,8 @@ def transaction() -> Iterator[UnitOfWork]:
     except BaseException:
         rollback()
         raise
+    finally:
+        _WRITES.reset(intent)
     for callback in db.session.info.pop(_AFTER_COMMIT, []):
         try:
             callback()
@@ -122,8 +186,19 @@ def transaction() -> Iterator[UnitOfWork]:
 class OnthaalFlask(Flask):
     """Flask with the request as the unit of work (see the module docstring)."""
 
+    def full_dispatch_request(self) -> Response:
+        # Set before the before_request hooks run: loading the signed-in user is often the
+        # request's first statement, and it decides how SQLite begins the transaction.
+        view = self.view_functions.get(request.endpoint or "")
+        writes = request.method not in SAFE_METHODS or getattr(view, "writes_on_get", False)
+        intent = _WRITES.set(writes)
+        try:
+            return super().full_dispatch_request()
+        finally:
+            _WRITES.reset(intent)
+
     def dispatch_request(self) -> Response:
-        with transaction() as unit:
+        with transaction(writes=_WRITES.get()) as unit:
             response = self.make_response(super().dispatch_request())
             if response.status_code >= 400:
                 unit.veto()  # an error page or a refused form: nothing the view did is kept

@@ -28,6 +28,13 @@ def role_required(*roles: str):
     return decorator
 
 
+def writes_on_get(view):
+    """Mark a view that may write on GET (e.g. creating a missing token on first visit):
+    on SQLite its transaction then takes the write lock at once, like a POST's."""
+    view.writes_on_get = True
+    return view
+
+
 def is_safe_next(target: str | None) -> bool:
     if not target:
         return False

@@ -7,7 +7,7 @@ from flask_login import current_user
 from onboarding.account.forms import ReminderSettingsForm
 from onboarding.forms import VersionForm
 from onboarding.services import account, calendar, reminders
-from onboarding.web import role_required, validated
+from onboarding.web import role_required, validated, writes_on_get
 
 bp = Blueprint("account", __name__)
 
@@ -42,6 +42,7 @@ def mark_read():
 
 
 @bp.route("/settings", methods=["GET", "POST"])
+@writes_on_get  # the calendar feed's token is made on the first visit
 @role_required(*EVERYONE)
 def settings():
     form = ReminderSettingsForm(opt_out=current_user.reminders_opt_out)

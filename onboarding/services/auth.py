@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from onboarding.db import rows_changed
+from onboarding.db import end_read, rows_changed
 from onboarding.extensions import db
 from onboarding.models import Invitation, User, utcnow
 from onboarding.services import audit
@@ -41,17 +41,28 @@ def hash_password(password: str) -> str:
 
 
 def authenticate(email: str, password: str) -> User | None:
+    """The active person with this email and password, or None (both cases take as long).
+
+    The hash is checked with no transaction open (`end_read`): Argon2 is slow on purpose,
+    and on SQLite a login's transaction would otherwise hold the write lock meanwhile."""
     user = db.session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
     hasher = _hasher()
     stored = user.password_hash if user and user.password_hash else _dummy_hash(hasher)
+    may_log_in = user is not None and bool(user.password_hash) and user.active
+    user_id = user.id if user is not None else None
+    end_read()
     try:
         hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return None
-    if user is None or not user.password_hash or not user.active:
+    if not may_log_in or user_id is None:
         return None
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    rehashed = hash_password(password) if hasher.check_needs_rehash(stored) else None
+    user = db.session.get(User, user_id)
+    if user is None:
+        return None
+    if rehashed is not None:
+        user.password_hash = rehashed
     user.last_login_at = utcnow()
     return user
 

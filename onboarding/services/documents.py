@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from onboarding.db import after_rollback
+from onboarding.db import after_rollback, end_read
 from onboarding.extensions import db
 from onboarding.models import Candidate, Document, User, utcnow
 from onboarding.services import audit
@@ -163,6 +163,7 @@ def upload(actor: User, kind: str, data: bytes | BinaryIO, filename: str | None)
             _("You have uploaded the most documents allowed. Ask the welcome desk for help.")
         )
     original_name = display_name(filename, content_type)
+    end_read()  # writing up to 10 MB holds no database lock
     stored_name = _write_new_file(content)
     # The file exists only if its row does: a rolled-back upload leaves no orphan behind.
     after_rollback(lambda: (folder() / stored_name).unlink(missing_ok=True))

@@ -7,6 +7,7 @@ instead, so `make run` works without a mail server and nothing is silently dropp
 from __future__ import annotations
 
 import logging
+import os
 import smtplib
 import ssl
 from contextlib import contextmanager
@@ -54,11 +55,14 @@ def build_message(to: str, locale: str, template: str, **context) -> Message:
 class _Outbox:
     def __init__(self, folder: Path):
         self.folder = folder
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)  # the messages carry sign-in links
 
     def send(self, message: Message) -> None:
         name = message["Message-ID"].strip("<>").replace("@", "_") + ".eml"
-        (self.folder / name).write_bytes(message.as_bytes())
+        path = self.folder / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(message.as_bytes())
         log.warning("MAIL_SERVER not set: wrote %s to %s", message["Subject"], self.folder)
 
 

@@ -227,3 +227,20 @@ def test_a_refused_side_form_shows_what_is_stored_not_what_the_service_tried(cli
     assert "<dt>Mentor</dt><dd>Anneke Current</dd>" in page.replace("\n", "")
     with data():
         assert db.session.get(Candidate, candidate_id).mentor_id != full_id
+
+
+def test_end_read_releases_a_reading_transaction_but_never_drops_a_write(bare_app):
+    from onboarding.db import end_read
+
+    with bare_app.app_context():
+        with transaction():
+            db.session.scalar(select(func.count(Partner.id)))
+            end_read()
+            assert not db.session().in_transaction()  # nothing held during the slow work
+            db.session.add(partner("written"))
+            db.session.flush()
+            end_read()  # after a write: the transaction must stay, to commit as one
+            assert db.session().in_transaction()
+            db.session.add(partner("second"))
+        names = sorted(db.session.scalars(select(Partner.name)))
+    assert names == ["second", "written"]
