@@ -75,6 +75,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from onboarding.web import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     from onboarding.account.views import bp as account_bp
     from onboarding.auth.views import bp as auth_bp
     from onboarding.candidate.views import bp as candidate_bp

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 
 # A spreadsheet runs a text cell starting with one of these as a formula ("CSV injection",
 # OWASP); a leading apostrophe makes it plain text. Numbers are data, never formulas.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Excel set to Belgian or Dutch regional settings splits a line on ";", whatever our
+# separator: every piece after a ";" or "," can start a cell of its own.
+_PIECE_START = re.compile(r"(^|[;,])(?=[=+\-@\t\r])")
 
 
 def guard(value: object) -> str:
-    """The cell as text, with text that a spreadsheet would run made plain."""
+    """The cell as text, with every piece a spreadsheet could run made plain."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
+        return _PIECE_START.sub(r"\1'", value)
     return str(value)
 
 

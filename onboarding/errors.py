@@ -1,12 +1,29 @@
 """One place that maps errors to translated pages with the right HTTP status."""
 
+import logging
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
+from onboarding.extensions import db
 from onboarding.services.errors import DomainError
 from onboarding.web import is_safe_next
+from workflows.i18n import N_
+
+log = logging.getLogger(__name__)
+
+SERVER_ERROR = (
+    N_("Something went wrong"),
+    N_("An unexpected error occurred. Nothing was saved; please try again."),
+)
+# The 500 page when even the normal page cannot be drawn (no template, no database).
+BARE_PAGE = (
+    '<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head>'
+    "<body><h1>{title}</h1><p>{message}</p></body></html>"
+)
 
 
 def _back_link() -> str | None:
@@ -67,8 +84,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
-        return render_error(
-            500,
-            _("Something went wrong"),
-            _("An unexpected error occurred. Nothing was saved; please try again."),
-        )
+        # First undo what failed: after a database error the session cannot run another
+        # statement until it is rolled back, and the page reads the signed-in person.
+        try:
+            db.session.rollback()
+        except Exception:  # the database is gone: the page must still be answered
+            log.exception("rollback before the error page failed")
+        title, message = SERVER_ERROR
+        try:
+            return render_error(500, _(title), _(message))
+        except Exception:  # e.g. the reader's language needs the database that just failed
+            log.exception("the error page could not be drawn")
+            return BARE_PAGE.format(title=escape(title), message=escape(message)), 500

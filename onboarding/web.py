@@ -7,10 +7,33 @@ from urllib.parse import urlsplit
 
 from flask import Response, abort, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+from werkzeug.routing import IntegerConverter
 
 from onboarding.extensions import login_manager
 from onboarding.forms import form_errors
 from onboarding.services.errors import Refused
+
+# The largest id either database stores (a signed 64-bit integer): a larger number in a URL
+# is a 404 instead of an OverflowError from the SQLite driver.
+MAX_ID = 2**63 - 1
+MAX_PAGE = 100_000
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in every route: 0 to MAX_ID, anything else does not match (404)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's parameter name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def page_arg(args: MultiDict[str, str]) -> int:
+    """The `page` query parameter: a positive number within bounds, else page 1."""
+    raw = args.get("page", "")
+    if not raw.isdigit() or len(raw) > 6:
+        return 1
+    return min(max(int(raw), 1), MAX_PAGE)
 
 
 def role_required(*roles: str):

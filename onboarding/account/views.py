@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from onboarding.account.forms import ReminderSettingsForm
 from onboarding.forms import VersionForm
+from onboarding.links import public_url
 from onboarding.services import account, calendar, reminders
 from onboarding.web import role_required, validated, writes_on_get
 
@@ -54,7 +55,7 @@ def settings():
     return render_template(
         "account/settings.html",
         form=form,
-        feed_url=url_for("account.calendar_feed", token=token, _external=True),
+        feed_url=public_url("account.calendar_feed", token=token),
     )
 
 

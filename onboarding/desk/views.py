@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from onboarding.desk.forms import (
     AssignMentorForm,
@@ -41,7 +42,7 @@ from onboarding.vocabulary import (
     REMINDER_STATUSES,
     STEM_FIELD_LABELS,
 )
-from onboarding.web import csv_download, role_required, validated
+from onboarding.web import csv_download, page_arg, role_required, validated
 from workflows.onboarding import PHASES
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -53,17 +54,19 @@ def staff_only():
     return None
 
 
+def board_filter_from(args: MultiDict[str, str]) -> board.BoardFilter:
+    """The board's filters from the query string (the board and its CSV export)."""
+    return board.BoardFilter(
+        phase=args.get("phase") if args.get("phase") in PHASES else None,
+        country=args.get("country", "").upper()[:2] or None,
+        search=args.get("q", "")[:120],
+        page=page_arg(args),
+    )
+
+
 @bp.get("/", endpoint="board")
 def board_view():
-    args = request.args
-    phase = args.get("phase") if args.get("phase") in PHASES else None
-    country = args.get("country", "").upper()[:2] or None
-    board_filter = board.BoardFilter(
-        phase=phase,
-        country=country,
-        search=args.get("q", "")[:120],
-        page=args.get("page", 1, type=int) or 1,
-    )
+    board_filter = board_filter_from(request.args)
     return render_template(
         "desk/board.html",
         filter=board_filter,
@@ -183,7 +186,7 @@ def reminder_queue():
         status=status,
         statuses=REMINDER_STATUSES,
         counts=reminders.queue_counts(),
-        page=reminders.queue(status, request.args.get("page", 1, type=int) or 1),
+        page=reminders.queue(status, page_arg(request.args)),
         subject=reminders.subject,
         status_labels=REMINDER_STATUS_LABELS,
     )
@@ -335,13 +338,7 @@ def candidate_matches(candidate_id: int):
 
 @bp.get("/export/candidates.csv")
 def export_candidates():
-    args = request.args
-    board_filter = board.BoardFilter(
-        phase=args.get("phase") if args.get("phase") in PHASES else None,
-        country=args.get("country", "").upper()[:2] or None,
-        search=args.get("q", "")[:120],
-    )
-    return csv_download(exports.candidates_csv(board_filter), "candidates.csv")
+    return csv_download(exports.candidates_csv(board_filter_from(request.args)), "candidates.csv")
 
 
 @bp.get("/export/companies.csv")

@@ -102,16 +102,19 @@ def sniff(head: bytes) -> str | None:
 
 
 def display_name(filename: str | None, content_type: str) -> str:
-    """The name to show: no directories, no control characters, a sane length."""
+    """The name to show and to download as: no directories, no control characters, a sane
+    length, and the extension of the type the content really is (a PDF sent as
+    "diploma.html" is kept as "diploma.pdf"; the user's extension never decides)."""
     name = re.split(r"[/\\]", filename or "")[-1]
     name = unicodedata.normalize("NFC", name)
     name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
     name = " ".join(name.split()).lstrip(". ")
-    if len(name) > MAX_NAME_LENGTH:
-        stem, dot, extension = name.rpartition(".")
-        keep = extension if dot and len(extension) <= 10 else ""
-        name = name[: MAX_NAME_LENGTH - len(keep) - 1].rstrip() + ("." + keep if keep else "")
-    return name or "document" + EXTENSIONS[content_type]
+    stem, dot, extension = name.rpartition(".")
+    if dot and stem and len(extension) <= 10 and " " not in extension:
+        name = stem.rstrip(" .")
+    extension = EXTENSIONS[content_type]
+    name = name[: MAX_NAME_LENGTH - len(extension)].rstrip(" .")
+    return (name or "document") + extension
 
 
 def _read_limited(data: bytes | BinaryIO, limit: int) -> bytes:

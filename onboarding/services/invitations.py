@@ -9,8 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context, url_for
-
+from onboarding.links import public_url
 from onboarding.models import User
 from onboarding.services import mail
 
@@ -32,11 +31,7 @@ class Invite:
 
 
 def link(token: str) -> str:
-    if has_request_context():
-        return url_for("auth.accept_invitation", token=token, _external=True)
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for("auth.accept_invitation", token=token, _external=True)
+    return public_url("auth.accept_invitation", token=token)
 
 
 def send(invites: list[Invite]) -> int:

@@ -33,7 +33,11 @@ def live_app(smtp_server, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
     config = test_config(f"sqlite:///{tmp}/e2e.sqlite3", smtp_server.port)
     config["WTF_CSRF_ENABLED"] = True
+    # Emailed links use the public address, as in production: here the live server's.
+    port = free_port()
+    config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
     app = create_app(config, instance_path=str(tmp / "instance"))
+    app.extensions["e2e_port"] = port
     migrate_fresh(app)
     with app.app_context():
         make_user("staff", email=STAFF_EMAIL, name="Desk E2E")
@@ -49,7 +53,7 @@ def live_app(smtp_server, tmp_path_factory):
 def live_server(live_app):
     """The app on http://127.0.0.1:<port>, with one staff user (STAFF_EMAIL / PASSWORD)."""
     app = live_app
-    port = free_port()
+    port = app.extensions["e2e_port"]
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()

@@ -419,3 +419,19 @@ def test_document_events_appear_in_the_timeline(people, candidate):
     texts = [entry.text for entry in history.timeline(candidate, newest_first=False)]
     assert texts == ["Document uploaded: cv.pdf", "Document rejected: cv.pdf"]
     assert history.timeline(candidate)[0].reason == "Unreadable"
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type", "shown"),
+    [
+        ("diploma.html", "application/pdf", "diploma.pdf"),
+        ("passport.PDF", "application/pdf", "passport.pdf"),
+        ("photo.jpeg", "image/jpeg", "photo.jpg"),
+        ("scan.exe", "image/png", "scan.png"),
+        ("no extension", "image/png", "no extension.png"),
+        ("cv.v2.pdf", "application/pdf", "cv.v2.pdf"),
+        (".html", "application/pdf", "html.pdf"),
+    ],
+)
+def test_the_kept_name_has_the_extension_of_the_detected_type(name, content_type, shown):
+    assert documents.display_name(name, content_type) == shown

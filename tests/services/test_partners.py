@@ -238,3 +238,13 @@ def test_to_csv_has_a_bom_and_parses_back():
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
     assert rows == [["Naam", "Stad"], ['Zoë, "Z"', '\'=HYPERLINK("x")']]
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [("Genk;=HYPERLINK(\"x\")", "Genk;'=HYPERLINK(\"x\")"), ("a,+1", "a,'+1"),
+     ("a;b;@SUM(A1)", "a;b;'@SUM(A1)"), ("=1;=2", "'=1;'=2"), ("Sint-Truiden", "Sint-Truiden"),
+     ("a; =1", "a; =1")],
+)  # fmt: skip
+def test_formula_guard_covers_every_piece_a_spreadsheet_may_split_off(cell, written):
+    assert csvfiles.guard(cell) == written

@@ -12,6 +12,7 @@ from onboarding.db import transaction
 from onboarding.models import User
 from onboarding.services import candidates
 from onboarding.services.auth import new_invitation
+from tests.conftest import PASSWORD as STAFF_PASSWORD
 from tests.factories import make_candidate, make_user
 
 PASSWORD = "a long enough passphrase"
@@ -103,3 +104,34 @@ def test_resending_an_invitation_leaves_only_the_newest_link_working(data, clien
     assert client.post(second, data={"password": PASSWORD, "confirm": PASSWORD}).status_code == 302
     with data() as session:
         assert session.scalar(select(User.password_hash).where(User.id == invited["user_id"]))
+
+
+def test_the_emailed_link_uses_the_public_address_not_the_host_header(app, client, data, outbox):
+    with data():
+        email = make_user("staff").email
+    forged = {"Host": "evil.example:8080"}  # the whole visit on the forged host
+    signed_in = client.post(
+        "/login", data={"email": email, "password": STAFF_PASSWORD}, headers=forged
+    )
+    assert signed_in.status_code == 302
+    response = client.post(
+        "/desk/candidates/new",
+        data={
+            "name": "Annelie Nel",
+            "email": "annelie.nel@example.org",
+            "country": "ZA",
+            "origin_institution": "University of Pretoria",
+            "stem_field": "energy",
+            "graduation_date": "2025-06-30",
+            "outreach_channel": "partner_referral",
+            "locale": "af",
+            "consent": "y",
+        },
+        headers=forged,
+    )
+    assert response.status_code == 302
+    (message,) = outbox.messages
+    body = message.get_content()
+    public = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    assert f"{public}/invitation/" in body
+    assert "evil.example" not in body

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import render_template
 from flask_babel import force_locale, format_date, format_datetime, gettext
 
 from onboarding.i18n import phase_label
+from onboarding.links import public_url
 from onboarding.models import Reminder
 from onboarding.services import mail
 from workflows.reminders import RULES_BY_KEY
@@ -28,11 +29,7 @@ def _link(reminder: Reminder) -> str:
     args: dict[str, Any] = (
         {} if rule.audience == "candidate" else {"candidate_id": reminder.candidate_id}
     )
-    if has_request_context():
-        return url_for(endpoint, _external=True, **args)
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **args)
+    return public_url(endpoint, **args)
 
 
 def subject(reminder: Reminder) -> str:
