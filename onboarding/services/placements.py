@@ -40,8 +40,11 @@ def fire(
     reason: str = "",
     interview_at: datetime | None = None,
     start_date: date | None = None,
+    now: datetime | None = None,
 ) -> Placement:
-    """Fire `trigger` on the placement on behalf of `actor`, or raise a DomainError."""
+    """Fire `trigger` on the placement on behalf of `actor`, or raise a DomainError; the
+    step is dated `now` (default: the current time)."""
+    now = now or utcnow()
     require_role(actor, "staff")
     placement = db.session.get(Placement, placement_id)
     if placement is None:
@@ -61,13 +64,14 @@ def fire(
     )
     with engine_refusals(not_here):
         PLACEMENT.fire(placement, trigger, actor.role, facts)
-    placement.decided_at = utcnow()
+    placement.decided_at = now
     audit.record(
         candidate,
         actor,
         f"placement_{trigger}",
         reason=reason,
         detail=f"{placement.company.name}: {placement.project_title}",
+        at=now,
     )
-    reminders.reschedule(candidate)
+    reminders.reschedule(candidate, now)
     return placement

@@ -26,7 +26,9 @@ from workflows.placement import OPEN_STATUSES, SECURED_STATUSES
 from workflows.reminders import PlannedReminder, ReminderFacts, plan
 
 
-def facts_for(candidate: Candidate) -> ReminderFacts:
+def facts_for(candidate: Candidate, now: datetime | None = None) -> ReminderFacts:
+    """What the rules may know about the candidate at `now` (default: the current time)."""
+    now = now or utcnow()
     last_meeting = db.session.scalar(
         select(func.max(MentoringMeeting.met_on)).where(
             MentoringMeeting.candidate_id == candidate.id
@@ -40,7 +42,6 @@ def facts_for(candidate: Candidate) -> ReminderFacts:
             AuditEvent.from_phase != "mentoring",
         )
     )
-    now = utcnow()
     next_interview = db.session.scalar(
         select(func.min(Placement.interview_at)).where(
             Placement.candidate_id == candidate.id,
@@ -88,7 +89,7 @@ def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
     """Make the candidate's open reminders match the rules. Does not commit."""
     now = now or utcnow()
     db.session.flush()
-    desired = plan(facts_for(candidate), now)
+    desired = plan(facts_for(candidate, now), now)
     staff = []
     if any(p.audience == "desk" for p in desired):
         staff = list(db.session.scalars(select(User).where(User.role == "staff", User.active)))
