@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.models.base import Base, UTCDateTime, utcnow
 from onboarding.models.user import User, _in
+from workflows.reminders import RULES_BY_KEY
 
-REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
+# expired: its moment passed more than its rule's grace period ago before it could be sent;
+# it never will be (workflows/reminders.py).
+REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "expired", "cancelled")
 
 
 class Reminder(Base):
@@ -45,6 +48,12 @@ class Reminder(Base):
 
     recipient: Mapped[User] = relationship()
     candidate: Mapped[Candidate] = relationship()  # noqa: F821 - resolved by SQLAlchemy
+
+    @property
+    def grace(self) -> timedelta | None:
+        """How late its rule lets it be sent (None for a rule that no longer exists)."""
+        rule = RULES_BY_KEY.get(self.rule)
+        return rule.grace if rule else None
 
     @property
     def message_id(self) -> str:

@@ -62,6 +62,7 @@ REMINDER_STATUS_LABELS = {
     "sending": _l("Sending"),
     "sent": _l("Sent"),
     "failed": _l("Failed"),
+    "expired": _l("Expired"),
     "cancelled": _l("Cancelled"),
 }
 
