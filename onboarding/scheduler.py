@@ -28,7 +28,7 @@ def tick(app: Flask) -> None:
     with app.app_context():
         try:
             result = reminders.dispatch(until_empty=True)
-            if result.claimed:
+            if result.claimed or result.expired:
                 log.info("reminders: %s", result)
         finally:
             db.session.remove()
@@ -89,5 +89,5 @@ def dispatch_command(now_text: str | None, worker: str | None, batch: int | None
     result = reminders.dispatch(now, worker=worker, batch=batch, until_empty=True)
     click.echo(
         f"claimed={result.claimed} sent={result.sent} retrying={result.retrying} "
-        f"failed={result.failed} skipped={result.skipped}"
+        f"failed={result.failed} skipped={result.skipped} expired={result.expired}"
     )

@@ -81,11 +81,14 @@ PARTNER_STATUS_LABELS = {
 }
 PARTNER_STATUSES = tuple(PARTNER_STATUS_LABELS)
 
+# expired: its moment passed more than its rule's grace period ago before it could be sent;
+# it never will be (workflows/reminders.py).
 REMINDER_STATUS_LABELS = {
     "pending": _l("Pending"),
     "sending": _l("Sending"),
     "sent": _l("Sent"),
     "failed": _l("Failed"),
+    "expired": _l("Expired"),
     "cancelled": _l("Cancelled"),
 }
 REMINDER_STATUSES = tuple(REMINDER_STATUS_LABELS)

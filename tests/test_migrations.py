@@ -107,3 +107,62 @@ def test_upgrade_from_first_schema_keeps_rows_on_sqlite(tmp_path, smtp_server):
 
 def test_upgrade_from_first_schema_keeps_rows_on_postgresql(fresh_pg_app):
     _upgrade_keeps_rows(fresh_pg_app)
+
+
+def _expired_status_round_trip(app):
+    """0004 allows the reminder status "expired"; downgrading turns an expired reminder into
+    a cancelled one (neither was ever sent) and upgrading allows "expired" again."""
+    from datetime import UTC, datetime
+
+    import flask_migrate
+    import pytest
+    from sqlalchemy import text as sql
+    from sqlalchemy.exc import IntegrityError
+
+    from onboarding.models import Reminder
+    from tests.factories import make_candidate
+
+    due = datetime(2026, 10, 21, 7, 0, tzinfo=UTC)
+    with app.app_context():
+        candidate = make_candidate()
+        db.session.add(
+            Reminder(rule="book_assessment", candidate_id=candidate.id,
+                     recipient_id=candidate.user_id, due_at=due, anchor="2026-11-04",
+                     params={}, status="expired")
+        )  # fmt: skip
+        db.session.commit()
+        db.session.remove()
+        flask_migrate.downgrade(revision="0003")
+        with db.engine.connect() as connection:
+            status, cancelled_at = connection.execute(
+                sql("SELECT status, cancelled_at FROM reminders")
+            ).one()
+        with pytest.raises(IntegrityError), db.engine.begin() as connection:
+            connection.execute(sql("UPDATE reminders SET status = 'expired'"))
+        flask_migrate.upgrade()
+        with db.engine.begin() as connection:
+            connection.execute(sql("UPDATE reminders SET status = 'expired'"))
+        with pytest.raises(IntegrityError), db.engine.begin() as connection:
+            connection.execute(sql("UPDATE reminders SET status = 'bogus'"))
+        with db.engine.connect() as connection:
+            after = connection.execute(sql("SELECT status FROM reminders")).scalar()
+        db.engine.dispose()
+    assert status == "cancelled"
+    assert str(cancelled_at).startswith("2026-10-21 07:00")
+    assert after == "expired"
+
+
+def test_reminder_status_expired_round_trip_on_sqlite(tmp_path, smtp_server):
+    from onboarding import create_app
+    from tests.conftest import migrate_fresh, test_config
+
+    app = create_app(
+        test_config(f"sqlite:///{tmp_path / 'expired.sqlite3'}", smtp_server.port),
+        instance_path=str(tmp_path),
+    )
+    migrate_fresh(app)
+    _expired_status_round_trip(app)
+
+
+def test_reminder_status_expired_round_trip_on_postgresql(fresh_pg_app):
+    _expired_status_round_trip(fresh_pg_app)

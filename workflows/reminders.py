@@ -1,10 +1,15 @@
 """Reminder rules as data: who is reminded of what, when, and when it stops.
 
 Each rule names the phases it lives in, an anchor (a date taken from the candidate's facts),
-an offset, the audience, optional repeats, and a stop condition. `plan(facts)` turns the
-rules into the reminders that should be pending right now; the service reconciles the
-database with that plan in the same transaction as the change that caused it, so leaving a
-phase, logging a meeting or passing an assessment cancels or moves reminders by itself.
+an offset, the audience, optional repeats, a stop condition and a grace period. `plan(facts)`
+turns the rules into the reminders that should be pending right now; the service reconciles
+the database with that plan in the same transaction as the change that caused it, so leaving
+a phase, logging a meeting or passing an assessment cancels or moves reminders by itself.
+
+The grace period is how late a reminder may still go out. One whose moment passed more than
+its grace period ago is *expired*: it is never planned, and the dispatcher marks such a row
+expired instead of sending it (after a dispatcher outage, "your interview is tomorrow" must
+not arrive after the interview).
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ class ReminderRule:
     audience: str  # candidate | mentor | desk
     essential: bool  # deadlines stay even when a person turns reminders off
     subject: str
+    grace: timedelta  # how late it may still be sent; later than that it expires
     repeat_every_days: int | None = None
     max_times: int = 1
     stop_when: str | None = None
@@ -73,6 +79,9 @@ class PlannedReminder:
     due_at: datetime  # aware UTC
     anchor: date | datetime
     essential: bool = field(default=True)
+    # Its moment passed more than the rule's grace period ago: never sent (only returned by
+    # `plan(..., include_expired=True)`, so the service can mark a pending row expired).
+    expired: bool = False
 
 
 def _last_meeting_or_start(facts: ReminderFacts) -> date | None:
@@ -100,6 +109,8 @@ RULES: tuple[ReminderRule, ...] = (
         audience="candidate",
         essential=True,
         subject=N_("Book your Dutch assessment: your immersion ends on %(date)s"),
+        # Still useful a few days late: the assessment can be booked until the end.
+        grace=timedelta(days=3),
         stop_when="dutch_target_passed",
     ),
     ReminderRule(
@@ -111,6 +122,8 @@ RULES: tuple[ReminderRule, ...] = (
         audience="candidate",
         essential=True,
         subject=N_("Your placement interview is tomorrow, %(date)s"),
+        # Due 24 hours before; 12 hours later "tomorrow" may no longer be true.
+        grace=timedelta(hours=12),
     ),
     ReminderRule(
         key="checkin_30",
@@ -120,6 +133,7 @@ RULES: tuple[ReminderRule, ...] = (
         audience="candidate",
         essential=False,
         subject=N_("One month at your company: how is it going?"),
+        grace=timedelta(days=7),
     ),
     ReminderRule(
         key="checkin_90",
@@ -129,6 +143,7 @@ RULES: tuple[ReminderRule, ...] = (
         audience="candidate",
         essential=False,
         subject=N_("Three months at your company: time for a check-in"),
+        grace=timedelta(days=14),
     ),
     ReminderRule(
         key="mentor_meeting_due",
@@ -138,6 +153,7 @@ RULES: tuple[ReminderRule, ...] = (
         audience="mentor",
         essential=False,
         subject=N_("No meeting with %(candidate)s logged for three weeks"),
+        grace=timedelta(days=7),  # the desk's escalation follows three weeks later
     ),
     ReminderRule(
         key="mentor_meeting_escalation",
@@ -147,6 +163,7 @@ RULES: tuple[ReminderRule, ...] = (
         audience="desk",
         essential=True,
         subject=N_("Escalation: no mentoring meeting with %(candidate)s for six weeks"),
+        grace=timedelta(days=14),
     ),
     ReminderRule(
         key="outreach_follow_up",
@@ -158,6 +175,7 @@ RULES: tuple[ReminderRule, ...] = (
         audience="desk",
         essential=True,
         subject=N_("Follow up %(candidate)s: no progress in outreach since %(date)s"),
+        grace=timedelta(days=7),  # by then the next follow-up has taken over
     ),
     ReminderRule(
         key="immersion_overdue",
@@ -169,6 +187,7 @@ RULES: tuple[ReminderRule, ...] = (
         subject=N_(
             "%(candidate)s passed the planned end of immersion without a passing assessment"
         ),
+        grace=timedelta(days=14),
         stop_when="dutch_target_passed",
     ),
     ReminderRule(
@@ -179,6 +198,7 @@ RULES: tuple[ReminderRule, ...] = (
         audience="desk",
         essential=True,
         subject=N_("%(candidate)s has been in the phase “%(phase)s” longer than its limit"),
+        grace=timedelta(days=14),  # the pipeline board lists stuck candidates anyway
     ),
 )
 RULES_BY_KEY = {rule.key: rule for rule in RULES}
@@ -195,9 +215,13 @@ def due_time(anchor: date | datetime, offset_days: int) -> datetime:
     return local_morning(anchor + timedelta(days=offset_days))
 
 
-def plan(facts: ReminderFacts, now: datetime, rules=RULES) -> list[PlannedReminder]:
+def plan(
+    facts: ReminderFacts, now: datetime, rules=RULES, *, include_expired: bool = False
+) -> list[PlannedReminder]:
     """The reminders that should exist now. Occurrences already overtaken by a later past
-    occurrence are left out, so a late start never fires a burst of stale reminders."""
+    occurrence are left out, so a late start never fires a burst of stale reminders; so are
+    occurrences whose moment passed more than the rule's grace period ago (with
+    `include_expired`, those come back marked `expired`)."""
     planned: list[PlannedReminder] = []
     for rule in rules:
         if facts.phase not in rule.phases:
@@ -218,11 +242,22 @@ def plan(facts: ReminderFacts, now: datetime, rules=RULES) -> list[PlannedRemind
         ]
         for index, due in enumerate(times):
             overtaken = index + 1 < len(times) and times[index + 1] <= now
-            if not overtaken:
-                planned.append(
-                    PlannedReminder(rule.key, rule.audience, index + 1, due, anchor, rule.essential)
+            if overtaken:
+                continue
+            expired = is_expired(rule, due, now)
+            if expired and not include_expired:
+                continue
+            planned.append(
+                PlannedReminder(
+                    rule.key, rule.audience, index + 1, due, anchor, rule.essential, expired
                 )
+            )
     return planned
+
+
+def is_expired(rule: ReminderRule, due_at: datetime, now: datetime) -> bool:
+    """The moment passed more than the rule's grace period ago: too late to send."""
+    return now - due_at > rule.grace
 
 
 def stuck_since(phase: str, entered_on: date, today: date) -> int | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from onboarding.models.base import Base, UTCDateTime, utcnow
 from onboarding.models.user import User, _in
 from onboarding.vocabulary import REMINDER_STATUSES
+from workflows.reminders import RULES_BY_KEY
 
 if TYPE_CHECKING:  # resolved by SQLAlchemy at run time; imported for the type checker only
     from onboarding.models.candidate import Candidate
@@ -48,6 +49,12 @@ class Reminder(Base):
 
     recipient: Mapped[User] = relationship()
     candidate: Mapped[Candidate] = relationship()
+
+    @property
+    def grace(self) -> timedelta | None:
+        """How late its rule lets it be sent (None for a rule that no longer exists)."""
+        rule = RULES_BY_KEY.get(self.rule)
+        return rule.grace if rule else None
 
     @property
     def message_id(self) -> str:

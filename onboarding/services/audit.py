@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from onboarding.extensions import db
-from onboarding.models import AuditEvent, Candidate, User
+from onboarding.models import AuditEvent, Candidate, User, utcnow
 
 DETAIL_LENGTH = 300  # the column's size: a long company name plus title is cut, not refused
 
@@ -17,8 +19,10 @@ def record(
     to_phase: str | None = None,
     reason: str | None = None,
     detail: str | None = None,
+    at: datetime | None = None,
 ) -> AuditEvent:
-    """Add one audit row for `candidate` (in its current phase unless told otherwise)."""
+    """Add one audit row for `candidate` (in its current phase unless told otherwise), dated
+    `at` (default: now)."""
     if detail is not None and len(detail) > DETAIL_LENGTH:
         detail = detail[: DETAIL_LENGTH - 1] + "…"
     event = AuditEvent(
@@ -29,6 +33,7 @@ def record(
         to_phase=to_phase or candidate.phase,
         reason=(reason or "").strip() or None,
         detail=detail,
+        at=at or utcnow(),
     )
     db.session.add(event)
     return event

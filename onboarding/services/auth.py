@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -71,14 +71,15 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_invitation(user: User, created_by: User | None) -> str:
-    """Add an invitation for `user` to the session (the caller commits); returns the token.
+def new_invitation(user: User, created_by: User | None, now: datetime | None = None) -> str:
+    """Add an invitation for `user` to the session (the caller commits), sent `now` (default:
+    the current time); returns the token.
 
     Only the newest link works: every earlier link of the person that is still open expires
     now (a resent invitation must not leave a forwarded or mistyped one usable)."""
+    now = now or utcnow()
     token = secrets.token_urlsafe(32)
     hours = current_app.config["INVITATION_VALID_HOURS"]
-    now = utcnow()
     if user.id is not None:
         db.session.execute(
             update(Invitation)
@@ -94,6 +95,7 @@ def new_invitation(user: User, created_by: User | None) -> str:
         Invitation(
             user=user,
             token_hash=_digest(token),
+            created_at=now,
             expires_at=now + timedelta(hours=hours),
             created_by_id=created_by.id if created_by else None,
         )
@@ -101,38 +103,46 @@ def new_invitation(user: User, created_by: User | None) -> str:
     return token
 
 
-def invitation_for(token: str) -> Invitation | None:
-    """The invitation if it is still usable, else None (unknown, used or expired)."""
+def invitation_for(token: str, now: datetime | None = None) -> Invitation | None:
+    """The invitation if it is still usable at `now`, else None (unknown, used or expired)."""
     invitation = db.session.scalars(
         select(Invitation).where(Invitation.token_hash == _digest(token))
     ).one_or_none()
-    if invitation is None or invitation.used_at is not None or invitation.expires_at <= utcnow():
+    if (
+        invitation is None
+        or invitation.used_at is not None
+        or invitation.expires_at <= (now or utcnow())
+    ):
         return None
     return invitation
 
 
-def accept_invitation(token: str, password: str, locale: str) -> User:
-    """Set the password once; a second use of the same link, or a late one, is refused."""
-    invitation = invitation_for(token)
+def accept_invitation(token: str, password: str, locale: str, now: datetime | None = None) -> User:
+    """Set the password once; a second use of the same link, or a late one, is refused.
+    The password is hashed first, with no transaction open (`end_read`)."""
+    now = now or utcnow()
+    end_read()
+    password_hash = hash_password(password)
+    invitation = invitation_for(token, now)
     if invitation is None:
         raise Refused(_("This invitation link is invalid, expired or already used."))
     # Claim the invitation atomically so two submissions cannot both succeed.
     claimed = rows_changed(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
-        .values(used_at=utcnow())
+        .values(used_at=now)
     )
     if claimed != 1:
         raise Refused(_("This invitation link is invalid, expired or already used."))
     user = invitation.user
-    user.password_hash = hash_password(password)
+    user.password_hash = password_hash
     user.locale = locale
     # Older invitations for the same person stop working too.
     db.session.execute(
         update(Invitation)
         .where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
-        .values(used_at=utcnow())
+        .values(used_at=now)
     )
     if user.candidate is not None:
-        audit.record(user.candidate, user, "invitation_accepted")
+        audit.record(user.candidate, user, "invitation_accepted", at=now)
     return user

@@ -1,7 +1,10 @@
 """Recording facts about candidates: registration, mentors, assessments, meetings, placements.
 
 Each function checks the actor, changes rows and writes an audit row; none commits (the
-caller's unit of work does, see `onboarding.db`).
+caller's unit of work does, see `onboarding.db`). Each takes an optional `now`: the moment
+the change happens (its audit row, the times it stamps, the reminders it plans); by
+default the current time. The demo tells its candidates' stories through the same
+functions at past moments.
 """
 
 from __future__ import annotations
@@ -34,9 +37,15 @@ from onboarding.services.access import require_role, visible_candidate
 from onboarding.services.companies import normalise_skills
 from onboarding.services.errors import Conflict, NotFound, Refused
 from onboarding.services.refusals import refusal_text
+from onboarding.services.reminders.scheduling import local_date
 from onboarding.services.workflow import check_version, facts_for, lock_mentor
 from workflows.matching import level_rank
 from workflows.onboarding import MENTORED_PHASES, MENTORING, mentor_has_capacity
+
+
+def _today(now: datetime | None) -> date:
+    """The programme's calendar day at `now` (Brussels); without `now`, today."""
+    return local_date(now) if now is not None else date.today()
 
 
 def email_taken(email: str) -> bool:
@@ -58,13 +67,16 @@ class Registration:
     partner_id: int | None = None
 
 
-def register(actor: User, data: Registration) -> tuple[Candidate, str]:
+def register(actor: User, data: Registration, now: datetime | None = None) -> tuple[Candidate, str]:
     """Create the candidate's account and onboarding; returns it with a fresh invitation token."""
+    now = now or utcnow()
     require_role(actor, "staff")
     email = data.email.strip().lower()
     if email_taken(email):
         raise Refused(_("A person with this email address is already registered."))
-    user = User(email=email, name=data.name.strip(), role="candidate", locale=data.locale)
+    user = User(
+        email=email, name=data.name.strip(), role="candidate", locale=data.locale, created_at=now
+    )
     candidate = Candidate(
         user=user,
         country_code=data.country_code,
@@ -72,36 +84,44 @@ def register(actor: User, data: Registration) -> tuple[Candidate, str]:
         stem_field=data.stem_field,
         graduation_date=data.graduation_date,
         outreach_channel=data.outreach_channel,
-        consent_at=utcnow() if data.consent_recorded else None,
+        consent_at=now if data.consent_recorded else None,
         campaign_id=data.campaign_id,
         partner_id=data.partner_id,
+        created_at=now,
+        phase_entered_at=now,
     )
     db.session.add(candidate)
     try:
         db.session.flush()
     except IntegrityError as error:  # a concurrent registration of the same email
         raise Refused(_("A person with this email address is already registered.")) from error
-    audit.record(candidate, actor, "registered")
+    audit.record(candidate, actor, "registered", at=now)
     if data.consent_recorded:
-        audit.record(candidate, actor, "consent_recorded")
-    token = auth.new_invitation(user, created_by=actor)
-    reminders.reschedule(candidate)
+        audit.record(candidate, actor, "consent_recorded", at=now)
+    token = auth.new_invitation(user, created_by=actor, now=now)
+    reminders.reschedule(candidate, now)
     return candidate, token
 
 
-def reinvite(actor: User, candidate_id: int) -> tuple[Candidate, str]:
+def reinvite(actor: User, candidate_id: int, now: datetime | None = None) -> tuple[Candidate, str]:
+    now = now or utcnow()
     require_role(actor, "staff")
     candidate = visible_candidate(actor, candidate_id)
     if candidate.user.password_hash is not None:
         raise Refused(_("This candidate has already accepted the invitation."))
-    token = auth.new_invitation(candidate.user, created_by=actor)
-    audit.record(candidate, actor, "invitation_sent")
+    token = auth.new_invitation(candidate.user, created_by=actor, now=now)
+    audit.record(candidate, actor, "invitation_sent", at=now)
     return candidate, token
 
 
 def assign_mentor(
-    actor: User, candidate_id: int, mentor_id: int, expected_version: int | None
+    actor: User,
+    candidate_id: int,
+    mentor_id: int,
+    expected_version: int | None,
+    now: datetime | None = None,
 ) -> Candidate:
+    now = now or utcnow()
     require_role(actor, "staff")
     candidate = visible_candidate(actor, candidate_id)
     check_version(candidate, expected_version)
@@ -120,48 +140,65 @@ def assign_mentor(
         if full is not None:
             raise Refused(_("The mentor could not be assigned."), [refusal_text(full)])
     candidate.mentor = mentor
-    audit.record(candidate, actor, "mentor_assigned", detail=mentor.name)
-    reminders.reschedule(candidate)
+    audit.record(candidate, actor, "mentor_assigned", detail=mentor.name, at=now)
+    reminders.reschedule(candidate, now)
     return candidate
 
 
 def record_assessment(
-    actor: User, candidate_id: int, level: str, assessed_on: date, note: str = ""
+    actor: User,
+    candidate_id: int,
+    level: str,
+    assessed_on: date,
+    note: str = "",
+    now: datetime | None = None,
 ) -> LanguageAssessment:
     require_role(actor, "staff", "mentor")
     candidate = visible_candidate(actor, candidate_id)
-    if assessed_on > date.today():
+    if assessed_on > _today(now):
         raise Refused(_("The assessment date cannot be in the future."))
+    now = now or utcnow()
     assessment = LanguageAssessment(
         candidate_id=candidate.id,
         level=level,
         assessed_on=assessed_on,
         note=note.strip() or None,
         recorded_by_id=actor.id,
+        created_at=now,
     )
     db.session.add(assessment)
     if level_rank(level) > level_rank(candidate.dutch_level):
         candidate.dutch_level = level  # the best known level, used for matching
-    audit.record(candidate, actor, "assessment_recorded", detail=level)
-    reminders.reschedule(candidate)  # a passing level stops the booking reminder
+    audit.record(candidate, actor, "assessment_recorded", detail=level, at=now)
+    reminders.reschedule(candidate, now)  # a passing level stops the booking reminder
     return assessment
 
 
-def log_meeting(actor: User, candidate_id: int, met_on: date, note: str) -> MentoringMeeting:
+def log_meeting(
+    actor: User, candidate_id: int, met_on: date, note: str, now: datetime | None = None
+) -> MentoringMeeting:
     require_role(actor, "mentor")
     candidate = visible_candidate(actor, candidate_id)
-    if met_on > date.today():
+    if met_on > _today(now):
         raise Refused(_("The meeting date cannot be in the future."))
+    now = now or utcnow()
     meeting = MentoringMeeting(
-        candidate_id=candidate.id, mentor_id=actor.id, met_on=met_on, note=note.strip()
+        candidate_id=candidate.id,
+        mentor_id=actor.id,
+        met_on=met_on,
+        note=note.strip(),
+        created_at=now,
     )
     db.session.add(meeting)
-    audit.record(candidate, actor, "meeting_logged")
-    reminders.reschedule(candidate)  # the three-week clock starts again
+    audit.record(candidate, actor, "meeting_logged", at=now)
+    reminders.reschedule(candidate, now)  # the three-week clock starts again
     return meeting
 
 
-def sign_off(actor: User, candidate_id: int, expected_version: int | None) -> Candidate:
+def sign_off(
+    actor: User, candidate_id: int, expected_version: int | None, now: datetime | None = None
+) -> Candidate:
+    now = now or utcnow()
     require_role(actor, "mentor")
     candidate = visible_candidate(actor, candidate_id)
     check_version(candidate, expected_version)
@@ -169,8 +206,8 @@ def sign_off(actor: User, candidate_id: int, expected_version: int | None) -> Ca
         raise Conflict(_("Readiness can only be signed off during the mentoring phase."))
     if candidate.signed_off_at is not None:
         raise Refused(_("Readiness for placement has already been signed off."))
-    candidate.signed_off_at = utcnow()
-    audit.record(candidate, actor, "signed_off")
+    candidate.signed_off_at = now
+    audit.record(candidate, actor, "signed_off", at=now)
     return candidate
 
 
@@ -183,9 +220,11 @@ def record_placement(
     start_date: date | None = None,
     interview_at: datetime | None = None,
     project_id: int | None = None,
+    now: datetime | None = None,
 ) -> Placement:
     """Propose the candidate to a company (optionally for one of its projects). With an
     interview date the placement moves straight on to the interview step."""
+    now = now or utcnow()
     require_role(actor, "staff")
     candidate = visible_candidate(actor, candidate_id)
     if candidate.phase not in MENTORED_PHASES:
@@ -206,6 +245,7 @@ def record_placement(
         start_date=start_date,
         status="proposed",
         created_by_id=actor.id,
+        created_at=now,
     )
     db.session.add(placement)
     audit.record(
@@ -213,11 +253,14 @@ def record_placement(
         actor,
         "placement_recorded",
         detail=f"{company.name}: {placement.project_title}",
+        at=now,
     )
     db.session.flush()
     if interview_at is not None:
-        placements.fire(actor, placement.id, "schedule_interview", interview_at=interview_at)
-    reminders.reschedule(candidate)
+        placements.fire(
+            actor, placement.id, "schedule_interview", interview_at=interview_at, now=now
+        )
+    reminders.reschedule(candidate, now)
     return placement
 
 
@@ -239,7 +282,10 @@ class ProfileUpdate:
     preferred_municipalities: tuple[str, ...] = ()
 
 
-def update_profile(actor: User, data: ProfileUpdate, expected_version: int | None) -> Candidate:
+def update_profile(
+    actor: User, data: ProfileUpdate, expected_version: int | None, now: datetime | None = None
+) -> Candidate:
+    now = now or utcnow()
     require_role(actor, "candidate")
     candidate = db.session.scalars(
         select(Candidate).where(Candidate.user_id == actor.id)
@@ -270,13 +316,13 @@ def update_profile(actor: User, data: ProfileUpdate, expected_version: int | Non
     ]
     gave_consent = data.consent and candidate.consent_at is None
     if gave_consent:
-        candidate.consent_at = utcnow()
+        candidate.consent_at = now
     # Mark the versioned row changed even when only the user's name changed, so that two
     # tabs editing the same profile conflict instead of silently overwriting each other.
     flag_modified(candidate, "origin_institution")
-    audit.record(candidate, actor, "profile_updated")
+    audit.record(candidate, actor, "profile_updated", at=now)
     if gave_consent:
-        audit.record(candidate, actor, "consent_given")
+        audit.record(candidate, actor, "consent_given", at=now)
     return candidate
 
 

@@ -39,8 +39,11 @@ def fire(
     reason: str = "",
     interview_at: datetime | None = None,
     start_date: date | None = None,
+    now: datetime | None = None,
 ) -> Placement:
-    """Fire `trigger` on the placement on behalf of `actor`, or raise a DomainError."""
+    """Fire `trigger` on the placement on behalf of `actor`, or raise a DomainError; the
+    step is dated `now` (default: the current time)."""
+    now = now or utcnow()
     require_role(actor, "staff")
     placement = get_or_not_found(Placement, placement_id, _("This placement does not exist."))
     candidate = visible_candidate(actor, placement.candidate_id)
@@ -58,13 +61,14 @@ def fire(
     )
     with engine_refusals(not_here):
         PLACEMENT.fire(placement, trigger, actor.role, facts)
-    placement.decided_at = utcnow()
+    placement.decided_at = now
     audit.record(
         candidate,
         actor,
         f"placement_{trigger}",
         reason=reason,
         detail=f"{placement.company.name}: {placement.project_title}",
+        at=now,
     )
-    reminders.reschedule(candidate)
+    reminders.reschedule(candidate, now)
     return placement

@@ -10,7 +10,7 @@ so a refusal or a conflict anywhere rolls everything back. Optimistic locking
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -99,8 +99,12 @@ def fire(
     reason: str = "",
     override_reason: str = "",
     start_date: date | None = None,
+    now: datetime | None = None,
 ) -> Candidate:
-    """Fire `trigger` for the candidate on behalf of `actor`, or raise a DomainError."""
+    """Fire `trigger` for the candidate on behalf of `actor`, or raise a DomainError. The
+    step is dated `now` (default: the current time): the phase's entry, the audit row and
+    the reminders planned from it."""
+    now = now or utcnow()
     candidate = visible_candidate(actor, candidate_id)
     check_version(candidate, expected_version)
     lock_mentor(candidate.mentor_id)
@@ -118,9 +122,9 @@ def fire(
     )
     with engine_refusals(not_here):
         spec = ONBOARDING.fire(candidate, trigger, actor.role, ctx)
-    candidate.phase_entered_at = utcnow()
+    candidate.phase_entered_at = now
     for follow_up in spec.follow_ups:
-        FOLLOW_UPS[follow_up](actor, candidate, reason)
+        FOLLOW_UPS[follow_up](actor, candidate, reason, now)
     audit.record(
         candidate,
         actor,
@@ -129,19 +133,21 @@ def fire(
         to_phase=spec.dest,
         reason=reason or override_reason,
         detail="dutch_override" if _used_override(ctx) else None,
+        at=now,
     )
-    reminders.reschedule(candidate)
+    reminders.reschedule(candidate, now)
     return candidate
 
 
-def withdraw_live_placements(actor: User, candidate: Candidate, reason: str) -> None:
+def withdraw_live_placements(actor: User, candidate: Candidate, reason: str, now: datetime) -> None:
     """Withdraw every placement still in play, each through the placement workflow."""
     for placement in list(candidate.placements):
         if placement.status in LIVE_STATUSES:
-            placements.fire(actor, placement.id, "withdraw", reason=reason)
+            placements.fire(actor, placement.id, "withdraw", reason=reason, now=now)
 
 
-# Follow-ups a transition may declare ("then" in workflows/onboarding.py).
+# Follow-ups a transition may declare ("then" in workflows/onboarding.py); each is called
+# with (actor, candidate, reason, now) and dates its own changes `now`.
 FOLLOW_UPS = {"withdraw_live_placements": withdraw_live_placements}
 
 

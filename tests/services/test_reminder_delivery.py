@@ -384,3 +384,161 @@ def test_a_late_worker_does_not_count_rows_it_no_longer_holds(app, ctx, outbox):
         delivery._mark([], [], {reminder_id: "timed out"}, second, "worker-a", by_a)
     assert get(reminder_id).status == "sent"
     assert (by_a.sent, by_a.skipped, by_a.failed, by_a.retrying) == (0, 0, 0, 0)
+
+
+# -- reminders too late to send expire instead --------------------------------------------
+
+
+def grace(rule: str) -> timedelta:
+    return RULES_BY_KEY[rule].grace
+
+
+def planned_booking(end: date, planned_at: datetime, **fields) -> Reminder:
+    """A candidate in immersion whose booking reminder was planned at `planned_at`."""
+    candidate = make_candidate(
+        phase="language_immersion",
+        immersion_start=end - timedelta(days=91),
+        immersion_planned_end=end,
+        **fields,
+    )
+    reminders.reschedule(candidate, planned_at)
+    db.session.commit()
+    (reminder,) = rows(candidate.id, "book_assessment")
+    return reminder
+
+
+def test_first_tick_weeks_late_expires_the_booking_reminder_instead_of_sending_it(ctx, outbox):
+    """The review's case: an immersion ending on 4 November, the dispatcher's first tick on
+    1 December. "Book your assessment, your immersion ends on 4 November" must not go out."""
+    year = date.today().year
+    end = date(year, 11, 4)
+    reminder = planned_booking(end, nine_in_brussels(date(year, 9, 1)), locale="af")
+    assert reminder.due_at == nine_in_brussels(date(year, 10, 21))
+    first_tick = nine_in_brussels(date(year, 12, 1))
+
+    result = reminders.dispatch(now=first_tick, worker="w")
+
+    assert (result.expired, result.claimed, result.sent) == (1, 0, 0)
+    assert outbox.messages == []
+    expired = get(reminder.id)
+    assert (expired.status, expired.attempts, expired.sent_at) == ("expired", 0, None)
+    assert expired.claimed_by is None and expired.claimed_until is None
+    # Expired is final: later ticks neither send nor count it again.
+    later = reminders.dispatch(now=first_tick + timedelta(days=1), worker="w")
+    assert (later.expired, later.claimed) == (0, 0)
+    assert outbox.messages == []
+
+
+@pytest.mark.parametrize("late", [timedelta(0), timedelta(days=3)])
+def test_a_reminder_within_its_grace_period_is_still_sent(ctx, outbox, late):
+    end = date.today() + timedelta(days=30)
+    reminder = planned_booking(end, nine_in_brussels(end - timedelta(days=60)))
+    assert late <= grace("book_assessment")
+
+    result = reminders.dispatch(now=reminder.due_at + late, worker="w")
+
+    assert (result.expired, result.claimed, result.sent) == (0, 1, 1)
+    assert get(reminder.id).status == "sent"
+    assert len(outbox.messages) == 1
+
+
+def test_a_reminder_one_second_past_its_grace_period_expires(ctx, outbox):
+    end = date.today() + timedelta(days=30)
+    reminder = planned_booking(end, nine_in_brussels(end - timedelta(days=60)))
+
+    result = reminders.dispatch(
+        now=reminder.due_at + grace("book_assessment") + timedelta(seconds=1), worker="w"
+    )
+
+    assert (result.expired, result.claimed, result.sent) == (1, 0, 0)
+    assert get(reminder.id).status == "expired"
+    assert outbox.messages == []
+
+
+def test_after_an_outage_each_rule_keeps_its_own_grace_period(ctx, outbox):
+    """The dispatcher comes back at `back`: a booking reminder due two days earlier still goes
+    out (3 days' grace); one due a week earlier and an interview reminder due 42 hours
+    earlier (12 hours' grace) expire."""
+    staff = make_user("staff")
+    back = nine_in_brussels(date.today() + timedelta(days=40))
+    fresh_due, old_due = back - timedelta(days=2), back - timedelta(days=7)
+    fresh = planned_booking(
+        brussels_date(fresh_due) + timedelta(days=14), back - timedelta(days=60)
+    )
+    old = planned_booking(brussels_date(old_due) + timedelta(days=14), back - timedelta(days=60))
+    assert (fresh.due_at, old.due_at) == (fresh_due, old_due)
+    interviewee = make_candidate(phase="company_placement")
+    with transaction():
+        candidates.record_placement(
+            staff,
+            interviewee.id,
+            company_id=make_company().id,
+            project_title="Slimme netten",
+            interview_at=back - timedelta(hours=18),
+            now=back - timedelta(days=10),
+        )
+    (interview,) = rows(interviewee.id, "interview_tomorrow")
+    assert interview.due_at == back - timedelta(hours=42)
+
+    result = reminders.dispatch(now=back, worker="w")
+
+    assert (result.expired, result.claimed, result.sent) == (2, 1, 1)
+    assert [get(r.id).status for r in (fresh, old, interview)] == ["sent", "expired", "expired"]
+    assert [m["To"] for m in outbox.messages] == [get(fresh.id).recipient.email]
+
+
+def brussels_date(moment: datetime) -> date:
+    return moment.astimezone(BRUSSELS).date()
+
+
+def test_a_reminder_retried_past_its_grace_period_expires(app, ctx, outbox):
+    end = date.today() + timedelta(days=30)
+    reminder = planned_booking(end, nine_in_brussels(end - timedelta(days=60)))
+    port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = free_port()  # nothing listens there
+    try:
+        first = reminders.dispatch(now=reminder.due_at, worker="w")
+    finally:
+        app.config["MAIL_PORT"] = port
+    assert first.retrying == 1
+    waiting = get(reminder.id)
+    assert waiting.status == "pending" and waiting.next_attempt_at is not None
+
+    # The dispatcher comes back only after the grace period: no late message.
+    result = reminders.dispatch(
+        now=reminder.due_at + grace("book_assessment") + timedelta(minutes=1), worker="w"
+    )
+
+    assert (result.expired, result.claimed, result.sent) == (1, 0, 0)
+    expired = get(reminder.id)
+    assert (expired.status, expired.attempts) == ("expired", 1)
+    assert outbox.messages == []
+
+
+def test_a_dead_dispatchers_row_is_not_resent_once_past_its_grace_period(app, ctx, outbox):
+    end = date.today() + timedelta(days=30)
+    reminder = planned_booking(end, nine_in_brussels(end - timedelta(days=60)))
+    lease = timedelta(seconds=app.config["REMINDER_LEASE_SECONDS"])
+    claimed_at = reminder.due_at + grace("book_assessment") - timedelta(seconds=30)
+    with transaction():
+        assert delivery.claim(claimed_at, "dead-worker", 10, lease) == [reminder.id]
+
+    result = reminders.dispatch(now=claimed_at + lease + timedelta(seconds=1), worker="live")
+
+    assert (result.expired, result.claimed, result.sent) == (1, 0, 0)
+    assert get(reminder.id).status == "expired"
+    assert outbox.messages == []
+
+
+def test_claim_never_hands_out_a_row_past_its_grace_period(app, ctx, outbox):
+    end = date.today() + timedelta(days=30)
+    reminder = planned_booking(end, nine_in_brussels(end - timedelta(days=60)))
+    lease = timedelta(seconds=app.config["REMINDER_LEASE_SECONDS"])
+    late = reminder.due_at + grace("book_assessment") + timedelta(seconds=1)
+
+    with transaction():
+        assert delivery.claim(late, "w", 10, lease) == []
+    assert get(reminder.id).status == "pending"  # expire() marks it, in dispatch's claim step
+    with transaction():
+        assert delivery.expire(late) == 1
+    assert get(reminder.id).status == "expired"

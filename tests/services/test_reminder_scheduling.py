@@ -15,7 +15,7 @@ from onboarding.services import account, candidates, reminders, workflow
 from onboarding.services.errors import Conflict, NotFound, Refused
 from tests.factories import make_candidate, make_company, make_placement, make_user
 from workflows.dates import add_months
-from workflows.reminders import PHASE_LIMIT_DAYS
+from workflows.reminders import PHASE_LIMIT_DAYS, RULES_BY_KEY
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -365,3 +365,61 @@ def test_reassigning_the_mentor_moves_the_mentor_reminder(staff):
     (new,) = rows(candidate.id, "mentor_meeting_due", "pending")
     assert (new.recipient_id, new.due_at) == (second.id, old.due_at)
     assert [r for r in snapshot(candidate.id) if r[1] == "mentor_meeting_escalation"] == escalation
+
+
+# -- grace periods: nothing is planned too late to be sent ---------------------------------
+
+
+def test_a_reminder_already_past_its_grace_period_is_never_planned(staff):
+    """Entering immersion with the booking moment a week behind: no booking reminder."""
+    now = nine_in_brussels(date.today() + timedelta(days=30))
+    end = brussels_day(now) + timedelta(days=7)  # booking was due 7 days before `now`
+    candidate = make_candidate(
+        phase="language_immersion", immersion_start=end - timedelta(days=91),
+        immersion_planned_end=end, phase_entered_at=now - timedelta(days=84),
+    )  # fmt: skip
+
+    schedule(candidate, now)
+
+    assert rows(candidate.id, "book_assessment") == []
+    # The desk's reminders are still ahead: the day after the end, and the phase limit.
+    assert sorted((r.rule, r.status) for r in rows(candidate.id)) == [
+        ("immersion_overdue", "pending"),
+        ("stuck_in_phase", "pending"),
+    ]
+
+
+def test_a_pending_reminder_that_outlived_its_grace_period_expires_on_the_next_change(staff):
+    """Planned in time, never sent (no dispatcher ran), and the reason still holds: when the
+    candidate's reminders are planned again it is marked expired, not sent and not kept."""
+    end = date.today() + timedelta(days=40)
+    candidate = immersion_candidate(end=end)
+    (book,) = rows(candidate.id, "book_assessment")
+    (overdue,) = rows(candidate.id, "immersion_overdue")
+    grace = RULES_BY_KEY["book_assessment"].grace
+
+    schedule(candidate, book.due_at + grace)  # still within the grace period
+    assert [r.status for r in rows(candidate.id, "book_assessment")] == ["pending"]
+
+    later = book.due_at + grace + timedelta(minutes=1)
+    schedule(candidate, later)
+
+    (expired,) = rows(candidate.id, "book_assessment")
+    assert (expired.id, expired.status, expired.cancelled_at) == (book.id, "expired", None)
+    assert db.session.get(Reminder, overdue.id).status == "pending"  # not yet due
+    schedule(candidate, later + timedelta(days=1))  # planned again: no new booking row
+    assert [r.id for r in rows(candidate.id, "book_assessment")] == [book.id]
+
+
+def test_a_late_reminder_whose_reason_went_away_is_cancelled_not_expired(staff):
+    candidate = immersion_candidate(mentor=make_user("mentor"))
+    (book,) = rows(candidate.id, "book_assessment")
+    later = book.due_at + timedelta(days=10)
+
+    with transaction():
+        candidates.record_assessment(
+            candidate.mentor, candidate.id, "B1", brussels_day(later), now=later
+        )
+
+    cancelled = db.session.get(Reminder, book.id)
+    assert (cancelled.status, cancelled.cancelled_at) == ("cancelled", later)

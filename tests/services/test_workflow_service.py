@@ -1,16 +1,29 @@
 """The one path for phase changes: role, guards, audit row and commit, all or nothing."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from onboarding.db import transaction
 from onboarding.extensions import db
-from onboarding.models import AuditEvent, Candidate
-from onboarding.services import workflow
+from onboarding.models import (
+    AuditEvent,
+    Candidate,
+    Invitation,
+    LanguageAssessment,
+    MentoringMeeting,
+    Reminder,
+)
+from onboarding.services import candidates, placements, workflow
 from onboarding.services.errors import Conflict, Forbidden, NotFound, Refused
-from tests.factories import make_assessment, make_candidate, make_placement, make_user
+from tests.factories import (
+    make_assessment,
+    make_candidate,
+    make_company,
+    make_placement,
+    make_user,
+)
 
 
 def audit_rows(candidate_id):
@@ -114,8 +127,13 @@ def test_complete_immersion_needs_passing_level_or_staff_override(staff):
     candidate = make_candidate(phase="language_immersion", mentor=mentor)
     make_assessment(candidate, "A2")
     with pytest.raises(Refused), transaction():
-        workflow.fire(mentor, candidate.id, "complete_immersion", expected_version=None,
-                      override_reason="Mentors cannot override")  # fmt: skip
+        workflow.fire(
+            mentor,
+            candidate.id,
+            "complete_immersion",
+            expected_version=None,
+            override_reason="Mentors cannot override",
+        )
     with transaction():
         workflow.fire(
             staff,
@@ -237,3 +255,105 @@ def test_audit_trail_matches_state_after_a_journey(staff):
     assert candidate.phase == rows[-1].to_phase == "withdrawn"
     assert candidate.withdrawn_reason == "Took a job in Namibia"
     assert db.session.scalar(select(func.count(AuditEvent.id))) == len(rows)
+
+
+def test_every_step_is_dated_at_the_injected_moment(staff):
+    """Services stamp the `now` they are given (audit rows, phase entry, consent, assessment,
+    meeting, sign-off, placement steps, invitation), never the clock of the machine."""
+    mentor = make_user("mentor")
+    day = timedelta(days=1)
+    t0 = datetime(2025, 3, 3, 9, 15, tzinfo=UTC)  # a Monday, long ago
+    moments = [t0 + n * day for n in range(12)]
+    with transaction():
+        candidate, _token = candidates.register(
+            staff,
+            candidates.Registration(
+                name="Selma Amukoto",
+                email="selma@example.org",
+                country_code="NA",
+                origin_institution="University of Namibia",
+                stem_field="physics",
+                graduation_date=date(2024, 6, 30),
+                outreach_channel="partner_referral",
+                locale="en",
+                consent_recorded=True,
+            ),
+            now=moments[0],
+        )
+    candidate_id = candidate.id
+    with transaction():
+        workflow.fire(
+            staff,
+            candidate_id,
+            "start_immersion",
+            expected_version=None,
+            start_date=moments[1].date(),
+            now=moments[1],
+        )
+    with pytest.raises(Refused), transaction():  # after the moment's day: in the future then
+        candidates.record_assessment(staff, candidate_id, "B1", moments[3].date(), now=moments[2])
+    with transaction():
+        candidates.record_assessment(staff, candidate_id, "B1", moments[2].date(), now=moments[2])
+        candidates.assign_mentor(staff, candidate_id, mentor.id, None, now=moments[3])
+        workflow.fire(
+            mentor, candidate_id, "complete_immersion", expected_version=None, now=moments[4]
+        )
+        candidates.log_meeting(
+            mentor, candidate_id, moments[5].date(), "Kennismaking", now=moments[5]
+        )
+        candidates.sign_off(mentor, candidate_id, None, now=moments[6])
+        workflow.fire(
+            mentor, candidate_id, "propose_placement", expected_version=None, now=moments[7]
+        )
+        placement = candidates.record_placement(
+            staff,
+            candidate_id,
+            company_id=make_company().id,
+            project_title="Zonnepark",
+            interview_at=moments[9],
+            now=moments[8],
+        )
+        placements.fire(staff, placement.id, "make_offer", now=moments[10])
+        placements.fire(staff, placement.id, "accept", start_date=date(2025, 4, 1), now=moments[11])
+    candidate = reload(candidate_id)
+    rows = audit_rows(candidate_id)
+    assert [(r.action, r.at) for r in rows] == [
+        ("registered", moments[0]),
+        ("consent_recorded", moments[0]),
+        ("start_immersion", moments[1]),
+        ("assessment_recorded", moments[2]),
+        ("mentor_assigned", moments[3]),
+        ("complete_immersion", moments[4]),
+        ("meeting_logged", moments[5]),
+        ("signed_off", moments[6]),
+        ("propose_placement", moments[7]),
+        ("placement_recorded", moments[8]),
+        ("placement_schedule_interview", moments[8]),
+        ("placement_make_offer", moments[10]),
+        ("placement_accept", moments[11]),
+    ]
+    assert candidate.created_at == candidate.user.created_at == moments[0]
+    assert candidate.consent_at == moments[0]
+    assert candidate.phase_entered_at == moments[7]
+    assert candidate.signed_off_at == moments[6]
+    (assessment,) = db.session.scalars(
+        select(LanguageAssessment).where(LanguageAssessment.candidate_id == candidate_id)
+    )
+    assert assessment.created_at == moments[2]
+    (meeting,) = db.session.scalars(
+        select(MentoringMeeting).where(MentoringMeeting.candidate_id == candidate_id)
+    )
+    assert meeting.created_at == moments[5]
+    db.session.refresh(placement)
+    assert (placement.created_at, placement.decided_at) == (moments[8], moments[11])
+    (invitation,) = db.session.scalars(
+        select(Invitation).where(Invitation.user_id == candidate.user_id)
+    )
+    assert invitation.created_at == moments[0] and invitation.expires_at > moments[0]
+    # Reminders planned and cancelled along the way carry the moments too.
+    cancelled = db.session.scalars(
+        select(Reminder.cancelled_at).where(
+            Reminder.candidate_id == candidate_id, Reminder.status == "cancelled"
+        )
+    ).all()
+    assert cancelled and set(cancelled) <= set(moments)

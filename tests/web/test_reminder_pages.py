@@ -336,3 +336,43 @@ def test_desk_reminder_queue_is_for_staff_only(client, data, login, role):
     assert client.get("/desk/reminders").status_code == 403
     assert client.get("/desk/reminders?status=failed").status_code == 403
     assert client.post(f"/desk/reminders/{reminder_id}/retry").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("locale", "label", "grace"), [("en", "Expired", "3 days"), ("nl", "Verlopen", "3 dagen"),
+                                   ("af", "Verval", "3 dae")]
+)  # fmt: skip
+def test_desk_reminder_queue_shows_expired_reminders_translated(
+    client, data, login, outbox, locale, label, grace
+):
+    end = date.today() + timedelta(days=40)
+    with data() as session:
+        email = make_user("staff", locale=locale).email
+        candidate = immersion_candidate(end, name="Laat Lukas")
+        with transaction():
+            reminders.reschedule(candidate, nine_in_brussels(end - timedelta(days=60)))
+        (book,) = session.scalars(
+            select(Reminder).where(
+                Reminder.candidate_id == candidate.id, Reminder.rule == "book_assessment"
+            )
+        )
+        result = reminders.dispatch(now=book.due_at + timedelta(days=4), worker="w")
+        assert (result.expired, result.sent) == (1, 0)
+    assert outbox.messages == []
+    login(client, email)
+    catalog = translations(locale)
+
+    page = client.get("/desk/reminders?status=expired").get_data(as_text=True)
+
+    assert statuses(page) == ["expired"]
+    assert f'data-status="expired" class="active" aria-current="page">{label} ' in page
+    assert f'<td class="status-expired">{label}' in page
+    explanation = catalog.gettext("Not sent: it was more than %(grace)s overdue.")
+    assert str(escape(explanation % {"grace": grace})) in page
+    if locale != "en":
+        assert catalog.gettext("Expired") == label
+    everything = client.get("/desk/reminders").get_data(as_text=True)
+    assert "expired" in statuses(everything)
+    export = client.get("/desk/export/reminders.csv?status=expired")
+    assert export.status_code == 200
+    assert label in export.get_data(as_text=True)

@@ -31,6 +31,7 @@ from workflows.reminders import (
     PlannedReminder,
     ReminderFacts,
     due_time,
+    is_expired,
     local_morning,
     plan,
     stuck_since,
@@ -305,14 +306,27 @@ def test_outreach_follow_up_drops_overtaken_occurrences(now, occurrences):
 
 @pytest.mark.parametrize(
     "now",
-    [utc(2027, 2, 22, 8, 0), utc(2027, 2, 22, 8, 1), utc(2027, 3, 1), utc(2028, 6, 1)],
+    # up to the rule's grace period (7 days) after the last occurrence was due
+    [utc(2027, 2, 22, 8, 0), utc(2027, 2, 22, 8, 1), utc(2027, 3, 1), utc(2027, 3, 1, 8, 0)],
 )
-def test_outreach_follow_up_keeps_the_last_occurrence_even_when_past(now):
+def test_outreach_follow_up_keeps_the_last_occurrence_while_within_its_grace(now):
     reminders = outreach_follow_ups(now)
 
     assert [r.occurrence for r in reminders] == [3]
     assert reminders[0].due_at == FOLLOW_UP_DUES[2]
     assert reminders[0].due_at <= now
+
+
+@pytest.mark.parametrize("now", [utc(2027, 3, 1, 8, 1), utc(2028, 6, 1)])
+def test_outreach_follow_up_past_its_grace_is_not_planned(now):
+    # Until this change the last follow-up stayed planned for ever (2028-06-01 included),
+    # so the first dispatcher tick after a long pause sent it months late.
+    assert outreach_follow_ups(now) == []
+    (expired,) = planned_for(
+        plan(facts(OUTREACH, phase_entered_on=OUTREACH_START), now, include_expired=True),
+        "outreach_follow_up",
+    )
+    assert (expired.occurrence, expired.due_at, expired.expired) == (3, FOLLOW_UP_DUES[2], True)
 
 
 @pytest.mark.parametrize(
@@ -513,12 +527,22 @@ def test_on_hold_and_withdrawn_plan_nothing(phase, now):
     assert plan(facts(phase, passed_dutch_target=True, last_meeting_on=None), now) == []
 
 
-@pytest.mark.parametrize("now", [EARLY, utc(2027, 8, 1), utc(2030, 1, 1)])
-def test_placed_plans_only_the_two_checkins(now):
+@pytest.mark.parametrize(
+    ("now", "planned"),
+    [
+        (EARLY, ["checkin_30", "checkin_90"]),
+        # PLACEMENT_START + 30 was 2027-07-01: a month later only the 90-day one is left
+        (utc(2027, 8, 1), ["checkin_90"]),
+        (utc(2030, 1, 1), []),  # both long past their grace period
+    ],
+)
+def test_placed_plans_only_the_two_checkins(now, planned):
     reminders = plan(facts(PLACED), now)
 
-    assert sorted(r.rule for r in reminders) == ["checkin_30", "checkin_90"]
+    assert sorted(r.rule for r in reminders) == planned
     assert all(r.occurrence == 1 for r in reminders)
+    with_expired = plan(facts(PLACED), now, include_expired=True)
+    assert sorted(r.rule for r in with_expired) == ["checkin_30", "checkin_90"]
 
 
 # -- 3. the rule table ---------------------------------------------------------------------
@@ -564,6 +588,10 @@ class TestRuleTable:
             assert set(rule.phases) <= set(rule.offset_days)
         else:
             assert isinstance(rule.offset_days, int)
+
+    def test_grace_period_is_a_positive_duration(self, rule):
+        assert isinstance(rule.grace, timedelta)
+        assert rule.grace > timedelta(0)
 
     def test_repeat_is_consistent(self, rule):
         assert rule.max_times >= 1
@@ -662,3 +690,82 @@ def test_local_morning_is_nine_in_brussels(day, expected):
 )
 def test_due_time(anchor, offset, expected):
     assert due_time(anchor, offset) == expected
+
+
+# -- 6. grace periods: a reminder too late to be useful expires ----------------------------
+
+# How late each rule may still go out (the data in workflows/reminders.py, checked by hand).
+EXPECTED_GRACE = {
+    "book_assessment": timedelta(days=3),
+    "interview_tomorrow": timedelta(hours=12),
+    "checkin_30": timedelta(days=7),
+    "checkin_90": timedelta(days=14),
+    "mentor_meeting_due": timedelta(days=7),
+    "mentor_meeting_escalation": timedelta(days=14),
+    "outreach_follow_up": timedelta(days=7),
+    "immersion_overdue": timedelta(days=14),
+    "stuck_in_phase": timedelta(days=14),
+}
+
+
+def test_every_rule_has_its_grace_period():
+    assert {rule.key: rule.grace for rule in RULES} == EXPECTED_GRACE
+
+
+def test_an_interview_reminder_never_outlives_the_interview():
+    rule = RULES_BY_KEY["interview_tomorrow"]
+    assert -rule.offset_days * timedelta(days=1) > rule.grace
+
+
+def test_desk_escalations_wait_longer_than_reminders_to_candidates():
+    desk = [rule.grace for rule in RULES if rule.audience == "desk"]
+    candidate = [rule.grace for rule in RULES if rule.audience == "candidate" and rule.essential]
+    assert min(desk) > max(candidate)
+
+
+def last_due(rule: str, phase: str) -> datetime:
+    """When the rule's last occurrence is due in `phase` (the only one, unless it repeats:
+    earlier repeats are overtaken by the next one, not expired)."""
+    return max(r.due_at for r in plan(facts(phase), EARLY) if r.rule == rule)
+
+
+def rule_phases():
+    return [(rule.key, phase) for rule in RULES for phase in rule.phases]
+
+
+@pytest.mark.parametrize(("rule", "phase"), rule_phases())
+def test_a_reminder_is_planned_until_its_grace_period_ends(rule, phase):
+    due = last_due(rule, phase)
+    grace = RULES_BY_KEY[rule].grace
+    for now in (due, due + grace - timedelta(seconds=1), due + grace):
+        mine = [r for r in plan(facts(phase), now) if r.rule == rule and r.due_at == due]
+        assert len(mine) == 1 and mine[0].expired is False, now
+
+
+@pytest.mark.parametrize(("rule", "phase"), rule_phases())
+def test_a_reminder_past_its_grace_period_is_never_planned(rule, phase):
+    due = last_due(rule, phase)
+    late = due + RULES_BY_KEY[rule].grace + timedelta(seconds=1)
+
+    assert [r for r in plan(facts(phase), late) if r.rule == rule] == []
+    (expired,) = [r for r in plan(facts(phase), late, include_expired=True) if r.rule == rule]
+    assert (expired.due_at, expired.expired) == (due, True)
+
+
+def test_book_assessment_expires_three_days_after_it_was_due():
+    # End 2027-03-01: due 2027-02-15 09:00 in Brussels (08:00 UTC).
+    due = utc(2027, 2, 15, 8, 0)
+    booked = facts(LANGUAGE_IMMERSION, immersion_planned_end=IMMERSION_END)
+
+    assert only(plan(booked, utc(2027, 2, 18, 8, 0)), "book_assessment").due_at == due
+    assert planned_for(plan(booked, utc(2027, 2, 18, 8, 1)), "book_assessment") == []
+    # the desk's overdue reminder (the day after the end) is not affected
+    assert only(plan(booked, utc(2027, 2, 18, 8, 1)), "immersion_overdue").expired is False
+
+
+def test_is_expired_is_strictly_after_the_grace_period():
+    rule = RULES_BY_KEY["interview_tomorrow"]
+    due = utc(2027, 5, 11, 13, 30)
+    assert is_expired(rule, due, due + timedelta(hours=12)) is False
+    assert is_expired(rule, due, due + timedelta(hours=12, microseconds=1)) is True
+    assert is_expired(rule, due, due - timedelta(days=3)) is False

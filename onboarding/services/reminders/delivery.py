@@ -4,6 +4,9 @@ sent. The dispatcher is its own unit of work, in steps: the claim must be commit
 anything is sent, so `dispatch` (and only it) ends each step with `transaction()`. Any number
 of dispatchers may run; a crashed one's rows are claimed again when the lease expires and
 resent with the same Message-ID.
+
+A due row whose moment passed more than its rule's grace period ago (the dispatcher was
+down, SMTP kept failing) is marked expired in the claim's transaction and never sent.
 """
 
 from __future__ import annotations
@@ -26,15 +29,16 @@ from onboarding.services import mail
 from onboarding.services.access import get_or_not_found
 from onboarding.services.errors import Conflict
 from onboarding.services.reminders.rendering import build_email
+from workflows.reminders import RULES
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claim(now: datetime, worker: str, batch: int, lease: timedelta) -> list[int]:
-    """Atomically take up to `batch` due reminders (and expired leases) for `worker`."""
-    due = or_(
+def _claimable(now: datetime):
+    """Due pending rows (not waiting for a retry), and rows whose lease ran out."""
+    return or_(
         and_(
             Reminder.status == "pending",
             Reminder.due_at <= now,
@@ -42,6 +46,31 @@ def claim(now: datetime, worker: str, batch: int, lease: timedelta) -> list[int]
         ),
         and_(Reminder.status == "sending", Reminder.claimed_until < now),
     )
+
+
+def _too_late(now: datetime):
+    """Rows due more than their rule's grace period before `now` (the cut-off per rule is
+    computed here, so both databases compare plain timestamps)."""
+    return or_(*(and_(Reminder.rule == r.key, Reminder.due_at < now - r.grace) for r in RULES))
+
+
+def expire(now: datetime) -> int:
+    """Mark claimable rows that are too late to send as expired; returns how many."""
+    stale = select(Reminder.id).where(_claimable(now), _too_late(now))
+    if db.engine.dialect.name == "postgresql":
+        stale = stale.with_for_update(skip_locked=True)
+    return db.session.execute(
+        update(Reminder)
+        .where(Reminder.id.in_(stale.scalar_subquery()))
+        .values(status="expired", claimed_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def claim(now: datetime, worker: str, batch: int, lease: timedelta) -> list[int]:
+    """Atomically take up to `batch` due reminders (and expired leases) for `worker`; a row
+    too late to send is never taken (`expire` marks it)."""
+    due = and_(_claimable(now), ~_too_late(now))
     candidates = select(Reminder.id).where(due).order_by(Reminder.due_at, Reminder.id)
     candidates = candidates.limit(batch)
     if db.engine.dialect.name == "postgresql":
@@ -74,6 +103,7 @@ class DispatchResult:
     failed: int = 0
     retrying: int = 0
     skipped: int = 0
+    expired: int = 0
 
 
 def dispatch(
@@ -83,7 +113,8 @@ def dispatch(
     batch: int | None = None,
     until_empty: bool = False,
 ) -> DispatchResult:
-    """Claim due reminders, send them, and mark them. Returns what happened."""
+    """Expire reminders too late to send, claim the due ones, send them, and mark them.
+    Returns what happened."""
     config = current_app.config
     now = now or utcnow()
     worker = worker or worker_name()
@@ -92,6 +123,7 @@ def dispatch(
     result = DispatchResult()
     while True:
         with transaction():
+            result.expired += expire(now)
             ids = claim(now, worker, batch, lease)
         result.claimed += len(ids)
         if ids:
@@ -191,6 +223,7 @@ def _mark(sent_ids, skipped, errors, now, worker, result: DispatchResult) -> Non
 
 
 def retry(reminder_id: int) -> Reminder:
+    """Queue a failed reminder again (if it is too late by then, the next tick expires it)."""
     reminder = get_or_not_found(Reminder, reminder_id, gettext("This reminder does not exist."))
     if reminder.status != "failed":
         raise Conflict(gettext("Only a failed reminder can be sent again."))

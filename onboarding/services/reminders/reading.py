@@ -56,7 +56,7 @@ def mark_all_read(user: User) -> None:
 
 
 # The queue shows what needs attention first: failures, then what is going out next.
-QUEUE_ORDER = {"failed": 0, "sending": 1, "pending": 2, "sent": 3, "cancelled": 4}
+QUEUE_ORDER = {"failed": 0, "sending": 1, "pending": 2, "sent": 3, "expired": 4, "cancelled": 5}
 
 
 def queue(status: str | None, page: int, per_page: int = 50):
@@ -70,6 +70,8 @@ def queue(status: str | None, page: int, per_page: int = 50):
         query = query.order_by(
             func.coalesce(Reminder.sent_at, Reminder.cancelled_at).desc(), Reminder.id.desc()
         )
+    elif status == "expired":
+        query = query.order_by(Reminder.due_at.desc(), Reminder.id.desc())
     else:
         query = query.order_by(
             case(QUEUE_ORDER, value=Reminder.status), Reminder.due_at, Reminder.id

@@ -1,7 +1,9 @@
 """Scheduling: `reschedule(candidate)` reconciles the candidate's open reminders with the rules
 in `workflows/reminders.py`. Callers run it inside the transaction of the change that caused
 it (a phase change, a meeting, an assessment), so reminders are created, moved and cancelled
-atomically with their reason. Nothing here commits.
+atomically with their reason. A pending reminder whose reason still holds but whose moment
+passed more than its rule's grace period ago is marked expired (and none is created that
+late). Nothing here commits.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from workflows.placement import OPEN_STATUSES, SECURED_STATUSES
 from workflows.reminders import PlannedReminder, ReminderFacts, plan
 
 
-def facts_for(candidate: Candidate) -> ReminderFacts:
+def facts_for(candidate: Candidate, now: datetime | None = None) -> ReminderFacts:
+    """What the rules may know about the candidate at `now` (default: the current time)."""
+    now = now or utcnow()
     last_meeting = db.session.scalar(
         select(func.max(MentoringMeeting.met_on)).where(
             MentoringMeeting.candidate_id == candidate.id
@@ -40,7 +44,6 @@ def facts_for(candidate: Candidate) -> ReminderFacts:
             AuditEvent.from_phase != "mentoring",
         )
     )
-    now = utcnow()
     next_interview = db.session.scalar(
         select(func.min(Placement.interview_at)).where(
             Placement.candidate_id == candidate.id,
@@ -85,20 +88,24 @@ def _params(candidate: Candidate) -> dict:
 
 
 def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
-    """Make the candidate's open reminders match the rules. Does not commit."""
+    """Make the candidate's open reminders match the rules at `now`. Does not commit."""
     now = now or utcnow()
     db.session.flush()
-    desired = plan(facts_for(candidate), now)
+    desired = plan(facts_for(candidate, now), now, include_expired=True)
     staff = []
     if any(p.audience == "desk" for p in desired):
         staff = list(db.session.scalars(select(User).where(User.role == "staff", User.active)))
     wanted: dict[tuple, PlannedReminder] = {}
+    too_late: set[tuple] = set()  # still called for, but past the rule's grace period
     for planned in desired:
         for person in _recipients(candidate, planned.audience, staff):
             if not planned.essential and person.reminders_opt_out:
                 continue
             key = (planned.rule, person.id, planned.occurrence, planned.due_at)
-            wanted[key] = planned
+            if planned.expired:
+                too_late.add(key)
+            else:
+                wanted[key] = planned
     existing = db.session.scalars(
         select(Reminder).where(
             Reminder.candidate_id == candidate.id, Reminder.status != "cancelled"
@@ -107,7 +114,9 @@ def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
     have = set()
     for reminder in existing:
         key = (reminder.rule, reminder.recipient_id, reminder.occurrence, reminder.due_at)
-        if reminder.status == "pending" and key not in wanted:
+        if reminder.status == "pending" and key in too_late:
+            reminder.status = "expired"
+        elif reminder.status == "pending" and key not in wanted:
             reminder.status = "cancelled"
             reminder.cancelled_at = now
         else:
