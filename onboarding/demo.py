@@ -357,16 +357,28 @@ class _Teller:
     def __init__(self, index: int, person: Person, desk: User, mentor: User, project: Project):
         self.index, self.person = index, person
         self.desk, self.mentor, self.project = desk, mentor, project
-        self.candidate: Candidate | None = None
+        self._candidate: Candidate | None = None
         self.token = ""
-        self.placement: Placement | None = None
+        self._placement: Placement | None = None
+
+    @property
+    def candidate(self) -> Candidate:
+        if self._candidate is None:
+            raise RuntimeError("demo: a step came before the registration")
+        return self._candidate
+
+    @property
+    def placement(self) -> Placement:
+        if self._placement is None:
+            raise RuntimeError("demo: a placement step came before the placement")
+        return self._placement
 
     def tell(self, steps: list[Step], now: datetime) -> Candidate:
         for step in steps:
             if step.at >= now:
                 break  # this and everything after it has not happened yet
             getattr(self, step.action)(step.at, **step.args)
-        candidate = self.candidate
+        candidate = self._candidate
         if candidate is None or candidate.phase != self.person.target:
             phase = candidate.phase if candidate else None
             raise RuntimeError(f"demo: {self.person.name} is in {phase}, not {self.person.target}")
@@ -374,7 +386,7 @@ class _Teller:
 
     def register(self, at: datetime, consent: bool) -> None:
         person, registered = self.person, local_date(at)
-        self.candidate, self.token = candidates.register(
+        self._candidate, self.token = candidates.register(
             self.desk,
             candidates.Registration(
                 name=person.name,
@@ -438,7 +450,7 @@ class _Teller:
         candidates.sign_off(self.mentor, self.candidate.id, None, now=at)
 
     def record_placement(self, at: datetime, interview_at: datetime) -> None:
-        self.placement = candidates.record_placement(
+        self._placement = candidates.record_placement(
             self.desk,
             self.candidate.id,
             company_id=self.project.company_id,

@@ -216,7 +216,11 @@ def due_time(anchor: date | datetime, offset_days: int) -> datetime:
 
 
 def plan(
-    facts: ReminderFacts, now: datetime, rules=RULES, *, include_expired: bool = False
+    facts: ReminderFacts,
+    now: datetime,
+    rules: tuple[ReminderRule, ...] = RULES,
+    *,
+    include_expired: bool = False,
 ) -> list[PlannedReminder]:
     """The reminders that should exist now. Occurrences already overtaken by a later past
     occurrence are left out, so a late start never fires a burst of stale reminders; so are

@@ -22,7 +22,7 @@ from flask_babel import gettext
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from onboarding.db import transaction
+from onboarding.db import rows_changed, transaction
 from onboarding.extensions import db
 from onboarding.models import Reminder, utcnow
 from onboarding.services import mail
@@ -59,12 +59,12 @@ def expire(now: datetime) -> int:
     stale = select(Reminder.id).where(_claimable(now), _too_late(now))
     if db.engine.dialect.name == "postgresql":
         stale = stale.with_for_update(skip_locked=True)
-    return db.session.execute(
+    return rows_changed(
         update(Reminder)
         .where(Reminder.id.in_(stale.scalar_subquery()))
         .values(status="expired", claimed_until=None)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
 
 
 def claim(now: datetime, worker: str, batch: int, lease: timedelta) -> list[int]:
@@ -189,19 +189,19 @@ def _mark(sent_ids, skipped, errors, now, worker, result: DispatchResult) -> Non
     mine = and_(Reminder.claimed_by == worker, Reminder.status == "sending")
     # Count what was really updated: a row whose lease expired belongs to another worker.
     if sent_ids:
-        result.sent += db.session.execute(
+        result.sent += rows_changed(
             update(Reminder)
             .where(Reminder.id.in_(sent_ids), mine)
             .values(status="sent", sent_at=utcnow(), claimed_until=None, last_error=None)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
     if skipped:
-        result.skipped += db.session.execute(
+        result.skipped += rows_changed(
             update(Reminder)
             .where(Reminder.id.in_(skipped), mine)
             .values(status="cancelled", cancelled_at=now, claimed_until=None)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
     max_attempts = current_app.config["REMINDER_MAX_ATTEMPTS"]
     base = current_app.config["REMINDER_RETRY_BASE_SECONDS"]
     for reminder_id, error in errors.items():
