@@ -66,9 +66,14 @@ class Config:
     REMINDER_MAX_ATTEMPTS = int(os.environ.get("ONTHAAL_REMINDER_MAX_ATTEMPTS", "6"))
     REMINDER_RETRY_BASE_SECONDS = int(os.environ.get("ONTHAAL_REMINDER_RETRY_SECONDS", "60"))
     SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("ONTHAAL_SCHEDULER_INTERVAL", "60"))
-    # "inprocess" runs the scheduler inside this process (make run); production runs
-    # `flask --app wsgi scheduler` as its own process instead, never one per web worker.
+    # "inprocess" runs the worker inside this process (make run); production runs
+    # `flask --app wsgi worker` as its own process instead, never one per web worker.
     SCHEDULER_MODE = os.environ.get("ONTHAAL_SCHEDULER", "off")
+    # Background jobs (imports): how often the worker looks for one, the lease it takes
+    # (renewed while it works) and how often a crashed job is tried again.
+    JOB_POLL_SECONDS = float(os.environ.get("ONTHAAL_JOB_POLL_SECONDS", "2"))
+    JOB_LEASE_SECONDS = int(os.environ.get("ONTHAAL_JOB_LEASE_SECONDS", "120"))
+    JOB_MAX_ATTEMPTS = int(os.environ.get("ONTHAAL_JOB_MAX_ATTEMPTS", "3"))
 
 
 def validate(config) -> None:

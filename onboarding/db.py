@@ -35,9 +35,9 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, cast
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from sqlalchemy import event
-from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -58,6 +58,8 @@ _WROTE = "onthaal.wrote"  # set once the transaction has sent a write to the dat
 
 def init_app(app: Flask) -> None:
     with app.app_context():
+        # The app's own engine, for side transactions: a connection of its own from the pool.
+        app.extensions["onthaal_engine"] = db.engines[None]
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 configure_sqlite(engine)
@@ -203,6 +205,16 @@ class OnthaalFlask(Flask):
             if response.status_code >= 400:
                 unit.veto()  # an error page or a refused form: nothing the view did is kept
         return response
+
+
+@contextmanager
+def side_transaction() -> Iterator[Connection]:
+    """A short transaction on a connection of its own, outside the current unit of work, for
+    what others must see while that unit is still open: a job's progress and its lease.
+    (Not for SQLite, where the open unit of work already holds the one write lock.)"""
+    engine: Engine = current_app.extensions["onthaal_engine"]
+    with engine.begin() as connection:
+        yield connection
 
 
 def rows_changed(statement: Executable) -> int:

@@ -1,8 +1,10 @@
-"""APScheduler only ticks `reminders.dispatch`; the reminders themselves are database rows.
+"""The worker process: APScheduler ticks the reminder dispatcher and the job runner; the
+reminders and the jobs themselves are database rows, claimed with leases.
 
-Production runs one scheduler process: `flask --app wsgi scheduler` (never one per gunicorn
-worker). `make run` sets ONTHAAL_SCHEDULER=inprocess so the dev server ticks it itself. Extra
-schedulers or hosts are harmless: the claim is atomic and leased.
+Production runs `flask --app wsgi worker` as its own process (never one per gunicorn
+worker; `scheduler` is the older name of the same command). `make run` sets
+ONTHAAL_SCHEDULER=inprocess so the development server runs the worker itself. Extra workers
+or hosts are harmless: every claim is atomic and leased.
 """
 
 from __future__ import annotations
@@ -35,21 +37,29 @@ def tick(app: Flask) -> None:
 
 
 def _add_job(scheduler, app: Flask) -> None:
-    scheduler.add_job(
-        tick,
-        "interval",
-        args=[app],
-        seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
-        id="dispatch-reminders",
-        max_instances=1,  # a slow tick is never overlapped by the next one
-        coalesce=True,  # missed ticks collapse into one
-        replace_existing=True,
-    )
+    from onboarding.services import jobs
+
+    for function, seconds, name in (
+        (tick, app.config["SCHEDULER_INTERVAL_SECONDS"], "dispatch-reminders"),
+        (jobs.tick, app.config["JOB_POLL_SECONDS"], "run-jobs"),
+    ):
+        scheduler.add_job(
+            function,
+            "interval",
+            args=[app],
+            seconds=seconds,
+            id=name,
+            max_instances=1,  # a slow tick is never overlapped by the next one
+            coalesce=True,  # missed ticks collapse into one
+            replace_existing=True,
+        )
 
 
 def init_app(app: Flask) -> None:
-    app.cli.add_command(scheduler_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(worker_command, "scheduler")
     app.cli.add_command(dispatch_command)
+    app.cli.add_command(run_jobs_command)
     if app.config["SCHEDULER_MODE"] == "inprocess":
         start_in_process(app)
 
@@ -63,15 +73,18 @@ def start_in_process(app: Flask) -> None:
             _in_process.start()
 
 
-@click.command("scheduler")
-def scheduler_command() -> None:
-    """Run the reminder scheduler in the foreground (one per deployment is enough)."""
+@click.command("worker")
+def worker_command() -> None:
+    """Run the worker in the foreground: reminders and background jobs (imports)."""
     from flask import current_app
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = BlockingScheduler(timezone="UTC")
     _add_job(scheduler, app)
-    click.echo(f"Dispatching due reminders every {app.config['SCHEDULER_INTERVAL_SECONDS']} s.")
+    click.echo(
+        f"Dispatching due reminders every {app.config['SCHEDULER_INTERVAL_SECONDS']} s, "
+        f"running background jobs every {app.config['JOB_POLL_SECONDS']} s."
+    )
     scheduler.start()
 
 
@@ -91,3 +104,11 @@ def dispatch_command(now_text: str | None, worker: str | None, batch: int | None
         f"claimed={result.claimed} sent={result.sent} retrying={result.retrying} "
         f"failed={result.failed} skipped={result.skipped} expired={result.expired}"
     )
+
+
+@click.command("run-jobs")
+def run_jobs_command() -> None:
+    """Run every background job that is due now (imports), then exit."""
+    from onboarding.services import jobs
+
+    click.echo(f"jobs run: {jobs.work()}")

@@ -97,9 +97,6 @@ def test_config(database_url: str, smtp_port: int) -> dict:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_port,
         "PASSWORD_HASH_PARAMS": FAST_HASH,
-        # Imports run in the request, so each test sees its own result; the thread is
-        # tested on its own (tests/services/test_imports.py).
-        "IMPORT_RUN_INLINE": True,
     }
 
 

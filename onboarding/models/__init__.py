@@ -14,11 +14,13 @@ from onboarding.models.candidate import (
 )
 from onboarding.models.company import Company, Project
 from onboarding.models.document import Document
+from onboarding.models.job import JOB_STATUSES, Job
 from onboarding.models.partner import Campaign, ImportJob, Partner, campaign_partners
 from onboarding.models.reminder import Reminder
 from onboarding.models.user import LOCALES, Invitation, User
 
 __all__ = [
+    "JOB_STATUSES",
     "LOCALES",
     "PLACEMENT_STATUSES",
     "AuditEvent",
@@ -32,6 +34,7 @@ __all__ = [
     "Document",
     "ImportJob",
     "Invitation",
+    "Job",
     "LanguageAssessment",
     "MentoringMeeting",
     "Partner",

@@ -203,6 +203,7 @@ def import_job(job_id: int):
             failure=imports.failure_text(job),
             preview=imports.preview_rows(job, PREVIEW_ROWS),
             preview_limit=PREVIEW_ROWS,
+            run_again=imports.can_run_again(job),
         )
     )
     if job.status == "importing":

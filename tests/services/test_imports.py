@@ -20,7 +20,7 @@ from onboarding.models import (
     Reminder,
     User,
 )
-from onboarding.services import candidates, imports, partners
+from onboarding.services import candidates, imports, jobs, partners
 from onboarding.services.errors import Conflict, Forbidden, Refused
 from tests.conftest import PASSWORD
 from tests.factories import make_candidate, make_partner, make_user
@@ -349,12 +349,12 @@ def test_the_progress_writer_is_throttled_but_always_writes_the_end(ctx):
 # -- the real background thread on PostgreSQL -----------------------------------------------
 
 
-def test_background_import_shows_progress_from_another_connection(fresh_pg_app, monkeypatch):
-    """The thread's import transaction stays open while `processed_rows` is committed on
+def test_the_worker_shows_progress_from_another_connection(fresh_pg_app, monkeypatch):
+    """The worker's import transaction stays open while `processed_rows` is committed on
     the side: another connection sees the progress but none of the prospects until the end,
     and the job page refreshes itself meanwhile."""
     app = fresh_pg_app
-    app.config.update(IMPORT_RUN_INLINE=False, IMPORT_PROGRESS_INTERVAL=0)
+    app.config.update(IMPORT_PROGRESS_INTERVAL=0)
     with app.app_context():
         staff = make_user("staff")
         partner = make_partner("UNAM", staff=staff)
@@ -388,9 +388,11 @@ def test_background_import_shows_progress_from_another_connection(fresh_pg_app, 
     monkeypatch.setattr(imports.ProgressWriter, "__call__", watched)
     client = app.test_client()
     assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    worker = threading.Thread(target=jobs.tick, args=(app,), name="worker")
     try:
         assert client.post(f"/desk/import/{job_id}/run").status_code == 302
-        assert paused.wait(10), "the import thread did not report progress"
+        worker.start()  # the worker process's tick, in a thread here
+        assert paused.wait(10), "the worker did not report progress"
         page = client.get(f"/desk/import/{job_id}")
         body = page.get_data(as_text=True)
         assert page.headers["Refresh"] == "1"
@@ -398,6 +400,8 @@ def test_background_import_shows_progress_from_another_connection(fresh_pg_app, 
         assert '<progress value="2" max="3">' in body
     finally:
         resume.set()
+        if worker.is_alive() or worker.ident:
+            worker.join(20)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         with outside.connect() as connection:
@@ -443,7 +447,7 @@ def real_app(request, tmp_path, smtp_server):
 
 
 @pytest.mark.parametrize("taken", [False, True], ids=["all-rows", "third-row-taken"])
-def test_inline_import_on_a_real_engine_is_all_or_nothing(real_app, smtp_server, taken):
+def test_an_import_on_a_real_engine_is_all_or_nothing(real_app, smtp_server, taken):
     app = real_app
     with app.app_context():
         staff = make_user("staff")
@@ -460,6 +464,9 @@ def test_inline_import_on_a_real_engine_is_all_or_nothing(real_app, smtp_server,
     client = app.test_client()
     assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
     assert client.post(f"/desk/import/{job_id}/run").status_code == 302
+    with app.app_context():
+        assert jobs.work() == 1  # the worker process
+        db.session.remove()
     with app.app_context():
         job = db.session.get(ImportJob, job_id)
         after = counts()

@@ -22,10 +22,11 @@ from onboarding.models import (
     Candidate,
     ImportJob,
     Invitation,
+    Job,
     Partner,
     User,
 )
-from onboarding.services import imports, partners
+from onboarding.services import jobs, partners
 from tests.factories import make_candidate, make_partner, make_user
 
 APPLICATION = {
@@ -286,6 +287,12 @@ def test_a_declined_partner_cannot_join_a_campaign(desk, data):
 # -- importing ------------------------------------------------------------------------------
 
 
+def run_worker(data) -> int:
+    """What the worker process does: run the jobs that are due."""
+    with data():
+        return jobs.work()
+
+
 def test_a_good_file_is_previewed_then_imported(desk, data, outbox):
     client, ids = desk
     before = {m: count(data, m) for m in (User, Candidate, AuditEvent, Invitation)}
@@ -298,6 +305,8 @@ def test_a_good_file_is_previewed_then_imported(desk, data, outbox):
     assert {m: count(data, m) for m in before} == before  # the preview saves no one
     response = client.post(f"{job_url}/run")
     assert response.status_code == 302 and response.location == job_url
+    assert {m: count(data, m) for m in before} == before  # the request only asks the worker
+    assert run_worker(data) == 1
     page = client.get(job_url).get_data(as_text=True)
     assert 'http-equiv="refresh"' not in page
     assert '<progress value="2" max="2">' in page
@@ -413,6 +422,7 @@ def test_a_row_taken_between_preview_and_run_leaves_nothing(desk, data, outbox):
         make_candidate(email="zoe@example.org")  # registered by someone else meanwhile
     before = {m: count(data, m) for m in (User, Candidate, AuditEvent, Invitation)}
     assert client.post(f"{job_url}/run").status_code == 302
+    run_worker(data)
     page = html.unescape(client.get(job_url).get_data(as_text=True))
     assert "Row 3 could not be imported:" in page
     assert "A person with this email address is already registered." in page
@@ -438,26 +448,26 @@ def test_the_job_page_refreshes_itself_while_importing(desk, data):
     assert "/run" not in page
 
 
-def test_background_mode_is_used_when_not_inline(desk, data, app, monkeypatch):
-    """Without IMPORT_RUN_INLINE the run starts a thread (run_job); here it is captured."""
+def test_the_run_asks_the_worker_and_the_page_waits_for_it(desk, data):
+    """The request only claims the import and queues a job for the worker (never a thread
+    of the web worker, never inline): the page refreshes itself until the worker is done."""
     client, ids = desk
-    started = []
-
-    class FakeThread:
-        def __init__(self, target, args, name, daemon):
-            started.append((target, args, name, daemon))
-
-        def start(self):
-            pass
-
-    monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", False)
-    monkeypatch.setattr(imports.running.threading, "Thread", FakeThread)
     job_url = upload(client, ids, csv_file(HEADER, *GOOD)).location
-    job_id = int(job_url.rsplit("/", 1)[1])
+    import_id = int(job_url.rsplit("/", 1)[1])
     assert client.post(f"{job_url}/run").status_code == 302
-    ((target, args, name, _daemon),) = started
-    assert (target, args[1:], name) == (imports.run_job, (job_id, ids["staff"]), f"import-{job_id}")
+    with data() as session:
+        (job,) = session.scalars(select(Job)).all()
+        assert (job.kind, job.status, job.payload) == (
+            "import",
+            "queued",
+            {"import_job_id": import_id, "actor_id": ids["staff"]},
+        )
+        assert session.get(ImportJob, import_id).status == "importing"
     assert '<meta http-equiv="refresh" content="1">' in client.get(job_url).get_data(as_text=True)
+    assert run_worker(data) == 1
+    assert 'http-equiv="refresh"' not in client.get(job_url).get_data(as_text=True)
+    with data() as session:
+        assert session.scalars(select(Job.status)).all() == ["done"]
 
 
 # -- exports --------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ One module per stage:
 5. `presentation`: problems, progress and outcome in the reader's language.
 """
 
-from onboarding.services.imports.jobs import claim, get_job, preview, recent_jobs
+from onboarding.services.imports.jobs import can_run_again, claim, get_job, preview, recent_jobs
 from onboarding.services.imports.presentation import (
     failure_text,
     preview_rows,
@@ -32,6 +32,7 @@ __all__ = [
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "ProgressWriter",
+    "can_run_again",
     "claim",
     "failure_text",
     "get_job",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
@@ -55,18 +57,31 @@ def recent_jobs(limit: int = 10) -> list[ImportJob]:
     return list(db.session.scalars(select(ImportJob).order_by(ImportJob.id.desc()).limit(limit)))
 
 
+def can_run_again(job: ImportJob) -> bool:
+    """A run that stopped before it finished (its worker crashed every time) left nothing
+    behind: the same rows can be run again."""
+    if job.status != "failed" or not job.failure:
+        return False
+    try:
+        return json.loads(job.failure).get("code") == "crashed"
+    except ValueError:
+        return False
+
+
 def claim(actor: User, job_id: int) -> ImportJob:
-    """Mark a clean previewed job "importing", once (a second click is a Conflict)."""
+    """Mark a clean previewed job "importing", once (a second click is a Conflict); a run
+    that crashed may be claimed again."""
     require_role(actor, "staff")
     job = get_job(job_id)
-    if job.status != "previewed":
+    ready = job.status == "previewed" or can_run_again(job)
+    if not ready:
         raise Conflict(_("This import has already been run."))
     if job.errors:
         raise Refused(_("This file has errors. Correct them in the file and upload it again."))
     # One conditional UPDATE, so two clicks at once cannot both claim it.
     changed = rows_changed(
         update(ImportJob)
-        .where(ImportJob.id == job_id, ImportJob.status == "previewed")
+        .where(ImportJob.id == job_id, ImportJob.status == job.status)
         .values(status="importing", processed_rows=0, failure=None)
         .execution_options(synchronize_session=False)
     )

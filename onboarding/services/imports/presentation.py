@@ -61,4 +61,8 @@ def failure_text(job: ImportJob) -> str | None:
             "Send them from each candidate's page with “Send invitation again”.",
             failure.get("count", 0),
         )
+    if code == "crashed":
+        return _(
+            "The import stopped before it finished, so nothing was imported. You can run it again."
+        )
     return _("An unexpected error stopped the import.")

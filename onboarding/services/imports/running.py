@@ -1,31 +1,32 @@
-"""Stage 4: running a claimed job — every row through `candidates.register`, all or nothing.
+"""Stage 4: running a claimed import — every row through `candidates.register`, all or
+nothing, in the worker process (a job of kind "import", `services.jobs`), never in a request.
 
-The rows are registered in a savepoint of the caller's unit of work: a refused row rolls
-back every registration, and the job is still marked "failed" (with the reason) in the same
-unit of work. `start` runs the job right away, inside the request (`run_inline`: the default
-on SQLite, where a second connection could not write progress beside the import), or in a
-background thread once the claim has committed; the thread is its own unit of work
-(`run_job`). The invitations are emailed after the commit, in each prospect's language.
+`start` claims the import and asks for the job in the request's transaction. The worker
+registers the rows in a savepoint of the job's unit of work: a refused row rolls back every
+registration, and the import is still marked "failed" (with the reason) in the same unit of
+work. A worker killed half-way commits nothing; the job is claimed again when its lease runs
+out, and after its last attempt the import is marked failed with "run again" on its page.
+The invitations are emailed after the commit, in each prospect's language.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
-from flask import Flask, current_app
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import update
 
-from onboarding.db import after_commit, transaction
+from onboarding.db import after_commit, side_transaction, transaction
 from onboarding.extensions import db
 from onboarding.models import ImportJob, User, utcnow
-from onboarding.services import candidates, invitations
+from onboarding.services import candidates, invitations, jobs
 from onboarding.services.errors import Conflict, DomainError, Refused
 from onboarding.services.imports.jobs import claim, get_job
 
@@ -34,43 +35,43 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 
 
-def run_inline() -> bool:
-    default = db.engine.dialect.name == "sqlite"
-    return bool(current_app.config.get("IMPORT_RUN_INLINE", default))
-
-
 def start(actor: User, job_id: int) -> ImportJob:
-    """Claim the job and run it, right away or (see run_inline) in a background thread."""
+    """Claim the import and ask the worker to run it (after this request commits)."""
     job = claim(actor, job_id)
-    if run_inline():
-        return run_import(job_id, actor.id)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    actor_id = actor.id
-    # The thread must see the claim, so it starts only once the claim has committed.
-    after_commit(
-        lambda: threading.Thread(
-            target=run_job, args=(app, job_id, actor_id), name=f"import-{job_id}", daemon=True
-        ).start()
-    )
+    jobs.enqueue("import", {"import_job_id": job_id, "actor_id": actor.id}, actor)
     return job
 
 
-def run_job(app: Flask, job_id: int, actor_id: int, progress: Progress | None = None) -> None:
-    """The thread's entry point: an app context (so a session) and a unit of work of its own."""
-    with app.app_context():
-        try:
-            with transaction():
-                run_import(job_id, actor_id, progress or ProgressWriter(job_id))
-        except Exception:  # run_import records failures on the job; this is a last resort
-            log.exception("import job %s crashed", job_id)
+def _import_failed(payload: dict[str, Any], why: str) -> None:
+    """The worker gave up on the job (it crashed every time): the page offers a new run."""
+    job = db.session.get(ImportJob, payload["import_job_id"])
+    if job is not None and job.status == "importing":
+        job.status = "failed"
+        job.failure = json.dumps({"code": "crashed"})
+        job.finished_at = utcnow()
+
+
+@jobs.handler("import", on_failure=_import_failed)
+def run_job(payload: dict[str, Any], beat: jobs.Beat) -> None:
+    """The worker's entry point, inside the job's unit of work."""
+    job_id = payload["import_job_id"]
+    writer = ProgressWriter(job_id, beat=beat)
+    run_import(job_id, payload["actor_id"], writer)
 
 
 class ProgressWriter:
     """Writes `processed_rows` on a short transaction of its own (a separate pooled
     connection), so the job page sees it while the import's transaction is still open."""
 
-    def __init__(self, job_id: int, interval: float | None = None, clock=time.monotonic):
+    def __init__(
+        self,
+        job_id: int,
+        interval: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        beat: jobs.Beat | None = None,
+    ):
         self.job_id = job_id
+        self.beat = beat
         if interval is None:
             interval = current_app.config.get("IMPORT_PROGRESS_INTERVAL", 0.5)
         self.interval = interval
@@ -78,6 +79,8 @@ class ProgressWriter:
         self.last: float | None = None
 
     def __call__(self, done: int, total: int) -> None:
+        if self.beat is not None:
+            self.beat()  # the worker still holds the job (or stops here)
         now = self.clock()
         if done < total and self.last is not None and now - self.last < self.interval:
             return  # at most one write per interval, and always the last one
@@ -85,7 +88,9 @@ class ProgressWriter:
         self.write(done)
 
     def write(self, done: int) -> None:
-        with db.engine.begin() as connection:
+        if db.engine.dialect.name == "sqlite":
+            return  # one writer at a time: the import's own transaction holds the lock
+        with side_transaction() as connection:
             connection.execute(
                 update(ImportJob).where(ImportJob.id == self.job_id).values(processed_rows=done)
             )
