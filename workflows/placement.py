@@ -26,7 +26,9 @@ OPEN_STATUSES = (PROPOSED, INTERVIEW, OFFER)
 SECURED_STATUSES = (ACCEPTED, STARTED)
 CLOSED_STATUSES = (DECLINED, WITHDRAWN)
 # Still in play: withdrawn when the candidate's placement phase falls through ("started"
-# is terminal: the candidate works there).
+# is terminal: the candidate works there). A candidate has at most one live placement per
+# project (or, without a project, per company and title): the service and a partial unique
+# index both hold that.
 LIVE_STATUSES = (*OPEN_STATUSES, ACCEPTED)
 
 STATUS_LABELS = {

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
+from onboarding.db import flush_unique
 from onboarding.extensions import db
 from onboarding.models import (
     Candidate,
@@ -184,8 +185,10 @@ def record_placement(
     interview_at: datetime | None = None,
     project_id: int | None = None,
 ) -> Placement:
-    """Propose the candidate to a company (optionally for one of its projects). With an
-    interview date the placement moves straight on to the interview step."""
+    """Propose the candidate to a company, for one of its projects or under a title of its
+    own (one of the two is needed), unless a live placement for the same project — or the
+    same company and title — exists. With an interview date the placement moves straight
+    on to the interview step."""
     require_role(actor, "staff")
     candidate = visible_candidate(actor, candidate_id)
     if candidate.phase not in MENTORED_PHASES:
@@ -198,23 +201,29 @@ def record_placement(
         project = db.session.get(Project, project_id)
         if project is None or project.company_id != company.id or not project.is_open:
             raise Refused(_("Choose one of the company's open projects."))
+    title = project_title.strip() or (project.title if project else "")
+    if not title:
+        raise Refused(_("Choose a project or give the project a title."))
+    placements.refuse_duplicate(candidate, company, project, title)
     placement = Placement(
         candidate_id=candidate.id,
         company_id=company.id,
         project_id=project.id if project else None,
-        project_title=(project_title.strip() or (project.title if project else "")),
+        project_title=title,
         start_date=start_date,
         status="proposed",
         created_by_id=actor.id,
     )
     db.session.add(placement)
+    # A concurrent request may have added the same placement since the check above: the
+    # partial unique index refuses it, and so do we, with the same message.
+    flush_unique(placements.duplicate_message(candidate, company, title))
     audit.record(
         candidate,
         actor,
         "placement_recorded",
         detail=f"{company.name}: {placement.project_title}",
     )
-    db.session.flush()
     if interview_at is not None:
         placements.fire(actor, placement.id, "schedule_interview", interview_at=interview_at)
     reminders.reschedule(candidate)

@@ -1,6 +1,11 @@
 """A placement's steps (workflows/placement.py), fired like the onboarding's: role and
 guards checked, audit row on the candidate's history, reminders rescheduled. `fire` is the
-one path for every placement change; it never commits (the caller's unit of work does)."""
+one path for every placement change; it never commits (the caller's unit of work does).
+
+A candidate has at most one live placement per project, or — without a project — per
+company and title: `refuse_duplicate` says so before a new one is added, and two partial
+unique indexes (migration 0004) hold it against concurrent requests too.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,18 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from onboarding.extensions import db
-from onboarding.models import Placement, User, utcnow
+from onboarding.models import Candidate, Company, Placement, Project, User, utcnow
 from onboarding.services import audit, reminders
 from onboarding.services.access import require_role, visible_candidate
-from onboarding.services.errors import NotFound
+from onboarding.services.errors import NotFound, Refused
 from onboarding.services.refusals import engine_refusals
-from workflows.placement import PLACEMENT, SECURED_STATUSES, STATUS_LABELS, PlacementFacts
+from workflows.placement import (
+    LIVE_STATUSES,
+    PLACEMENT,
+    SECURED_STATUSES,
+    STATUS_LABELS,
+    PlacementFacts,
+)
 
 
 def _facts(placement: Placement, role: str, **inputs) -> PlacementFacts:
@@ -71,3 +82,35 @@ def fire(
     )
     reminders.reschedule(candidate)
     return placement
+
+
+# -- recording a new placement ---------------------------------------------------------------
+
+
+def duplicate_message(candidate: Candidate, company: Company, title: str) -> str:
+    return _(
+        "%(name)s already has a placement in progress for “%(title)s” at %(company)s.",
+        name=candidate.name,
+        title=title,
+        company=company.name,
+    )
+
+
+def refuse_duplicate(
+    candidate: Candidate, company: Company, project: Project | None, title: str
+) -> None:
+    """Refuse a second live placement of the candidate for the same project, or without a
+    project, for the same company and title (the rule the partial unique indexes hold)."""
+    query = select(Placement.id).where(
+        Placement.candidate_id == candidate.id, Placement.status.in_(LIVE_STATUSES)
+    )
+    if project is not None:
+        query = query.where(Placement.project_id == project.id)
+    else:
+        query = query.where(
+            Placement.project_id.is_(None),
+            Placement.company_id == company.id,
+            Placement.project_title == title,
+        )
+    if db.session.scalar(query.limit(1)) is not None:
+        raise Refused(duplicate_message(candidate, company, title))

@@ -3,6 +3,7 @@ accepted or declined placement feeds back into the candidate's onboarding."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from onboarding.db import transaction
 from onboarding.extensions import db
-from onboarding.models import AuditEvent, Candidate, Placement, Project, Reminder, utcnow
+from onboarding.models import AuditEvent, Candidate, Placement, Project, Reminder, User, utcnow
 from onboarding.services import candidates, placements, workflow
 from onboarding.services.errors import Conflict, Forbidden, NotFound, Refused
 from tests.factories import make_candidate, make_company, make_user
@@ -440,3 +441,171 @@ def test_only_staff_may_record_a_placement(mentor, candidate, project, who):
         )  # fmt: skip
     assert db.session.scalars(select(Placement)).all() == []
     assert audit_actions(candidate.id) == []
+
+
+# -- one live placement per project (or company and title) ----------------------------------
+
+
+def placement_rows(candidate_id: int) -> list[Placement]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(Placement).where(Placement.candidate_id == candidate_id).order_by(Placement.id)
+        )
+    )
+
+
+@pytest.mark.parametrize("status", ["proposed", "interview", "offer", "accepted"])
+def test_a_second_live_placement_for_the_same_project_is_refused(staff, candidate, project, status):
+    first = walk_to(staff, propose(staff, candidate, project), status)
+    before = audit_actions(candidate.id)
+    with pytest.raises(Refused) as refused:
+        propose(staff, candidate, project)
+    assert refused.value.status == 422
+    assert refused.value.message == (
+        f"{candidate.name} already has a placement in progress for “{TITLE}” at Kempen Zonnewarmte."
+    )
+    assert [p.id for p in placement_rows(candidate.id)] == [first.id]
+    assert audit_actions(candidate.id) == before
+
+
+@pytest.mark.parametrize("closing", ["decline", "withdraw"])
+def test_after_a_closed_placement_the_candidate_may_be_proposed_again(
+    staff, candidate, project, closing
+):
+    first = propose(staff, candidate, project)
+    with transaction():
+        placements.fire(staff, first.id, closing, reason="Not this time")
+    again = propose(staff, candidate, project)
+    assert [(p.id, p.status) for p in placement_rows(candidate.id)] == [
+        (first.id, "declined" if closing == "decline" else "withdrawn"),
+        (again.id, "proposed"),
+    ]
+
+
+def test_the_project_title_typed_in_does_not_make_a_second_placement_possible(
+    staff, candidate, project
+):
+    propose(staff, candidate, project)
+    with pytest.raises(Refused), transaction():
+        candidates.record_placement(
+            staff, candidate.id, company_id=project.company_id, project_title="Other words",
+            project_id=project.id,
+        )  # fmt: skip
+    assert len(placement_rows(candidate.id)) == 1
+
+
+def record_without_project(staff, candidate, company, title: str) -> Placement:
+    with transaction():
+        return candidates.record_placement(
+            staff, candidate.id, company_id=company.id, project_title=title
+        )
+
+
+def test_without_a_project_the_same_company_and_title_is_refused(staff, candidate, company):
+    first = record_without_project(staff, candidate, company, "Spontaneous application")
+    with pytest.raises(Refused) as refused:
+        record_without_project(staff, candidate, company, "  Spontaneous application ")
+    assert "“Spontaneous application” at Kempen Zonnewarmte" in refused.value.message
+    # another title, or the same title at another company, is another placement
+    record_without_project(staff, candidate, company, "Summer internship")
+    record_without_project(staff, candidate, make_company("Hasselt Hydrogen"),
+                           "Spontaneous application")  # fmt: skip
+    assert len(placement_rows(candidate.id)) == 3
+    assert placement_rows(candidate.id)[0].id == first.id
+
+
+def test_a_placement_with_neither_project_nor_title_is_refused(staff, candidate, company):
+    with pytest.raises(Refused) as refused:
+        record_without_project(staff, candidate, company, "   ")
+    assert refused.value.status == 422
+    assert refused.value.message == "Choose a project or give the project a title."
+    assert placement_rows(candidate.id) == []
+    assert audit_actions(candidate.id) == []
+
+
+def test_other_candidates_may_be_proposed_for_the_same_project(staff, mentor, candidate,
+                                                                project):  # fmt: skip
+    other = make_candidate(phase="company_placement", mentor=mentor, signed_off_at=utcnow())
+    propose(staff, candidate, project)
+    propose(staff, other, project)
+    assert len(placement_rows(candidate.id)) == len(placement_rows(other.id)) == 1
+
+
+@pytest.mark.parametrize("with_project", [True, False], ids=["project", "title"])
+def test_a_duplicate_the_check_missed_is_refused_by_the_database(
+    staff, candidate, project, monkeypatch, with_project
+):
+    """Two requests at once both find no live placement; the partial unique index refuses
+    the second insert, and the service turns that into the same translated refusal."""
+    kwargs = {"project_id": project.id, "project_title": ""} if with_project else {
+        "project_title": "Heat pumps"}  # fmt: skip
+    with transaction():
+        candidates.record_placement(staff, candidate.id, company_id=project.company_id, **kwargs)
+    monkeypatch.setattr(placements, "refuse_duplicate", lambda *args: None)  # the race
+    with pytest.raises(Refused) as refused, transaction():
+        candidates.record_placement(staff, candidate.id, company_id=project.company_id, **kwargs)
+    assert refused.value.status == 422
+    assert "already has a placement in progress" in refused.value.message
+    assert len(placement_rows(candidate.id)) == 1
+    assert audit_actions(candidate.id) == ["placement_recorded"]
+
+
+@pytest.mark.postgres
+def test_concurrent_proposals_for_one_project_on_postgresql(fresh_pg_app):
+    """Two desks propose the same candidate for the same project at the same moment: one
+    placement is recorded, the other desk is refused with the message (never a 500)."""
+    app = fresh_pg_app
+    rounds = 10
+    with app.app_context():
+        staff_a, staff_b = make_user("staff"), make_user("staff")
+        mentor = make_user("mentor")
+        company = make_company("Kempen Zonnewarmte")
+        ids = [
+            make_candidate(phase="company_placement", mentor=mentor, signed_off_at=utcnow()).id
+            for _ in range(rounds)
+        ]
+        project = Project(company=company, title=TITLE, seats=1, is_open=True)
+        db.session.add(project)
+        db.session.commit()
+        project_id, company_id, actors = project.id, company.id, (staff_a.id, staff_b.id)
+        db.session.remove()
+
+    outcomes: dict[int, list[str]] = {cid: [] for cid in ids}
+
+    def act(actor_id: int, candidate_id: int, barrier: threading.Barrier) -> None:
+        with app.app_context():
+            actor = db.session.get(User, actor_id)
+            db.session.commit()
+            barrier.wait(timeout=10)
+            try:
+                with transaction():
+                    candidates.record_placement(
+                        actor, candidate_id, company_id=company_id, project_title="",
+                        project_id=project_id,
+                    )  # fmt: skip
+                outcomes[candidate_id].append("recorded")
+            except Refused as error:
+                assert "already has a placement in progress" in error.message
+                outcomes[candidate_id].append("refused")
+            finally:
+                db.session.remove()
+
+    for cid in ids:
+        barrier = threading.Barrier(2)
+        threads = [threading.Thread(target=act, args=(a, cid, barrier)) for a in actors]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    with app.app_context():
+        for cid in ids:
+            assert sorted(outcomes[cid]) == ["recorded", "refused"], (cid, outcomes[cid])
+            rows = db.session.scalars(select(Placement).where(Placement.candidate_id == cid)).all()
+            assert len(rows) == 1
+            actions = db.session.scalars(
+                select(AuditEvent.action).where(AuditEvent.candidate_id == cid)
+            ).all()
+            assert actions == ["placement_recorded"]
+        db.session.remove()

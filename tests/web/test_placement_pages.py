@@ -1,0 +1,115 @@
+"""What the desk sees of placements, in nl, af and en: a candidate is proposed once per
+project (a second proposal is refused with a translated message, also when two requests
+race, and the project's ranking no longer lists them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.support import Translations
+from markupsafe import escape
+from sqlalchemy import func, select
+
+from onboarding.extensions import db
+from onboarding.models import Placement, Project, utcnow
+from onboarding.services import placements
+from tests.factories import make_candidate, make_company, make_user
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCALES = ["nl", "af", "en"]
+TITLE = "Heat pump telemetry"
+COMPANY = "Kempen Zonnewarmte"
+OTHER_COMPANY = "Hasselt Hydrogen"
+
+
+def say(locale: str, msgid: str, **params) -> str:
+    """The catalog's text for `msgid` in `locale`, as the page writes it (escaped)."""
+    text = Translations.load(str(ROOT / "translations"), [locale]).gettext(msgid)
+    return str(escape(text % params if params else text))
+
+
+@pytest.fixture
+def desk(data):
+    """Builds the people, a company with an open project, and a candidate in mentoring."""
+
+    def build(locale: str) -> dict:
+        with data():
+            staff = make_user("staff", locale=locale)
+            mentor = make_user("mentor", locale=locale)
+            company = make_company(COMPANY)
+            other = make_company(OTHER_COMPANY, municipality="Hasselt")
+            project = Project(company=company, title=TITLE, stem_fields=["energy"], seats=2)
+            db.session.add(project)
+            db.session.commit()
+            candidate = make_candidate(
+                name="Annelie Nel", locale=locale, mentor=mentor, phase="mentoring",
+                stem_field="energy", signed_off_at=utcnow(),
+            )  # fmt: skip
+            return {
+                "staff": staff.email, "mentor": mentor.email, "candidate": candidate.user.email,
+                "candidate_id": candidate.id, "project_id": project.id,
+                "company_id": company.id, "other_id": other.id, "staff_id": staff.id,
+                "mentor_id": mentor.id,
+            }  # fmt: skip
+
+    return build
+
+
+# -- one proposal per project ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_proposing_the_same_candidate_twice_for_a_project_is_refused(
+    client, data, login, desk, locale
+):
+    world = desk(locale)
+    login(client, world["staff"])
+    project_page = f"/desk/projects/{world['project_id']}"
+    listed = f'data-candidate="{world["candidate_id"]}"'
+    assert listed in client.get(project_page).get_data(as_text=True)
+    propose = f"{project_page}/propose"
+
+    first = client.post(propose, data={"candidate_id": world["candidate_id"]})
+    assert first.status_code == 302
+    # the ranking no longer offers her for this project …
+    assert listed not in client.get(project_page).get_data(as_text=True)
+    # … and a second proposal (a stale page, a double click) is refused with the reason
+    second = client.post(propose, data={"candidate_id": world["candidate_id"]})
+    assert second.status_code == 422
+    message = say(
+        locale, "%(name)s already has a placement in progress for “%(title)s” at %(company)s.",
+        name="Annelie Nel", title=TITLE, company=COMPANY,
+    )  # fmt: skip
+    assert message in second.get_data(as_text=True)
+    with data() as session:
+        count = session.scalar(
+            select(func.count(Placement.id)).where(Placement.candidate_id == world["candidate_id"])
+        )
+        assert count == 1
+    page = client.get(f"/desk/candidates/{world['candidate_id']}").get_data(as_text=True)
+    assert page.count('<div class="placement-steps"') == 1
+
+
+def test_a_duplicate_the_check_missed_is_a_translated_422_not_a_500(
+    client, data, login, desk, monkeypatch
+):
+    """Two requests at once both pass the service's check: the database's partial unique
+    index refuses the second insert, and the desk reads the same message."""
+    world = desk("nl")
+    login(client, world["staff"])
+    propose = f"/desk/projects/{world['project_id']}/propose"
+    assert client.post(propose, data={"candidate_id": world["candidate_id"]}).status_code == 302
+    monkeypatch.setattr(placements, "refuse_duplicate", lambda *args: None)  # the race
+    second = client.post(propose, data={"candidate_id": world["candidate_id"]})
+    assert second.status_code == 422
+    message = say(
+        "nl", "%(name)s already has a placement in progress for “%(title)s” at %(company)s.",
+        name="Annelie Nel", title=TITLE, company=COMPANY,
+    )  # fmt: skip
+    assert message in second.get_data(as_text=True)
+    # the page after it works: the unit of work was rolled back cleanly
+    page = client.get(f"/desk/candidates/{world['candidate_id']}")
+    assert page.status_code == 200
+    assert page.get_data(as_text=True).count('<div class="placement-steps"') == 1
