@@ -18,6 +18,7 @@ from onboarding.services import (
     documents,
     history,
     invitations,
+    placements,
     workflow,
 )
 from onboarding.services.access import visible_candidate
@@ -30,7 +31,6 @@ from onboarding.services.profile_fields import (
 )
 from onboarding.web import validated
 from workflows.onboarding import ONBOARDING, PHASES
-from workflows.placement import PLACEMENT
 
 
 def workflow_diagram(phase: str):
@@ -85,30 +85,11 @@ def candidate_page(candidate_id: int, template: str, **extra):
         context.update(
             mentor_form=mentor_form,
             placement_form=placement_form,
-            placement_actions={
-                p.id: placement_actions(p.status, actor.role) for p in detail.placements
-            },
+            placement_actions=placements.steps_for(detail.placements, actor.role),
             diagram=workflow_diagram(candidate.phase),
         )
     context.update(extra)
     return render_template(template, **context)
-
-
-def placement_actions(status: str, role: str) -> list[dict]:
-    """The steps a placement can take next, with the inputs each one needs."""
-    actions = []
-    for trigger in PLACEMENT.available(status, role):
-        spec = PLACEMENT.specs_for(trigger, status)[0]
-        actions.append(
-            {
-                "trigger": trigger,
-                "label": _(spec.label),
-                "needs_reason": spec.needs_reason,
-                "needs_interview": "set_interview" in spec.effects,
-                "needs_start_date": "set_start_date" in spec.effects,
-            }
-        )
-    return actions
 
 
 def fire_from_form(candidate_id: int, form: TransitionForm) -> None:

@@ -9,6 +9,7 @@ unique indexes (migration 0004) hold it against concurrent requests too.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -19,8 +20,10 @@ from onboarding.models import Candidate, Company, Placement, Project, User, utcn
 from onboarding.services import audit, reminders
 from onboarding.services.access import require_role, visible_candidate
 from onboarding.services.errors import NotFound, Refused
-from onboarding.services.refusals import engine_refusals
+from onboarding.services.matching import seats_taken
+from onboarding.services.refusals import engine_refusals, refusal_text
 from workflows.placement import (
+    FORM_INPUT_GUARDS,
     LIVE_STATUSES,
     PLACEMENT,
     SECURED_STATUSES,
@@ -29,18 +32,37 @@ from workflows.placement import (
 )
 
 
-def _facts(placement: Placement, role: str, **inputs) -> PlacementFacts:
-    seats = 1
+def _facts(
+    placement: Placement,
+    role: str,
+    *,
+    now: datetime,
+    taken: int,
+    other_secured: int,
+    **inputs,
+) -> PlacementFacts:
+    """Facts for one placement; `taken`: seats of its project held by other placements."""
+    seats = placement.project.seats - taken if placement.project_id is not None else 1
+    return PlacementFacts(
+        role=role,
+        seats_left=seats,
+        now=now,
+        recorded_interview_at=placement.interview_at,
+        other_secured=other_secured,
+        **inputs,
+    )
+
+
+def _read_facts(placement: Placement, role: str, now: datetime, **inputs) -> PlacementFacts:
+    others = select(func.count(Placement.id)).where(
+        Placement.status.in_(SECURED_STATUSES), Placement.id != placement.id
+    )
+    taken = 0
     if placement.project_id is not None:
-        taken = db.session.scalar(
-            select(func.count(Placement.id)).where(
-                Placement.project_id == placement.project_id,
-                Placement.status.in_(SECURED_STATUSES),
-                Placement.id != placement.id,
-            )
-        )
-        seats = placement.project.seats - taken
-    return PlacementFacts(role=role, seats_left=seats, **inputs)
+        taken = db.session.scalar(others.where(Placement.project_id == placement.project_id))
+    candidate_id = placement.candidate_id
+    other_secured = db.session.scalar(others.where(Placement.candidate_id == candidate_id))
+    return _facts(placement, role, now=now, taken=taken, other_secured=other_secured, **inputs)
 
 
 def fire(
@@ -51,17 +73,22 @@ def fire(
     reason: str = "",
     interview_at: datetime | None = None,
     start_date: date | None = None,
+    follow_up: bool = False,
 ) -> Placement:
-    """Fire `trigger` on the placement on behalf of `actor`, or raise a DomainError."""
+    """Fire `trigger` on the placement on behalf of `actor`, or raise a DomainError.
+
+    `follow_up`: the step is another transition's follow-up (the onboarding's
+    confirm_placement starting the placement); only then is an automatic step taken."""
     require_role(actor, "staff")
     placement = db.session.get(Placement, placement_id)
     if placement is None:
         raise NotFound(_("This placement does not exist."))
     candidate = visible_candidate(actor, placement.candidate_id)
     source = placement.status
-    facts = _facts(
+    facts = _read_facts(
         placement,
         actor.role,
+        utcnow(),
         reason=reason,
         interview_at=interview_at,
         start_date=start_date or placement.start_date,
@@ -70,8 +97,9 @@ def fire(
         "This step is not possible while the placement is “%(status)s”.",
         status=_(STATUS_LABELS[source]),
     )
-    with engine_refusals(not_here):
-        PLACEMENT.fire(placement, trigger, actor.role, facts)
+    by_itself = _("A placement starts when the desk confirms the placement of the candidate.")
+    with engine_refusals(not_here, by_itself):
+        PLACEMENT.fire(placement, trigger, actor.role, facts, follow_up=follow_up)
     placement.decided_at = utcnow()
     audit.record(
         candidate,
@@ -82,6 +110,68 @@ def fire(
     )
     reminders.reschedule(candidate)
     return placement
+
+
+# -- what the desk page offers ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    trigger: str
+    label: str
+    needs_reason: bool
+    needs_interview: bool
+    needs_start_date: bool
+    blocked_by: tuple[str, ...]
+
+
+def needs_start_date(trigger: str) -> bool:
+    """Whether the step records the start date (its form then asks for one)."""
+    return any(s.trigger == trigger and "set_start_date" in s.effects for s in PLACEMENT.specs)
+
+
+def steps_for(placements: list[Placement], role: str) -> dict[int, list[Step]]:
+    """For each of one candidate's placements (pass them all), the steps `role` may take by
+    hand now, each with the reasons it would be refused — except what its own form asks."""
+    now = utcnow()
+    project_ids = sorted({p.project_id for p in placements if p.project_id is not None})
+    taken = seats_taken(project_ids) if project_ids else {}
+    secured = {p.id for p in placements if p.status in SECURED_STATUSES}
+    steps: dict[int, list[Step]] = {}
+    for placement in placements:
+        own_seat = 1 if placement.id in secured else 0
+        facts = _facts(
+            placement,
+            role,
+            now=now,
+            taken=taken.get(placement.project_id, 0) - own_seat,
+            other_secured=len(secured - {placement.id}),
+            start_date=placement.start_date,
+        )
+        steps[placement.id] = []
+        for trigger in PLACEMENT.available(placement.status, role):
+            spec = next(
+                s
+                for s in PLACEMENT.specs_for(trigger, placement.status)
+                if role in s.roles and not s.automatic
+            )
+            blocked = tuple(
+                refusal_text(refusal)
+                for guard in spec.guards
+                if guard.name not in FORM_INPUT_GUARDS
+                and (refusal := guard.check(facts)) is not None
+            )
+            steps[placement.id].append(
+                Step(
+                    trigger=trigger,
+                    label=_(spec.label),
+                    needs_reason=spec.needs_reason,
+                    needs_interview="set_interview" in spec.effects,
+                    needs_start_date=needs_start_date(trigger),
+                    blocked_by=blocked,
+                )
+            )
+    return steps
 
 
 # -- recording a new placement ---------------------------------------------------------------

@@ -1,10 +1,13 @@
 """What the desk sees of placements, in nl, af and en: a candidate is proposed once per
 project (a second proposal is refused with a translated message, also when two requests
-race, and the project's ranking no longer lists them).
+race, and the project's ranking no longer lists them); a step that is not possible yet
+says why; the accept step asks for its start date.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,9 +15,10 @@ from babel.support import Translations
 from markupsafe import escape
 from sqlalchemy import func, select
 
+from onboarding.db import transaction
 from onboarding.extensions import db
-from onboarding.models import Placement, Project, utcnow
-from onboarding.services import placements
+from onboarding.models import Placement, Project, User, utcnow
+from onboarding.services import candidates, placements
 from tests.factories import make_candidate, make_company, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +32,12 @@ def say(locale: str, msgid: str, **params) -> str:
     """The catalog's text for `msgid` in `locale`, as the page writes it (escaped)."""
     text = Translations.load(str(ROOT / "translations"), [locale]).gettext(msgid)
     return str(escape(text % params if params else text))
+
+
+def element(page: str, pattern: str) -> str:
+    match = re.search(pattern, page, re.S)
+    assert match, f"nothing matches {pattern!r}"
+    return match.group(1)
 
 
 @pytest.fixture
@@ -55,6 +65,67 @@ def desk(data):
             }  # fmt: skip
 
     return build
+
+
+# -- steps that are not possible yet, and what the accept step asks --------------------------
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_offer_waits_for_the_interview_and_says_so(client, data, login, desk, locale):
+    world = desk(locale)
+    with data():
+        staff = db.session.get(User, world["staff_id"])
+        with transaction():
+            placement = candidates.record_placement(
+                staff, world["candidate_id"], company_id=world["company_id"],
+                project_id=world["project_id"], project_title="",
+                interview_at=utcnow() + timedelta(days=3),
+            )  # fmt: skip
+            placement_id = placement.id
+    login(client, world["staff"])
+    page = client.get(f"/desk/candidates/{world['candidate_id']}").get_data(as_text=True)
+    offer = element(page, r'<form[^>]*data-trigger="make_offer">(.*?)</form>')
+    assert say(locale, "The interview has not taken place yet: an offer can only follow it.") in (
+        offer
+    )
+    response = client.post(
+        f"/desk/placements/{placement_id}/transition", data={"trigger": "make_offer"}
+    )
+    assert response.status_code == 422
+    assert say(locale, "The interview has not taken place yet: an offer can only follow it.") in (
+        response.get_data(as_text=True)
+    )
+    with data() as session:
+        assert session.get(Placement, placement_id).status == "interview"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_accept_step_requires_its_start_date(client, data, login, desk, locale):
+    world = desk(locale)
+    with data():
+        staff = db.session.get(User, world["staff_id"])
+        with transaction():
+            placement_id = candidates.record_placement(
+                staff, world["candidate_id"], company_id=world["company_id"],
+                project_id=world["project_id"], project_title="",
+                interview_at=utcnow() - timedelta(hours=2),
+            ).id  # fmt: skip
+        with transaction():
+            placements.fire(db.session.get(User, world["staff_id"]), placement_id, "make_offer")
+    login(client, world["staff"])
+    page = client.get(f"/desk/candidates/{world['candidate_id']}").get_data(as_text=True)
+    accept = element(page, r'<form[^>]*data-trigger="accept">(.*?)</form>')
+    assert re.search(r'<input type="date" name="start_date" value="" required>', accept)
+    assert f'<span class="required">{say(locale, "(required)")}</span>' in accept
+
+    response = client.post(
+        f"/desk/placements/{placement_id}/transition",
+        data={"trigger": "accept", "start_date": ""},
+    )
+    assert response.status_code == 422
+    assert say(locale, "This field is required.") in response.get_data(as_text=True)
+    with data() as session:
+        assert session.get(Placement, placement_id).status == "offer"
 
 
 # -- one proposal per project ----------------------------------------------------------------
