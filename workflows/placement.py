@@ -32,6 +32,10 @@ CLOSED_STATUSES = (DECLINED, WITHDRAWN)
 # project (or, without a project, per company and title): the service and a partial unique
 # index both hold that.
 LIVE_STATUSES = (*OPEN_STATUSES, ACCEPTED)
+# The placement waits for its interview only in this status: the interview is shown as a
+# deadline and reminded of only then (before it nothing is planned; after it the placement
+# has moved on or closed).
+AWAITING_INTERVIEW_STATUSES = (INTERVIEW,)
 
 STATUS_LABELS = {
     PROPOSED: N_("Proposed"),

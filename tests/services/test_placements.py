@@ -665,6 +665,17 @@ def test_no_offer_before_the_interview(staff, candidate, project, clock):
     assert reload(Placement, placement.id).status == "offer"
 
 
+def test_moving_past_the_interview_cancels_its_reminder(staff, candidate, project, clock):
+    interview_at = soon(4)
+    placement = propose(staff, candidate, project, interview_at=interview_at)
+    assert [r.status for r in interview_reminders(candidate.id)] == ["pending"]
+    clock(interview_at + timedelta(hours=3))
+    with transaction():
+        placements.fire(staff, placement.id, "make_offer")
+    assert interview_reminders(candidate.id, "pending") == []
+    assert [r.status for r in interview_reminders(candidate.id)] == ["cancelled"]
+
+
 def test_a_placement_cannot_be_confirmed_before_its_interview(staff, candidate, company):
     """An accepted placement whose interview is still ahead (recorded before the offer had
     to wait for the interview) does not let the desk place the candidate."""

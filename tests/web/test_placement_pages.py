@@ -1,16 +1,20 @@
-"""What the desk sees of placements, in nl, af and en: a candidate is proposed once per
-project (a second proposal is refused with a translated message, also when two requests
-race, and the project's ranking no longer lists them); a step that is not possible yet
-says why; the accept step asks for its start date.
+"""What the desk, the mentor and the candidate see of placements, in nl, af and en.
+
+A candidate is proposed once per project (a second proposal is refused with a translated
+message, and the project's ranking no longer lists them); a step that is not possible yet
+says why; the accept step asks for its start date. Once the candidate is placed, every page
+shows the state reached: the placement "Started" with no step left, the immersion with the
+day it was completed instead of its planned end, and no leftover interview deadline.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from babel.dates import format_date
 from babel.support import Translations
 from markupsafe import escape
 from sqlalchemy import func, select
@@ -18,7 +22,7 @@ from sqlalchemy import func, select
 from onboarding.db import transaction
 from onboarding.extensions import db
 from onboarding.models import Placement, Project, User, utcnow
-from onboarding.services import candidates, placements
+from onboarding.services import candidates, placements, workflow
 from tests.factories import make_candidate, make_company, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,10 +38,21 @@ def say(locale: str, msgid: str, **params) -> str:
     return str(escape(text % params if params else text))
 
 
+def long_date(day: date, locale: str) -> str:
+    return format_date(day, "long", locale=locale)
+
+
 def element(page: str, pattern: str) -> str:
     match = re.search(pattern, page, re.S)
     assert match, f"nothing matches {pattern!r}"
     return match.group(1)
+
+
+def section(page: str, heading: str) -> str:
+    """The card whose h2 is `heading`."""
+    return element(
+        page, rf'<section class="card[^"]*">\s*<h2>{re.escape(heading)}</h2>(.*?)</section>'
+    )
 
 
 @pytest.fixture
@@ -65,6 +80,120 @@ def desk(data):
             }  # fmt: skip
 
     return build
+
+
+def placed_journey(data, locale: str) -> dict:
+    """Walk a candidate through the real services: immersion from 80 days ago, completed
+    today; mentoring; a placement whose interview took place an hour ago, offer, acceptance;
+    a second placement elsewhere still waiting for its interview next week; confirmed."""
+    today = date.today()
+    started = today - timedelta(days=80)
+    first_day = today + timedelta(days=30)
+    with data():
+        staff = make_user("staff", locale=locale)
+        mentor = make_user("mentor", locale=locale)
+        company = make_company(COMPANY)
+        other = make_company(OTHER_COMPANY, municipality="Hasselt")
+        candidate = make_candidate(name="Annelie Nel", locale=locale, stem_field="energy")
+        cid = candidate.id
+        steps = [
+            lambda: workflow.fire(staff, cid, "start_immersion", expected_version=None,
+                                  start_date=started),
+            lambda: candidates.record_assessment(staff, cid, "B1", today),
+            lambda: candidates.assign_mentor(staff, cid, mentor.id, None),
+            lambda: workflow.fire(staff, cid, "complete_immersion", expected_version=None),
+            lambda: candidates.log_meeting(mentor, cid, today, "Kick-off"),
+            lambda: candidates.sign_off(mentor, cid, None),
+            lambda: workflow.fire(mentor, cid, "propose_placement", expected_version=None),
+        ]  # fmt: skip
+        for step in steps:
+            with transaction():
+                step()
+            staff, mentor = db.session.get(User, staff.id), db.session.get(User, mentor.id)
+        with transaction():
+            placement = candidates.record_placement(
+                staff, cid, company_id=company.id, project_title=TITLE,
+                interview_at=utcnow() - timedelta(hours=1),
+            )  # fmt: skip
+            placement_id = placement.id
+        with transaction():
+            candidates.record_placement(
+                staff, cid, company_id=other.id, project_title="Electrolyser tests",
+                interview_at=utcnow() + timedelta(days=7),
+            )  # fmt: skip
+        for trigger, kwargs in (("make_offer", {}), ("accept", {"start_date": first_day})):
+            with transaction():
+                placements.fire(db.session.get(User, staff.id), placement_id, trigger, **kwargs)
+        with transaction():
+            workflow.fire(db.session.get(User, staff.id), cid, "confirm_placement",
+                          expected_version=None)  # fmt: skip
+        return {
+            "staff": staff.email, "mentor": mentor.email, "candidate": candidate.user.email,
+            "candidate_id": cid, "placement_id": placement_id, "started": started,
+            "completed": today, "first_day": first_day,
+        }  # fmt: skip
+
+
+# -- once placed, every page shows the state reached -----------------------------------------
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_desk_sees_the_placement_started_and_the_immersion_completed(client, data, login, locale):
+    journey = placed_journey(data, locale)
+    login(client, journey["staff"])
+    page = client.get(f"/desk/candidates/{journey['candidate_id']}").get_data(as_text=True)
+
+    assert 'data-phase="placed"' in page
+    rows = section(page, say(locale, "Company placement"))
+    row = element(rows, rf"<tr><td>{COMPANY} \(Genk\)</td>(.*?)</tr>")
+    assert row.rstrip().endswith(f"<td>{say(locale, 'Started')}</td>"), row
+    assert f'data-placement="{journey["placement_id"]}"' not in page  # no step left for it
+    assert 'data-trigger="start"' not in page
+    immersion = element(page, r'<dd class="immersion" data-status="completed">(.*?)</dd>')
+    assert immersion == say(
+        locale, "%(start)s to %(end)s (completed)",
+        start=long_date(journey["started"], locale),
+        end=long_date(journey["completed"], locale),
+    )  # fmt: skip
+    assert say(locale, "%(start)s to %(end)s (planned)").split(" ")[-1] not in immersion
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_mentor_sees_the_immersion_completed(client, data, login, locale):
+    journey = placed_journey(data, locale)
+    login(client, journey["mentor"])
+    page = client.get(f"/mentor/mentees/{journey['candidate_id']}").get_data(as_text=True)
+    immersion = element(page, r'<dd class="immersion" data-status="completed">(.*?)</dd>')
+    assert immersion == say(
+        locale, "%(start)s to %(end)s (completed)",
+        start=long_date(journey["started"], locale),
+        end=long_date(journey["completed"], locale),
+    )  # fmt: skip
+    rows = section(page, say(locale, "Company placement"))
+    assert f"<td>{say(locale, 'Started')}</td>" in rows
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_placed_candidate_sees_no_leftover_deadlines_and_actual_dates(client, data, login, locale):
+    journey = placed_journey(data, locale)
+    login(client, journey["candidate"])
+    page = client.get("/me/").get_data(as_text=True)
+
+    assert 'data-phase="placed"' in page
+    immersion = element(page, r'<p class="immersion" data-status="completed">(.*?)</p>')
+    assert immersion == say(
+        locale, "Language immersion: %(start)s to %(end)s (completed)",
+        start=long_date(journey["started"], locale),
+        end=long_date(journey["completed"], locale),
+    )  # fmt: skip
+    deadlines = element(page, r'<section class="card deadlines">(.*?)</section>')
+    for company in (COMPANY, OTHER_COMPANY):  # interviews behind her, or no longer relevant
+        assert say(locale, "Placement interview at %(company)s", company=company) not in deadlines
+    first_day = say(locale, "First day at %(company)s", company=COMPANY)
+    assert first_day in deadlines
+    assert long_date(journey["first_day"], locale) in deadlines
+    rows = section(page, say(locale, "Company placement"))
+    assert f"<td>{say(locale, 'Started')}</td>" in rows
 
 
 # -- steps that are not possible yet, and what the accept step asks --------------------------
