@@ -32,6 +32,7 @@ from onboarding.services import (
     documents,
     history,
     invitations,
+    placements,
     workflow,
 )
 from onboarding.services.access import get_or_not_found, visible_candidate
@@ -44,7 +45,6 @@ from onboarding.vocabulary import (
     STEM_FIELD_LABELS,
 )
 from workflows.onboarding import ONBOARDING, PHASES
-from workflows.placement import PLACEMENT
 
 DESK_PAGE = "desk/candidate.html"
 MENTEE_PAGE = "mentor/mentee.html"
@@ -187,29 +187,10 @@ def candidate_page(candidate_id: int, template: str, *, refused: SideForm | None
             )]
         )  # fmt: skip
         context.update(
-            placement_actions={
-                p.id: placement_actions(p.status, actor.role) for p in detail.placements
-            },
+            placement_actions=placements.steps_for(detail.placements, actor.role),
             diagram=workflow_diagram(candidate.phase),
         )
     return render_template(template, **context)
-
-
-def placement_actions(status: str, role: str) -> list[dict]:
-    """The steps a placement can take next, with the inputs each one needs."""
-    actions = []
-    for trigger in PLACEMENT.available(status, role):
-        spec = PLACEMENT.specs_for(trigger, status)[0]
-        actions.append(
-            {
-                "trigger": trigger,
-                "label": _(spec.label),
-                "needs_reason": spec.needs_reason,
-                "needs_interview": "set_interview" in spec.effects,
-                "needs_start_date": "set_start_date" in spec.effects,
-            }
-        )
-    return actions
 
 
 def fire_from_form(template: str, candidate_id: int, form: TransitionForm) -> None:

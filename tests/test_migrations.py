@@ -166,3 +166,99 @@ def test_reminder_status_expired_round_trip_on_sqlite(tmp_path, smtp_server):
 
 def test_reminder_status_expired_round_trip_on_postgresql(fresh_pg_app):
     _expired_status_round_trip(fresh_pg_app)
+
+
+SEED_0003_DUPLICATES = [
+    "INSERT INTO users (id, email, name, role, locale, active, created_at) VALUES "
+    "(2, 'c@example.org', 'Cand', 'candidate', 'af', true, '2026-01-01 10:00:00')",
+    "INSERT INTO companies (id, name, municipality, sector, created_at) VALUES "
+    "(1, 'Hasselt Data Works', 'Hasselt', 'Data', '2026-01-01 10:00:00')",
+    "INSERT INTO projects (id, company_id, kind, title, description, stem_fields, skills, seats, "
+    "is_open, created_at) VALUES (1, 1, 'vacancy', 'Predictive maintenance', '', '[]', '[]', 2, "
+    "true, '2026-01-01 10:00:00')",
+    "INSERT INTO candidates (id, user_id, country_code, origin_institution, stem_field, "
+    "graduation_date, outreach_channel, phase, phase_entered_at, created_at, version_id) VALUES "
+    "(1, 2, 'ZA', 'SU', 'physics', '2025-06-01', 'partner_referral', 'company_placement', "
+    "'2026-01-01 10:00:00', '2026-01-01 10:00:00', 1)",
+    # two live placements for one project (the later one is further along), one declined;
+    # two live ones without a project under one title; one under another title
+    "INSERT INTO placements (id, candidate_id, company_id, project_id, project_title, status, "
+    "created_at) VALUES "
+    "(1, 1, 1, 1, 'Predictive maintenance', 'proposed', '2026-02-01 10:00:00'), "
+    "(2, 1, 1, 1, 'Predictive maintenance', 'interview', '2026-02-02 10:00:00'), "
+    "(3, 1, 1, 1, 'Predictive maintenance', 'declined', '2026-01-20 10:00:00'), "
+    "(4, 1, 1, NULL, '', 'proposed', '2026-02-03 10:00:00'), "
+    "(5, 1, 1, NULL, '', 'proposed', '2026-02-04 10:00:00'), "
+    "(6, 1, 1, NULL, 'Data platform', 'proposed', '2026-02-05 10:00:00')",
+]
+
+
+def _upgrade_withdraws_duplicates(app):
+    """Duplicates from before the rule are withdrawn (with a history row) so that the unique
+    indexes can be built; the placement furthest along (else the oldest) is kept."""
+    import flask_migrate
+    import pytest
+    from sqlalchemy import text as sql
+    from sqlalchemy.exc import IntegrityError
+
+    with app.app_context():
+        flask_migrate.downgrade(revision="0003")
+        with db.engine.begin() as connection:
+            for statement in SEED_0003_DUPLICATES:
+                connection.execute(sql(statement))
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            statuses = dict(connection.execute(sql("SELECT id, status FROM placements")).all())
+            reasons = dict(
+                connection.execute(
+                    sql("SELECT id, closed_reason FROM placements WHERE closed_reason IS NOT NULL")
+                ).all()
+            )
+            history = connection.execute(
+                sql("SELECT action, from_phase, to_phase, reason, detail FROM audit_events "
+                    "ORDER BY id")
+            ).all()  # fmt: skip
+        with pytest.raises(IntegrityError), db.engine.begin() as connection:
+            connection.execute(
+                sql("INSERT INTO placements (candidate_id, company_id, project_id, project_title, "
+                    "status, created_at) VALUES (1, 1, 1, 'Again', 'offer', '2026-03-01 10:00:00')")
+            )  # fmt: skip
+        db.engine.dispose()
+    assert statuses == {1: "withdrawn", 2: "interview", 3: "declined", 4: "proposed",
+                        5: "withdrawn", 6: "proposed"}  # fmt: skip
+    assert reasons == {
+        1: "Duplicate of placement 2: a candidate has one live placement per project.",
+        5: "Duplicate of placement 4: a candidate has one live placement per project.",
+    }
+    assert [tuple(row) for row in history] == [
+        ("placement_withdraw", "company_placement", "company_placement", reasons[1],
+         "Hasselt Data Works: Predictive maintenance"),
+        ("placement_withdraw", "company_placement", "company_placement", reasons[5],
+         "Hasselt Data Works: "),
+    ]  # fmt: skip
+
+
+def test_upgrade_withdraws_duplicate_placements_on_sqlite(tmp_path, smtp_server):
+    from onboarding import create_app
+    from tests.conftest import migrate_fresh, test_config
+
+    app = create_app(
+        test_config(f"sqlite:///{tmp_path / 'duplicates.sqlite3'}", smtp_server.port),
+        instance_path=str(tmp_path),
+    )
+    migrate_fresh(app)
+    _upgrade_withdraws_duplicates(app)
+
+
+def test_upgrade_withdraws_duplicate_placements_on_postgresql(fresh_pg_app):
+    _upgrade_withdraws_duplicates(fresh_pg_app)
+
+
+def test_schema_has_the_partial_unique_indexes_for_live_placements(app, rollback):
+    indexes = {i["name"]: i for i in inspect(rollback).get_indexes("placements")}
+    assert indexes["uq_placements_live_project"]["unique"]
+    assert indexes["uq_placements_live_project"]["column_names"] == ["candidate_id", "project_id"]
+    assert indexes["uq_placements_live_title"]["unique"]
+    assert indexes["uq_placements_live_title"]["column_names"] == [
+        "candidate_id", "company_id", "project_title"
+    ]  # fmt: skip

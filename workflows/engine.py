@@ -1,8 +1,9 @@
 """A workflow definition (data) and the one `transitions` machine built from it.
 
 The definition lists states and transitions as plain dicts. Extra keys that `transitions`
-does not know (`roles`, `needs_reason`) stay in the definition; guards and effects are named
-by string and resolved here. One `Machine` is built per definition, with no models attached:
+does not know (`roles`, `needs_reason`, `then` for follow-ups, `automatic` for steps reached
+only as a follow-up) stay in the definition; guards and effects are named by string and
+resolved here. One `Machine` is built per definition, with no models attached:
 a trigger is fired for a model through the machine's own `Event.trigger(model, ...)`, so no
 row is ever registered on the machine (see docs/pitfalls.md: a machine per row, or `add_model` per
 request, costs memory and time).
@@ -61,6 +62,9 @@ class TransitionSpec:
     # Changes to other aggregates that the service makes through *their* workflows, in the
     # same transaction (e.g. withdrawing live placements); the engine itself never runs them.
     follow_ups: tuple[str, ...] = ()
+    # Reached only as another transition's follow-up (`automatic` in the definition): never
+    # offered to a person, and refused when fired without `follow_up=True`.
+    automatic: bool = False
 
 
 class WorkflowError(Exception):
@@ -77,6 +81,10 @@ class UnknownTrigger(WorkflowError):
 
 class NotAllowedFromState(WorkflowError):
     pass
+
+
+class FollowUpOnly(NotAllowedFromState):
+    """The transition happens only as the follow-up of another one, never by hand."""
 
 
 class RoleNotAllowed(WorkflowError):
@@ -125,7 +133,7 @@ class Workflow:
     def _spec(self, data: dict[str, Any]) -> TransitionSpec:
         unknown = set(data) - {
             "trigger", "source", "dest", "roles", "conditions", "after", "needs_reason", "label",
-            "then",
+            "then", "automatic",
         }  # fmt: skip
         if unknown:
             raise ValueError(f"{self.name}: unknown keys {sorted(unknown)} in {data!r}")
@@ -142,6 +150,7 @@ class Workflow:
             needs_reason=bool(data.get("needs_reason", False)),
             label=data["label"],
             follow_ups=tuple(data.get("then", ())),
+            automatic=bool(data.get("automatic", False)),
         )
 
     def _machine_transition(self, spec: TransitionSpec) -> dict[str, Any]:
@@ -195,8 +204,13 @@ class Workflow:
 
     # -- deciding and firing ----------------------------------------------------------------
 
-    def check(self, trigger: str, state: str, role: str, ctx: Any) -> TransitionSpec:
-        """The transition that `trigger` would take, or a WorkflowError saying why not."""
+    def check(
+        self, trigger: str, state: str, role: str, ctx: Any, *, follow_up: bool = False
+    ) -> TransitionSpec:
+        """The transition that `trigger` would take, or a WorkflowError saying why not.
+
+        `follow_up` says the service takes the step as another transition's follow-up; only
+        then may an `automatic` transition be taken."""
         if trigger not in self.machine.events:
             raise UnknownTrigger([Refusal("unknown_trigger", "unknown", {"trigger": trigger})])
         specs = self.specs_for(trigger, state)
@@ -209,6 +223,12 @@ class Workflow:
             raise RoleNotAllowed([Refusal("role", "role", {"trigger": trigger, "role": role})])
         if getattr(ctx, "role", role) != role:
             raise ValueError(f"{self.name}: facts are for role {ctx.role!r}, not {role!r}")
+        if not follow_up:
+            specs = [s for s in specs if not s.automatic]
+            if not specs:
+                raise FollowUpOnly(
+                    [Refusal("follow_up_only", "follow_up_only", {"trigger": trigger})]
+                )
         selected = [s for s in specs if all(g.check(ctx) is None for g in s.guards if g.selects)]
         if not selected:
             ruled_out: list[Refusal] = []
@@ -226,10 +246,12 @@ class Workflow:
             refusals.extend(r for r in failed if r not in refusals)
         raise GuardFailed(refusals)
 
-    def fire(self, model: Any, trigger: str, role: str, ctx: Any) -> TransitionSpec:
+    def fire(
+        self, model: Any, trigger: str, role: str, ctx: Any, *, follow_up: bool = False
+    ) -> TransitionSpec:
         """Check, then fire `trigger` on `model` through the shared machine."""
         state = getattr(model, self.state_attribute)
-        spec = self.check(trigger, state, role, ctx)
+        spec = self.check(trigger, state, role, ctx, follow_up=follow_up)
         try:
             fired = self.machine.events[trigger].trigger(model, ctx=ctx, role=role)
         except MachineError as error:  # the graph changed under us: treat as invalid
@@ -240,9 +262,9 @@ class Workflow:
         return spec
 
     def available(self, state: str, role: str) -> list[str]:
-        """Triggers `role` may fire from `state` (guards not yet considered)."""
+        """Triggers `role` may fire by hand from `state` (guards not yet considered)."""
         return [
             t
             for t in self.triggers_from(state)
-            if any(role in s.roles for s in self.specs_for(t, state))
+            if any(role in s.roles and not s.automatic for s in self.specs_for(t, state))
         ]

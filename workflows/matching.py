@@ -1,10 +1,11 @@
 """Matching candidates and projects: a transparent score, as data.
 
 Hard requirements filter (the project is open and has seats left; the candidate is in
-mentoring or company placement); soft ones rank. Each soft component has a weight and
-gives a fraction between 0 and 1; the score is the weighted sum (0–100). The same rules
-are expressed in SQL by the service for ranking many candidates at once, and the pure
-function here explains every shown result, component by component.
+mentoring or company placement, holds no secured placement, and has no live placement for
+this project: proposing them again would make a duplicate); soft ones rank. Each soft
+component has a weight and gives a fraction between 0 and 1; the score is the weighted sum
+(0–100). The same rules are expressed in SQL by the service for ranking many candidates at
+once, and the pure function here explains every shown result, component by component.
 """
 
 from __future__ import annotations

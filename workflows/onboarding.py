@@ -12,11 +12,12 @@ they stay pure and testable with plain objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from workflows.dates import add_months
 from workflows.engine import Guard, Refusal, Workflow
 from workflows.i18n import N_
+from workflows.placement import interview_over
 
 OUTREACH = "outreach"
 LANGUAGE_IMMERSION = "language_immersion"
@@ -68,6 +69,9 @@ class OnboardingFacts:
     mentor_capacity: int = DEFAULT_MENTOR_CAPACITY
     signed_off: bool = False
     accepted_placement: bool = False
+    # Interview times (None: none recorded) of the accepted placements with a start date.
+    accepted_interviews: tuple[datetime | None, ...] = ()
+    now: datetime | None = None  # aware UTC, computed by the service
     reason: str = ""
     paused_from: str | None = None
     start_date: date | None = None
@@ -149,6 +153,19 @@ def placement_accepted(ctx: OnboardingFacts) -> Refusal | None:
     return None
 
 
+def placement_interview_held(ctx: OnboardingFacts) -> Refusal | None:
+    """The accepted placement's interview is not in the future (a candidate is never placed
+    before meeting the company)."""
+    if ctx.accepted_interviews and not any(
+        interview_over(at, ctx.now) for at in ctx.accepted_interviews
+    ):
+        return Refusal(
+            "placement_interview_ahead",
+            N_("The interview for the accepted placement has not taken place yet."),
+        )
+    return None
+
+
 def reason_given(ctx: OnboardingFacts) -> Refusal | None:
     if not ctx.reason.strip():
         return Refusal("reason_missing", N_("Please give a reason."))
@@ -199,6 +216,12 @@ GUARDS = {
         placement_accepted,
         "company",
         N_("A company accepts the placement and sets a start date"),
+    ),
+    "placement_interview_held": Guard(
+        "placement_interview_held",
+        placement_interview_held,
+        "company",
+        N_("Hold the placement interview"),
     ),
     "reason_given": Guard("reason_given", reason_given, "desk", N_("Give a reason")),
 }
@@ -289,7 +312,9 @@ TRANSITIONS: list[dict] = [
         "source": COMPANY_PLACEMENT,
         "dest": PLACED,
         "roles": ["staff"],
-        "conditions": ["placement_accepted"],
+        "conditions": ["placement_accepted", "placement_interview_held"],
+        # The accepted placement starts, through the placement workflow (its only way there).
+        "then": ["start_accepted_placement"],
     },
     {
         "trigger": "placement_fell_through",

@@ -1,8 +1,10 @@
 """A placement's own small workflow: proposed → interview → offer → accepted → started;
 declined or withdrawn from any open step. Fired through the same kind of service path as the
-onboarding (role check, guards, audit row, one transaction); an accepted placement with a
-start date meets the onboarding's `confirm_placement` guard, and a declined one lets the desk
-send the candidate back to mentoring."""
+onboarding (role check, guards, audit row, one transaction). The company makes an offer only
+once the interview has taken place; an accepted placement with a start date (and its
+interview behind it) meets the onboarding's `confirm_placement` guard, and confirming the
+placement starts it: `start` is automatic, the follow-up of `confirm_placement`, never a step
+of its own. A declined placement lets the desk send the candidate back to mentoring."""
 
 from __future__ import annotations
 
@@ -26,8 +28,14 @@ OPEN_STATUSES = (PROPOSED, INTERVIEW, OFFER)
 SECURED_STATUSES = (ACCEPTED, STARTED)
 CLOSED_STATUSES = (DECLINED, WITHDRAWN)
 # Still in play: withdrawn when the candidate's placement phase falls through ("started"
-# is terminal: the candidate works there).
+# is terminal: the candidate works there). A candidate has at most one live placement per
+# project (or, without a project, per company and title): the service and a partial unique
+# index both hold that.
 LIVE_STATUSES = (*OPEN_STATUSES, ACCEPTED)
+# The placement waits for its interview only in this status: the interview is shown as a
+# deadline and reminded of only then (before it nothing is planned; after it the placement
+# has moved on or closed).
+AWAITING_INTERVIEW_STATUSES = (INTERVIEW,)
 
 STATUS_LABELS = {
     PROPOSED: N_("Proposed"),
@@ -43,10 +51,19 @@ STATUS_LABELS = {
 @dataclass
 class PlacementFacts:
     role: str = ""
-    interview_at: datetime | None = None
+    interview_at: datetime | None = None  # the interview being planned (input)
     start_date: date | None = None
     reason: str = ""
     seats_left: int = 1
+    now: datetime | None = None  # aware UTC, computed by the service
+    recorded_interview_at: datetime | None = None  # the interview the placement has
+    other_secured: int = 0  # the candidate's other accepted or started placements
+
+
+def interview_over(interview_at: datetime | None, now: datetime | None) -> bool:
+    """Whether a planned interview has taken place by `now` (without one, nothing is ahead).
+    An unknown `now` never counts as after the interview."""
+    return interview_at is None or (now is not None and interview_at <= now)
 
 
 def interview_planned(ctx: PlacementFacts) -> Refusal | None:
@@ -58,6 +75,23 @@ def interview_planned(ctx: PlacementFacts) -> Refusal | None:
 def start_date_given(ctx: PlacementFacts) -> Refusal | None:
     if ctx.start_date is None:
         return Refusal("no_start_date", N_("An accepted placement needs a start date."))
+    return None
+
+
+def interview_held(ctx: PlacementFacts) -> Refusal | None:
+    if ctx.recorded_interview_at is None or not interview_over(ctx.recorded_interview_at, ctx.now):
+        return Refusal(
+            "interview_not_held",
+            N_("The interview has not taken place yet: an offer can only follow it."),
+        )
+    return None
+
+
+def no_other_secured(ctx: PlacementFacts) -> Refusal | None:
+    if ctx.other_secured > 0:
+        return Refusal(
+            "other_placement_secured", N_("The candidate has already accepted another placement.")
+        )
     return None
 
 
@@ -73,12 +107,25 @@ def reason_given(ctx: PlacementFacts) -> Refusal | None:
     return None
 
 
+# Guards that the step's own form fields satisfy (a date, a reason): the desk page does not
+# list them as reasons why a step is not possible yet.
+FORM_INPUT_GUARDS = frozenset({"interview_planned", "start_date_given", "reason_given"})
+
 GUARDS = {
     "interview_planned": Guard(
         "interview_planned", interview_planned, "desk", N_("Plan the interview")
     ),
+    "interview_held": Guard(
+        "interview_held", interview_held, "company", N_("Hold the placement interview")
+    ),
     "start_date_given": Guard(
         "start_date_given", start_date_given, "company", N_("Agree on a start date")
+    ),
+    "no_other_secured": Guard(
+        "no_other_secured",
+        no_other_secured,
+        "desk",
+        N_("Withdraw the other accepted placement"),
     ),
     "seat_free": Guard("seat_free", seat_free, "desk", N_("Find a project with a free seat")),
     "reason_given": Guard("reason_given", reason_given, "desk", N_("Give a reason")),
@@ -119,6 +166,7 @@ TRANSITIONS: list[dict] = [
         "source": INTERVIEW,
         "dest": OFFER,
         "roles": ["staff"],
+        "conditions": ["interview_held"],
     },
     {
         "trigger": "accept",
@@ -126,7 +174,7 @@ TRANSITIONS: list[dict] = [
         "source": OFFER,
         "dest": ACCEPTED,
         "roles": ["staff"],
-        "conditions": ["start_date_given", "seat_free"],
+        "conditions": ["start_date_given", "seat_free", "no_other_secured"],
         "after": ["set_start_date"],
     },
     {
@@ -135,6 +183,9 @@ TRANSITIONS: list[dict] = [
         "source": ACCEPTED,
         "dest": STARTED,
         "roles": ["staff"],
+        # Only as the follow-up of the onboarding's confirm_placement: the placement starts
+        # when the desk confirms it, so the two can never disagree.
+        "automatic": True,
     },
     *[
         {

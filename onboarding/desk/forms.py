@@ -15,6 +15,7 @@ from wtforms.validators import Email, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from onboarding.forms import (
+    REQUIRED,
     BaseForm,
     brussels_to_utc,
     input_required,
@@ -29,6 +30,7 @@ from onboarding.forms import (
 from onboarding.i18n import country_choices, valid_country
 from onboarding.reference import LIMBURG_MUNICIPALITIES
 from onboarding.services.candidates import email_taken
+from onboarding.services.placements import needs_start_date
 from onboarding.vocabulary import (
     COMPANY_SIZE_LABELS,
     OUTREACH_CHANNEL_LABELS,
@@ -122,6 +124,15 @@ class PlacementStepForm(BaseForm):
         _l("Interview (Brussels time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
     )
     start_date = DateField(_l("Start date"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # The step that records the start date ("accept") asks for it (the page fills in one
+        # recorded earlier); Optional() above would stop a field validator on an empty value.
+        if self.start_date.data is None and needs_start_date(self.trigger.data or ""):
+            self.start_date.errors = [*self.start_date.errors, REQUIRED]
+            return False
+        return valid
 
     def interview_utc(self):
         return brussels_to_utc(self.interview_at.data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.models.base import Base, UTCDateTime, utcnow
@@ -18,6 +18,9 @@ if TYPE_CHECKING:  # resolved by SQLAlchemy at run time; imported for the type c
     from onboarding.models.company import Company, Project
 
 PLACEMENT_STATUSES = placement_flow.STATUSES
+_LIVE = _in("status", placement_flow.LIVE_STATUSES)
+_LIVE_WITH_PROJECT = f"project_id IS NOT NULL AND {_LIVE}"
+_LIVE_WITHOUT_PROJECT = f"project_id IS NULL AND {_LIVE}"
 
 
 class Candidate(Base):
@@ -182,6 +185,25 @@ class Placement(Base):
         CheckConstraint(
             "status NOT IN ('accepted', 'started') OR start_date IS NOT NULL",
             name="accepted_has_start",
+        ),
+        # At most one live placement per candidate and project, or — without a project — per
+        # candidate, company and title (services.placements.refuse_duplicate says it first).
+        Index(
+            "uq_placements_live_project",
+            "candidate_id",
+            "project_id",
+            unique=True,
+            sqlite_where=text(_LIVE_WITH_PROJECT),
+            postgresql_where=text(_LIVE_WITH_PROJECT),
+        ),
+        Index(
+            "uq_placements_live_title",
+            "candidate_id",
+            "company_id",
+            "project_title",
+            unique=True,
+            sqlite_where=text(_LIVE_WITHOUT_PROJECT),
+            postgresql_where=text(_LIVE_WITHOUT_PROJECT),
         ),
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, case, func, or_, select
@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from onboarding.extensions import db
 from onboarding.models import (
+    AuditEvent,
     Candidate,
     Company,
     LanguageAssessment,
@@ -18,7 +19,8 @@ from onboarding.models import (
     Placement,
     User,
 )
-from workflows.onboarding import MENTORED_PHASES, PHASES
+from workflows.onboarding import LANGUAGE_IMMERSION, MENTORED_PHASES, ON_HOLD, PHASES
+from workflows.reminders import PROGRAMME_TZ
 
 
 @dataclass(frozen=True)
@@ -78,12 +80,52 @@ def countries_in_use() -> list[str]:
     return list(db.session.scalars(select(Candidate.country_code).distinct()))
 
 
+@dataclass(frozen=True)
+class Immersion:
+    """The language immersion as it stands: planned (under way or paused), completed, or
+    ended early (withdrawn); `end` is the planned end until then, afterwards the day it ended
+    by the audit trail (None if the trail does not say)."""
+
+    start: date
+    end: date | None
+    status: str  # "planned" | "completed" | "ended"
+
+
+def immersion(candidate: Candidate) -> Immersion | None:
+    """The candidate's immersion with the dates that hold now: planned while it lasts, the
+    actual end (from the audit trail, in Brussels time) once the candidate has left it."""
+    if candidate.immersion_start is None:
+        return None
+    if candidate.phase == LANGUAGE_IMMERSION or (
+        candidate.phase == ON_HOLD and candidate.paused_from == LANGUAGE_IMMERSION
+    ):
+        return Immersion(candidate.immersion_start, candidate.immersion_planned_end, "planned")
+    changes = db.session.execute(
+        select(AuditEvent.at, AuditEvent.action, AuditEvent.from_phase, AuditEvent.to_phase)
+        .where(
+            AuditEvent.candidate_id == candidate.id, AuditEvent.from_phase != AuditEvent.to_phase
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    # After entering immersion, the first change to a phase other than immersion or on hold
+    # ends it (a pause and a resume on the way do not).
+    entered = False
+    for at, action, _source, dest in changes:
+        if dest == LANGUAGE_IMMERSION:
+            entered = True
+        elif entered and dest != ON_HOLD:
+            status = "completed" if action == "complete_immersion" else "ended"
+            return Immersion(candidate.immersion_start, at.astimezone(PROGRAMME_TZ).date(), status)
+    return Immersion(candidate.immersion_start, None, "ended")
+
+
 @dataclass
 class CandidateDetail:
     candidate: Candidate
     assessments: list[LanguageAssessment]
     meetings: list[MentoringMeeting]
     placements: list[Placement]
+    immersion: Immersion | None = None
 
 
 def candidate_detail(candidate: Candidate) -> CandidateDetail:
@@ -101,11 +143,13 @@ def candidate_detail(candidate: Candidate) -> CandidateDetail:
     ).all()
     placements = db.session.scalars(
         select(Placement)
-        .options(selectinload(Placement.company))
+        .options(selectinload(Placement.company), selectinload(Placement.project))
         .where(Placement.candidate_id == candidate.id)
         .order_by(Placement.id.desc())
     ).all()
-    return CandidateDetail(candidate, list(assessments), list(meetings), list(placements))
+    return CandidateDetail(
+        candidate, list(assessments), list(meetings), list(placements), immersion(candidate)
+    )
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,10 @@ from onboarding.models import Candidate, MentoringMeeting, Placement, User, utcn
 from onboarding.services import dutch
 from onboarding.services import reminders as reminder_service
 from workflows.onboarding import COMPANY_PLACEMENT, LANGUAGE_IMMERSION, MENTORING, PLACED
-from workflows.placement import OPEN_STATUSES, SECURED_STATUSES
+from workflows.placement import AWAITING_INTERVIEW_STATUSES, OPEN_STATUSES, SECURED_STATUSES
+from workflows.reminders import RULES_BY_KEY
+
+INTERVIEW_PHASES = RULES_BY_KEY["interview_tomorrow"].phases
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,14 @@ def _placements(candidate_ids: list[int] | None) -> list[Placement]:
 def _placement_items(placement: Placement, today: date, with_name: bool = False) -> list[Item]:
     who = f"{placement.candidate.name}: " if with_name else ""
     items = []
-    if placement.interview_at:
+    # An interview is an appointment while the placement waits for it and the candidate is
+    # in a phase with interviews (as its reminder): not once the placement has moved past
+    # it, nor after the candidate is placed or has left.
+    if (
+        placement.interview_at
+        and placement.status in AWAITING_INTERVIEW_STATUSES
+        and placement.candidate.phase in INTERVIEW_PHASES
+    ):
         items.append(
             Item(f"interview-{placement.id}", placement.interview_at,
                  who + _("Placement interview at %(company)s", company=placement.company.name))

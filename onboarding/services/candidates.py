@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
+from onboarding.db import flush_unique
 from onboarding.extensions import db
 from onboarding.models import (
     Candidate,
@@ -222,8 +223,10 @@ def record_placement(
     project_id: int | None = None,
     now: datetime | None = None,
 ) -> Placement:
-    """Propose the candidate to a company (optionally for one of its projects). With an
-    interview date the placement moves straight on to the interview step."""
+    """Propose the candidate to a company, for one of its projects or under a title of its
+    own (one of the two is needed), unless a live placement for the same project — or the
+    same company and title — exists. With an interview date the placement moves straight
+    on to the interview step."""
     now = now or utcnow()
     require_role(actor, "staff")
     candidate = visible_candidate(actor, candidate_id)
@@ -237,17 +240,24 @@ def record_placement(
         project = db.session.get(Project, project_id)
         if project is None or project.company_id != company.id or not project.is_open:
             raise Refused(_("Choose one of the company's open projects."))
+    title = project_title.strip() or (project.title if project else "")
+    if not title:
+        raise Refused(_("Choose a project or give the project a title."))
+    placements.refuse_duplicate(candidate, company, project, title)
     placement = Placement(
         candidate_id=candidate.id,
         company_id=company.id,
         project_id=project.id if project else None,
-        project_title=(project_title.strip() or (project.title if project else "")),
+        project_title=title,
         start_date=start_date,
         status="proposed",
         created_by_id=actor.id,
         created_at=now,
     )
     db.session.add(placement)
+    # A concurrent request may have added the same placement since the check above: the
+    # partial unique index refuses it, and so do we, with the same message.
+    flush_unique(placements.duplicate_message(candidate, company, title))
     audit.record(
         candidate,
         actor,
@@ -255,7 +265,6 @@ def record_placement(
         detail=f"{company.name}: {placement.project_title}",
         at=now,
     )
-    db.session.flush()
     if interview_at is not None:
         placements.fire(
             actor, placement.id, "schedule_interview", interview_at=interview_at, now=now

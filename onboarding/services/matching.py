@@ -30,7 +30,7 @@ from workflows.matching import (
     score,
 )
 from workflows.onboarding import CEFR_LEVELS
-from workflows.placement import SECURED_STATUSES
+from workflows.placement import LIVE_STATUSES, SECURED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -77,12 +77,18 @@ def candidate_profile(candidate: Candidate) -> CandidateProfile:
     )
 
 
-def _eligible():
-    """Hard requirements on the candidate: the right phase, not already placed elsewhere."""
+def _eligible(project_id: int):
+    """Hard requirements on the candidate: the right phase, not already placed elsewhere,
+    and not already in play for this project (a live placement on it)."""
     secured = exists().where(
         Placement.candidate_id == Candidate.id, Placement.status.in_(SECURED_STATUSES)
     )
-    return and_(Candidate.phase.in_(ELIGIBLE_PHASES), ~secured)
+    proposed = exists().where(
+        Placement.candidate_id == Candidate.id,
+        Placement.project_id == project_id,
+        Placement.status.in_(LIVE_STATUSES),
+    )
+    return and_(Candidate.phase.in_(ELIGIBLE_PHASES), ~secured, ~proposed)
 
 
 def _scored_query(profile: ProjectProfile):
@@ -170,7 +176,7 @@ def candidates_for(project: Project, limit: int = 25) -> list[Match]:
     profile = project_profile(project)
     query, points = _scored_query(profile)
     ranked = db.session.execute(
-        query.where(_eligible()).order_by(points.desc(), Candidate.id).limit(limit)
+        query.where(_eligible(project.id)).order_by(points.desc(), Candidate.id).limit(limit)
     ).all()
     ids = [row.id for row in ranked]
     loaded = {
@@ -197,10 +203,22 @@ def candidates_for(project: Project, limit: int = 25) -> list[Match]:
 
 
 def projects_for(candidate: Candidate, limit: int = 25) -> list[Match]:
-    """Open projects with free seats, ranked for the candidate, best first."""
+    """Open projects with free seats, ranked for the candidate, best first; not those the
+    candidate already has a live placement for."""
+    in_play = (
+        select(Placement.project_id)
+        .where(
+            Placement.candidate_id == candidate.id,
+            Placement.project_id.is_not(None),
+            Placement.status.in_(LIVE_STATUSES),
+        )
+        .scalar_subquery()
+    )
     projects = list(
         db.session.scalars(
-            select(Project).options(joinedload(Project.company)).where(Project.is_open)
+            select(Project)
+            .options(joinedload(Project.company))
+            .where(Project.is_open, Project.id.not_in(in_play))
         )
     )
     taken = seats_taken([p.id for p in projects])
@@ -220,4 +238,4 @@ def projects_for(candidate: Candidate, limit: int = 25) -> list[Match]:
 def plain_filter_ids(project: Project) -> list[int]:
     """The floor for the benchmark: every candidate passing the hard requirements, read in
     plain SQL without any scoring (what any ranking has to look at)."""
-    return list(db.session.scalars(select(Candidate.id).where(_eligible())))
+    return list(db.session.scalars(select(Candidate.id).where(_eligible(project.id))))

@@ -30,7 +30,7 @@ from workflows.onboarding import (
     OnboardingFacts,
     next_step,
 )
-from workflows.placement import LIVE_STATUSES, SECURED_STATUSES
+from workflows.placement import ACCEPTED, LIVE_STATUSES, SECURED_STATUSES, interview_over
 
 
 def facts_for(
@@ -40,6 +40,7 @@ def facts_for(
     reason: str = "",
     override_reason: str = "",
     start_date: date | None = None,
+    now: datetime | None = None,
 ) -> OnboardingFacts:
     """What the guards need to know, read in a fixed number of queries."""
     mentor_load = 0
@@ -51,13 +52,13 @@ def facts_for(
                 Candidate.id != candidate.id,
             )
         )
-    accepted = db.session.scalar(
-        select(func.count(Placement.id)).where(
+    accepted_interviews = db.session.scalars(
+        select(Placement.interview_at).where(
             Placement.candidate_id == candidate.id,
             Placement.status.in_(SECURED_STATUSES),
             Placement.start_date.is_not(None),
         )
-    )
+    ).all()
     mentor = candidate.mentor
     return OnboardingFacts(
         role=role,
@@ -71,7 +72,9 @@ def facts_for(
         mentor_load=mentor_load,
         mentor_capacity=mentor.capacity if mentor else 0,
         signed_off=candidate.signed_off_at is not None,
-        accepted_placement=bool(accepted),
+        accepted_placement=bool(accepted_interviews),
+        accepted_interviews=tuple(accepted_interviews),
+        now=now or utcnow(),
         reason=reason,
         paused_from=candidate.paused_from,
         start_date=start_date,
@@ -146,9 +149,24 @@ def withdraw_live_placements(actor: User, candidate: Candidate, reason: str, now
             placements.fire(actor, placement.id, "withdraw", reason=reason, now=now)
 
 
+def start_accepted_placement(actor: User, candidate: Candidate, reason: str, now: datetime) -> None:
+    """The placement the desk has just confirmed starts, through the placement workflow
+    (its `start` step is automatic: this is the only way there)."""
+    for placement in list(candidate.placements):
+        if (
+            placement.status == ACCEPTED
+            and placement.start_date is not None
+            and interview_over(placement.interview_at, now)
+        ):
+            placements.fire(actor, placement.id, "start", follow_up=True, now=now)
+
+
 # Follow-ups a transition may declare ("then" in workflows/onboarding.py); each is called
 # with (actor, candidate, reason, now) and dates its own changes `now`.
-FOLLOW_UPS = {"withdraw_live_placements": withdraw_live_placements}
+FOLLOW_UPS = {
+    "withdraw_live_placements": withdraw_live_placements,
+    "start_accepted_placement": start_accepted_placement,
+}
 
 
 def check_version(candidate: Candidate, expected_version: int | None) -> None:

@@ -1,9 +1,11 @@
 """A company placement through the real UI, in headless Chromium, with the desk in Dutch.
 
 A candidate signed off by their mentor waits in mentoring. The welcome desk switches to
-Nederlands, adds a company in Genk and an energy project, proposes the best-ranked candidate,
-walks the placement (interview, offer, acceptance with a start date, start) and confirms it;
-the candidate then sees the company and the phase "Placed" on their Dutch dashboard.
+Nederlands, adds a company in Genk and an energy project, proposes the best-ranked candidate
+(who then drops out of the project's ranking), walks the placement (the interview, held
+yesterday, the offer, acceptance with a start date) and confirms it, which starts the
+placement; the candidate then sees the company, the placement "Started" and the phase
+"Placed" on their Dutch dashboard.
 Needs compiled catalogs (`make translations-compile`, which `make test` runs). Every text is
 compared with the nl catalog, so the test stays valid while the catalog is being translated.
 """
@@ -106,7 +108,8 @@ def test_desk_places_candidate_with_new_company_in_dutch(
         if raw:
             problems.append(f"{who}: history shows audit keys instead of text: {raw}")
 
-    interview = (date.today() + timedelta(days=7)).isoformat() + "T10:30"
+    # An offer follows the interview: record one that took place yesterday.
+    interview = (date.today() - timedelta(days=1)).isoformat() + "T10:30"
     start = (date.today() + timedelta(days=45)).isoformat()
 
     def placement_now(page, status: str) -> None:
@@ -184,6 +187,7 @@ def test_desk_places_candidate_with_new_company_in_dutch(
         problems.append(f"project page: the skills field reads {skills.input_value()!r}")
     page.screenshot(path=str(results_dir / "desk-project-ranking-nl.png"), full_page=True)
 
+    project_url = page.url
     entry.get_by_role("button", name=nl("Propose for this project"), exact=True).click()
 
     # … which lands on the candidate page, with the placement at the new company.
@@ -200,6 +204,12 @@ def test_desk_places_candidate_with_new_company_in_dutch(
     steps = placements.locator("div.placement-steps")
     expect(steps).to_have_count(1, timeout=TIMEOUT)
     expect(steps.locator("strong")).to_have_text(f"{COMPANY} — {PROJECT}", timeout=TIMEOUT)
+    # She is in play for the project now: its ranking no longer offers her.
+    page.goto(project_url)
+    expect(page.locator(f"ol.ranking > li[data-candidate='{candidate_id}']")).to_have_count(
+        0, timeout=TIMEOUT
+    )
+    page.goto(f"{live_server}/desk/candidates/{candidate_id}")
 
     # 3. The candidate moves to company placement (the onboarding action) …
     expect(page.locator("dd.phase[data-phase=mentoring]")).to_be_visible(timeout=TIMEOUT)
@@ -223,16 +233,16 @@ def test_desk_places_candidate_with_new_company_in_dutch(
     placement_now(page, "Offer")
 
     step = steps.locator("form[data-trigger=accept]")
+    expect(step.locator("input[name=start_date]")).to_have_attribute(
+        "required", "", timeout=TIMEOUT
+    )
+    expect(step.locator("span.required")).to_have_text(nl("(required)"), timeout=TIMEOUT)
     step.get_by_label(nl("Start date")).fill(start)
     step.get_by_role("button", name=nl("The candidate accepts the offer"), exact=True).click()
     placement_now(page, "Accepted")
     expect(row.locator("td").nth(3)).not_to_have_text("—", timeout=TIMEOUT)
-
-    steps.locator("form[data-trigger=start]").get_by_role(
-        "button", name=nl("The placement has started"), exact=True
-    ).click()
-    placement_now(page, "Started")
-    expect(row.locator("td").last).to_have_text(nl("Started"), timeout=TIMEOUT)
+    # The placement starts when the desk confirms it, never as a step of its own.
+    expect(steps.locator("form[data-trigger=start]")).to_have_count(0, timeout=TIMEOUT)
 
     page.locator("form.action[data-trigger=confirm_placement]").get_by_role(
         "button", name=nl("Confirm placement"), exact=True
@@ -240,6 +250,8 @@ def test_desk_places_candidate_with_new_company_in_dutch(
     phase = page.locator("dd.phase[data-phase=placed]")
     expect(phase).to_be_visible(timeout=TIMEOUT)
     expect(phase).to_contain_text(nl("Placed"), timeout=TIMEOUT)
+    expect(row.locator("td").last).to_have_text(nl("Started"), timeout=TIMEOUT)
+    expect(placements.locator("div.placement-steps")).to_have_count(0, timeout=TIMEOUT)
     expect(page.locator("svg.workflow-diagram g.phase.current")).to_have_attribute(
         "data-phase", "placed", timeout=TIMEOUT
     )

@@ -282,6 +282,31 @@ def test_candidate_with_only_unsecured_placements_is_still_listed(ctx, status):
     assert [m.candidate.id for m in candidates_for(project)] == [candidate.id]
 
 
+@pytest.mark.parametrize("status", ["proposed", "interview", "offer"])
+def test_candidate_already_in_play_for_the_project_is_not_listed(ctx, status):
+    """A live placement on this very project: proposing again would make a duplicate."""
+    project = add_project()
+    proposed = ideal(phase="company_placement")
+    add_placement(proposed, project, status)
+    other = ideal(skills=["python"])  # a worse fit, but free for this project
+    assert [m.candidate.id for m in candidates_for(project)] == [other.id]
+    assert proposed.id not in set(matching.plain_filter_ids(project))
+    assert project.id not in {m.project.id for m in projects_for(proposed)}
+    # … while for another project the candidate is still ranked, and it for them
+    elsewhere = add_project(title="Another project")
+    assert proposed.id in {m.candidate.id for m in candidates_for(elsewhere)}
+    assert elsewhere.id in {m.project.id for m in projects_for(proposed)}
+
+
+@pytest.mark.parametrize("status", ["declined", "withdrawn"])
+def test_candidate_whose_placement_on_the_project_closed_is_listed_again(ctx, status):
+    project = add_project()
+    candidate = ideal(phase="company_placement")
+    add_placement(candidate, project, status)
+    assert [m.candidate.id for m in candidates_for(project)] == [candidate.id]
+    assert project.id in {m.project.id for m in projects_for(candidate)}
+
+
 # -- projects for a candidate ---------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from workflows.engine import (
+    FollowUpOnly,
     Guard,
     GuardFailed,
     NotAllowedFromState,
@@ -382,6 +383,29 @@ def test_role_is_checked_per_transition():
     assert flow.fire(doc, "decide", "chief", doc_ctx(approved=False, urgent=True)).label == (
         "Fast-track"
     )
+
+
+def test_an_automatic_transition_is_taken_only_as_a_follow_up():
+    """`automatic`: reached only as another transition's follow-up, never by hand."""
+    transitions = [{**TINY_TRANSITIONS[0], "automatic": True}, TINY_TRANSITIONS[3]]
+    flow = tiny(transitions=transitions)
+    assert flow.specs[0].automatic is True and flow.specs[1].automatic is False
+    assert flow.available("draft", "author") == []
+    assert flow.triggers_from("draft") == ["submit"]  # still part of the graph
+    assert ("draft", "review", "submit") in flow.edges()
+    doc = Doc()
+    with pytest.raises(FollowUpOnly) as raised:
+        flow.fire(doc, "submit", "author", doc_ctx())
+    assert isinstance(raised.value, NotAllowedFromState)
+    assert [r.code for r in raised.value.refusals] == ["follow_up_only"]
+    assert doc.status == "draft" and doc.stamps == []
+    # the role and the guards still hold for the follow-up
+    with pytest.raises(RoleNotAllowed):
+        flow.fire(doc, "submit", "editor", doc_ctx(), follow_up=True)
+    with pytest.raises(GuardFailed):
+        flow.fire(doc, "submit", "author", doc_ctx(title=""), follow_up=True)
+    assert flow.fire(doc, "submit", "author", doc_ctx(), follow_up=True).dest == "review"
+    assert doc.status == "review"
 
 
 def test_machine_disagreeing_with_check_is_never_silent():

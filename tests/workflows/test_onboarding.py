@@ -5,7 +5,7 @@ Plain models and OnboardingFacts only (see conftest.py); no Flask, no database.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -26,11 +26,13 @@ from workflows.onboarding import (
     mentor_signed_off,
     next_step,
     placement_accepted,
+    placement_interview_held,
     profile_complete,
     reason_given,
 )
 
 TRIGGERS = sorted({s.trigger for s in ONBOARDING.specs})
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def spec_id(spec) -> str:
@@ -327,6 +329,34 @@ def test_placement_accepted(accepted, code):
 
 
 @pytest.mark.parametrize(
+    ("interviews", "now", "code"),
+    [
+        ((), NOW, None),  # nothing recorded about an interview
+        ((None,), NOW, None),  # an accepted placement without an interview time
+        ((NOW - timedelta(days=2),), NOW, None),
+        ((NOW,), NOW, None),
+        ((NOW + timedelta(days=9),), NOW, "placement_interview_ahead"),
+        ((NOW + timedelta(days=9), NOW - timedelta(days=1)), NOW, None),  # one is behind it
+        ((NOW - timedelta(days=2),), None, "placement_interview_ahead"),  # "now" unknown
+    ],
+)
+def test_placement_interview_held(interviews, now, code):
+    refusal = placement_interview_held(passing_facts(accepted_interviews=interviews, now=now))
+    assert (refusal and refusal.code) == code
+
+
+def test_no_placement_before_its_interview():
+    """Confirming the placement before the accepted placement's interview is refused."""
+    row = Model("company_placement")
+    before = row.snapshot()
+    facts = passing_facts(accepted_interviews=(NOW + timedelta(days=9),), now=NOW)
+    with pytest.raises(GuardFailed) as raised:
+        ONBOARDING.fire(row, "confirm_placement", "staff", facts)
+    assert [r.code for r in raised.value.refusals] == ["placement_interview_ahead"]
+    assert row.snapshot() == before
+
+
+@pytest.mark.parametrize(
     ("reason", "code"),
     [
         ("", "reason_missing"),
@@ -350,6 +380,10 @@ BREAK = {
     "mentor_has_capacity": ({"mentor_load": 5, "mentor_capacity": 5}, "mentor_full"),
     "mentor_signed_off": ({"signed_off": False}, "not_signed_off"),
     "placement_accepted": ({"accepted_placement": False}, "no_accepted_placement"),
+    "placement_interview_held": (
+        {"accepted_interviews": (NOW + timedelta(days=1),), "now": NOW},
+        "placement_interview_ahead",
+    ),
     "reason_given": ({"reason": "  \t "}, "reason_missing"),
     **{f"paused_from_{p}": ({"paused_from": None}, "not_paused_from") for p in ACTIVE_PHASES},
 }
@@ -530,8 +564,19 @@ def test_placement_fell_through_asks_the_service_to_withdraw_live_placements():
     assert row.phase == "mentoring"
 
 
-def test_only_placement_fell_through_has_follow_ups():
-    assert [s.trigger for s in ONBOARDING.specs if s.follow_ups] == ["placement_fell_through"]
+def test_confirm_placement_asks_the_service_to_start_the_accepted_placement():
+    # The placement's automatic `start` step is taken by the service through the placement
+    # workflow; the onboarding definition only declares the follow-up.
+    (spec,) = ONBOARDING.specs_for("confirm_placement", "company_placement")
+    assert spec.follow_ups == ("start_accepted_placement",)
+    assert [g.name for g in spec.guards] == ["placement_accepted", "placement_interview_held"]
+
+
+def test_only_confirm_placement_and_placement_fell_through_have_follow_ups():
+    assert [s.trigger for s in ONBOARDING.specs if s.follow_ups] == [
+        "confirm_placement",
+        "placement_fell_through",
+    ]
 
 
 # -- 5. next_step ---------------------------------------------------------------------------
@@ -617,6 +662,14 @@ DUTCH_TODO = "Pass a Dutch assessment at level %(target)s or higher"
             "company",
             "confirm_placement",
             id="placement-not-accepted",
+        ),
+        pytest.param(
+            "company_placement",
+            {"accepted_interviews": (NOW + timedelta(days=3),), "now": NOW},
+            "Hold the placement interview",
+            "company",
+            "confirm_placement",
+            id="placement-interview-ahead",
         ),
         pytest.param(
             "company_placement",

@@ -5,11 +5,17 @@ Plain model objects and PlacementFacts only; no Flask, no database.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from workflows.engine import GuardFailed, NotAllowedFromState, RoleNotAllowed, UnknownTrigger
+from workflows.engine import (
+    FollowUpOnly,
+    GuardFailed,
+    NotAllowedFromState,
+    RoleNotAllowed,
+    UnknownTrigger,
+)
 from workflows.onboarding import ROLES
 from workflows.placement import (
     ACCEPTED,
@@ -26,13 +32,17 @@ from workflows.placement import (
     STATUSES,
     WITHDRAWN,
     PlacementFacts,
+    interview_held,
+    interview_over,
     interview_planned,
+    no_other_secured,
     reason_given,
     seat_free,
     start_date_given,
 )
 
 INTERVIEW_AT = datetime(2026, 10, 6, 13, 30, tzinfo=UTC)
+NOW = datetime(2026, 10, 8, 9, 0, tzinfo=UTC)  # two days after the interview
 START = date(2026, 11, 2)
 REASON = "The company froze hiring"
 TRIGGERS = sorted({s.trigger for s in PLACEMENT.specs})
@@ -59,6 +69,9 @@ def passing(role: str = "staff", **overrides) -> PlacementFacts:
         "start_date": START,
         "reason": REASON,
         "seats_left": 1,
+        "now": NOW,
+        "recorded_interview_at": INTERVIEW_AT,
+        "other_secured": 0,
     }
     values.update(overrides)
     return PlacementFacts(**values)
@@ -122,9 +135,11 @@ def test_allowed_list_covers_every_spec():
 def test_every_allowed_transition(spec, role):
     row, facts = Row(spec.source), passing(role)
     before = row.snapshot()
-    assert PLACEMENT.check(spec.trigger, spec.source, role, facts) is spec
+    # an automatic step (start) is taken as the service's follow-up of confirm_placement
+    follow_up = spec.automatic
+    assert PLACEMENT.check(spec.trigger, spec.source, role, facts, follow_up=follow_up) is spec
     assert row.snapshot() == before  # check() alone changes nothing
-    assert PLACEMENT.fire(row, spec.trigger, role, facts) is spec
+    assert PLACEMENT.fire(row, spec.trigger, role, facts, follow_up=follow_up) is spec
     assert row.status == spec.dest
     after = row.snapshot()
     changed = {key for key in after if after[key] != before[key]}
@@ -141,7 +156,7 @@ def test_happy_path_proposed_to_started():
         ("accept", ACCEPTED),
         ("start", STARTED),
     ]:
-        PLACEMENT.fire(row, trigger, "staff", passing())
+        PLACEMENT.fire(row, trigger, "staff", passing(), follow_up=trigger == "start")
         assert row.status == dest
     assert (row.interview_at, row.start_date, row.closed_reason) == (INTERVIEW_AT, START, None)
 
@@ -253,7 +268,9 @@ def test_reason_given(reason, code):
 # Facts that break exactly one guard, and the code it must refuse with.
 BREAK = {
     "interview_planned": ({"interview_at": None}, "no_interview_date"),
+    "interview_held": ({"recorded_interview_at": NOW + timedelta(hours=1)}, "interview_not_held"),
     "start_date_given": ({"start_date": None}, "no_start_date"),
+    "no_other_secured": ({"other_secured": 1}, "other_placement_secured"),
     "seat_free": ({"seats_left": 0}, "no_seat_left"),
     "reason_given": ({"reason": " \t "}, "reason_missing"),
 }
@@ -273,8 +290,8 @@ def test_every_guard_is_used_and_broken():
     for p in GUARDED:
         guarded[(p.values[0].trigger, p.values[0].source)].add(p.values[1])
     assert guarded[("schedule_interview", PROPOSED)] == {"interview_planned"}
-    assert guarded[("accept", OFFER)] == {"start_date_given", "seat_free"}
-    assert ("make_offer", INTERVIEW) not in guarded
+    assert guarded[("make_offer", INTERVIEW)] == {"interview_held"}
+    assert guarded[("accept", OFFER)] == {"start_date_given", "seat_free", "no_other_secured"}
     assert ("start", ACCEPTED) not in guarded
 
 
@@ -305,15 +322,82 @@ def test_accept_reports_both_missing_start_and_full_project():
     assert [r.code for r in raised.value.refusals] == ["no_start_date", "no_seat_left"]
 
 
-@pytest.mark.parametrize(
-    ("trigger", "status"),
-    [("make_offer", INTERVIEW), ("start", ACCEPTED)],
-)
-def test_unguarded_steps_need_nothing(trigger, status):
+def test_unguarded_start_needs_nothing():
     facts = PlacementFacts(role="staff", seats_left=0)  # no date, no reason, no seat
-    row = Row(status)
-    PLACEMENT.fire(row, trigger, "staff", facts)
-    assert row.status != status
+    row = Row(ACCEPTED)
+    PLACEMENT.fire(row, "start", "staff", facts, follow_up=True)
+    assert row.status == STARTED
+
+
+def test_an_offer_needs_only_the_interview_behind_it():
+    facts = PlacementFacts(role="staff", seats_left=0, now=NOW, recorded_interview_at=INTERVIEW_AT)
+    row = Row(INTERVIEW)
+    PLACEMENT.fire(row, "make_offer", "staff", facts)
+    assert row.status == OFFER
+
+
+# -- the interview comes before the offer; start follows the onboarding ----------------------
+
+
+@pytest.mark.parametrize(
+    ("interview_at", "now", "over"),
+    [
+        (None, NOW, True),  # nothing planned: nothing to wait for
+        (INTERVIEW_AT, NOW, True),
+        (NOW, NOW, True),  # the interview moment itself counts as taken place
+        (NOW + timedelta(minutes=1), NOW, False),
+        (INTERVIEW_AT, None, False),  # an unknown "now" is never after the interview
+    ],
+)
+def test_interview_over(interview_at, now, over):
+    assert interview_over(interview_at, now) is over
+
+
+@pytest.mark.parametrize(
+    ("recorded", "now", "code"),
+    [
+        (INTERVIEW_AT, NOW, None),
+        (NOW, NOW, None),
+        (NOW + timedelta(days=3), NOW, "interview_not_held"),
+        (None, NOW, "interview_not_held"),  # an interview step without a time has none behind it
+        (INTERVIEW_AT, None, "interview_not_held"),
+    ],
+)
+def test_interview_held(recorded, now, code):
+    refusal = interview_held(passing(recorded_interview_at=recorded, now=now))
+    assert (refusal and refusal.code) == code
+
+
+def test_no_offer_before_the_interview():
+    row = Row(INTERVIEW)
+    row.interview_at = NOW + timedelta(days=2)
+    before = row.snapshot()
+    with pytest.raises(GuardFailed) as raised:
+        PLACEMENT.fire(row, "make_offer", "staff", passing(recorded_interview_at=row.interview_at))
+    assert [r.code for r in raised.value.refusals] == ["interview_not_held"]
+    assert row.snapshot() == before
+
+
+@pytest.mark.parametrize(("others", "code"), [(0, None), (1, "other_placement_secured")])
+def test_no_other_secured(others, code):
+    refusal = no_other_secured(passing(other_secured=others))
+    assert (refusal and refusal.code) == code
+
+
+def test_start_is_never_a_step_of_its_own():
+    """The placement starts as the follow-up of the onboarding's confirm_placement only."""
+    (spec,) = [s for s in PLACEMENT.specs if s.trigger == "start"]
+    assert spec.automatic is True
+    assert [s.trigger for s in PLACEMENT.specs if s.automatic] == ["start"]
+    assert PLACEMENT.available(ACCEPTED, "staff") == ["withdraw"]
+    row = Row(ACCEPTED)
+    before = row.snapshot()
+    with pytest.raises(FollowUpOnly) as raised:
+        PLACEMENT.fire(row, "start", "staff", passing())
+    assert [r.code for r in raised.value.refusals] == ["follow_up_only"]
+    assert row.snapshot() == before
+    PLACEMENT.fire(row, "start", "staff", passing(), follow_up=True)
+    assert row.status == STARTED
 
 
 # -- 4. effects -----------------------------------------------------------------------------

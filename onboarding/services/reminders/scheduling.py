@@ -8,7 +8,7 @@ late). Nothing here commits.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -24,7 +24,7 @@ from onboarding.models import (
     utcnow,
 )
 from onboarding.services import dutch
-from workflows.placement import OPEN_STATUSES, SECURED_STATUSES
+from workflows.placement import AWAITING_INTERVIEW_STATUSES, SECURED_STATUSES
 from workflows.reminders import PlannedReminder, ReminderFacts, plan
 
 
@@ -44,11 +44,13 @@ def facts_for(candidate: Candidate, now: datetime | None = None) -> ReminderFact
             AuditEvent.from_phase != "mentoring",
         )
     )
+    # Only an interview still ahead of a placement waiting for it: once the placement has
+    # moved on (offer and later) or the interview time has passed, nobody is reminded of it.
     next_interview = db.session.scalar(
         select(func.min(Placement.interview_at)).where(
             Placement.candidate_id == candidate.id,
-            Placement.status.in_((*OPEN_STATUSES, *SECURED_STATUSES)),
-            Placement.interview_at > now - timedelta(days=1),
+            Placement.status.in_(AWAITING_INTERVIEW_STATUSES),
+            Placement.interview_at > now,
         )
     )
     start = db.session.scalar(
