@@ -27,9 +27,11 @@ run: install translations-compile
 test: install translations-compile
 	$(BIN)/pytest
 
+# ruff (lint and format) and mypy (types; configured in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

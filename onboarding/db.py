@@ -41,7 +41,7 @@ from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import Executable, Select
 
 from onboarding.extensions import db
 
@@ -215,6 +215,11 @@ def side_transaction() -> Iterator[Connection]:
     engine: Engine = current_app.extensions["onthaal_engine"]
     with engine.begin() as connection:
         yield connection
+
+
+def count_of(statement: Select[Any]) -> int:
+    """The number a `SELECT count(…)` answers (0 when it answers nothing)."""
+    return db.session.scalar(statement) or 0
 
 
 def rows_changed(statement: Executable) -> int:

@@ -11,8 +11,10 @@ they stay pure and testable with plain objects.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from workflows.dates import add_months
 from workflows.engine import Guard, Refusal, Workflow
@@ -75,7 +77,7 @@ class OnboardingFacts:
     reason: str = ""
     paused_from: str | None = None
     start_date: date | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def level_at_least(level: str | None, target: str) -> bool:
@@ -172,7 +174,7 @@ def reason_given(ctx: OnboardingFacts) -> Refusal | None:
     return None
 
 
-def _paused_from(phase: str):
+def _paused_from(phase: str) -> Callable[[OnboardingFacts], Refusal | None]:
     def check(ctx: OnboardingFacts) -> Refusal | None:
         if ctx.paused_from != phase:
             return Refusal("not_paused_from", N_("The candidate was not paused in this phase."))
@@ -238,21 +240,21 @@ for _phase in ACTIVE_PHASES:
 # -- effects: run by the machine after the state changed; the service commits once -----------
 
 
-def plan_immersion(model, ctx: OnboardingFacts, source: str) -> None:
+def plan_immersion(model: Any, ctx: OnboardingFacts, source: str) -> None:
     start = ctx.start_date or date.today()
     model.immersion_start = start
     model.immersion_planned_end = add_months(start, IMMERSION_MONTHS)
 
 
-def remember_paused_phase(model, ctx: OnboardingFacts, source: str) -> None:
+def remember_paused_phase(model: Any, ctx: OnboardingFacts, source: str) -> None:
     model.paused_from = source
 
 
-def clear_paused_phase(model, ctx: OnboardingFacts, source: str) -> None:
+def clear_paused_phase(model: Any, ctx: OnboardingFacts, source: str) -> None:
     model.paused_from = None
 
 
-def record_withdrawal(model, ctx: OnboardingFacts, source: str) -> None:
+def record_withdrawal(model: Any, ctx: OnboardingFacts, source: str) -> None:
     model.withdrawn_reason = ctx.reason.strip()
 
 
@@ -266,7 +268,7 @@ EFFECTS = {
 
 # -- the graph ------------------------------------------------------------------------------
 
-TRANSITIONS: list[dict] = [
+TRANSITIONS: list[dict[str, Any]] = [
     {
         "trigger": "start_immersion",
         "label": N_("Start language immersion"),
@@ -400,7 +402,7 @@ class NextStep:
     """What happens next and whom it waits on (None once the onboarding has ended)."""
 
     message: str
-    params: dict
+    params: dict[str, Any]
     waits_on: str | None
     trigger: str | None
 

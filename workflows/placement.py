@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from workflows.engine import Guard, Refusal, Workflow
 from workflows.i18n import N_
@@ -132,15 +133,15 @@ GUARDS = {
 }
 
 
-def set_interview(model, ctx: PlacementFacts, source: str) -> None:
+def set_interview(model: Any, ctx: PlacementFacts, source: str) -> None:
     model.interview_at = ctx.interview_at
 
 
-def set_start_date(model, ctx: PlacementFacts, source: str) -> None:
+def set_start_date(model: Any, ctx: PlacementFacts, source: str) -> None:
     model.start_date = ctx.start_date
 
 
-def record_reason(model, ctx: PlacementFacts, source: str) -> None:
+def record_reason(model: Any, ctx: PlacementFacts, source: str) -> None:
     model.closed_reason = ctx.reason.strip()
 
 
@@ -150,7 +151,7 @@ EFFECTS = {
     "record_reason": record_reason,
 }
 
-TRANSITIONS: list[dict] = [
+TRANSITIONS: list[dict[str, Any]] = [
     {
         "trigger": "schedule_interview",
         "label": N_("Plan the interview"),

@@ -123,7 +123,8 @@ def assign_mentor(candidate_id: int):
         candidate = candidates.assign_mentor(
             current_user, candidate_id, form.mentor_id.data, form.version.data
         )
-    flash(_("%(name)s is now the mentor.", name=candidate.mentor.name), "success")
+    mentor = candidate.mentor.name if candidate.mentor else ""
+    flash(_("%(name)s is now the mentor.", name=mentor), "success")
     return redirect(url_for("desk.candidate", candidate_id=candidate_id))
 
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from onboarding.db import flush_unique
+from onboarding.db import count_of, flush_unique
 from onboarding.extensions import db
 from onboarding.i18n import valid_country
 from onboarding.models import Campaign, Candidate, Partner, User
@@ -33,7 +33,7 @@ def name_taken(name: str, except_id: int | None = None) -> bool:
     query = select(func.count(Campaign.id)).where(func.lower(Campaign.name) == name.strip().lower())
     if except_id is not None:
         query = query.where(Campaign.id != except_id)
-    return bool(db.session.scalar(query))
+    return count_of(query) > 0
 
 
 def _taken_message() -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
-from onboarding.db import flush_unique
+from onboarding.db import count_of, flush_unique
 from onboarding.extensions import db
 from onboarding.models import (
     Candidate,
@@ -50,7 +50,7 @@ def _today(now: datetime | None) -> date:
 
 
 def email_taken(email: str) -> bool:
-    return db.session.scalar(select(func.count(User.id)).where(User.email == email)) > 0
+    return count_of(select(func.count(User.id)).where(User.email == email)) > 0
 
 
 @dataclass(frozen=True)

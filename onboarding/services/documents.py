@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from onboarding.db import after_rollback, end_read
+from onboarding.db import after_rollback, count_of, end_read
 from onboarding.extensions import db
 from onboarding.models import Candidate, Document, User, utcnow
 from onboarding.services import audit
@@ -124,10 +124,7 @@ def _read_limited(data: bytes | BinaryIO, limit: int) -> bytes:
 
 
 def _count(candidate: Candidate) -> int:
-    count = db.session.scalar(
-        select(func.count(Document.id)).where(Document.candidate_id == candidate.id)
-    )
-    return count or 0
+    return count_of(select(func.count(Document.id)).where(Document.candidate_id == candidate.id))
 
 
 def _write_new_file(content: bytes) -> str:

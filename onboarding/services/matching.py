@@ -4,9 +4,9 @@ projects for a candidate, each result explained by `workflows.matching.explain`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select
 from sqlalchemy.orm import joinedload
 
 from onboarding.extensions import db
@@ -41,13 +41,19 @@ class Match:
     parts: list[Part]
 
 
+def _project_order(project: Project | None, score: float) -> tuple[float, date, int]:
+    """Best score first, then the project starting soonest (or created first)."""
+    assert project is not None  # a match for a candidate always names its project
+    return (-score, project.start_date or project.created_at.date(), project.id)
+
+
 def seats_taken(project_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         select(Placement.project_id, func.count(Placement.id))
         .where(Placement.project_id.in_(project_ids), Placement.status.in_(SECURED_STATUSES))
         .group_by(Placement.project_id)
     ).all()
-    return dict(rows)
+    return {project_id: count for project_id, count in rows if project_id is not None}
 
 
 def seats_left(project: Project) -> int:
@@ -107,7 +113,7 @@ def _scored_query(profile: ProjectProfile):
             .subquery()
         )
         query = query.outerjoin(further, further.c.candidate_id == Candidate.id)
-        field = case(
+        field: ColumnElement[float] = case(
             (Candidate.stem_field.in_(profile.stem_fields), 1.0),
             (further.c.candidate_id.is_not(None), 1.0),
             else_=0.0,
@@ -132,12 +138,12 @@ def _scored_query(profile: ProjectProfile):
             else_=-10,  # unknown: far below any minimum, as in workflows.matching
         )
         gap = level_rank(profile.min_dutch_level) - rank
-        dutch = case((gap <= 0, 1.0), (gap == 1, 0.5), else_=0.0)
+        dutch: ColumnElement[float] = case((gap <= 0, 1.0), (gap == 1, 0.5), else_=0.0)
     else:
         dutch = literal(1.0)
     if profile.start_date:
         late = profile.start_date + timedelta(days=AVAILABILITY_GRACE_DAYS)
-        availability = case(
+        availability: ColumnElement[float] = case(
             (Candidate.available_from.is_(None), 1.0),
             (Candidate.available_from <= profile.start_date, 1.0),
             (Candidate.available_from <= late, 0.5),
@@ -229,9 +235,7 @@ def projects_for(candidate: Candidate, limit: int = 25) -> list[Match]:
         for project in projects
         if project.seats - taken.get(project.id, 0) > 0
     ]  # fmt: skip
-    matches.sort(
-        key=lambda m: (-m.score, m.project.start_date or m.project.created_at.date(), m.project.id)
-    )
+    matches.sort(key=lambda m: _project_order(m.project, m.score))
     return matches[:limit]
 
 

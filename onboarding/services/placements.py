@@ -15,6 +15,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from onboarding.db import count_of
 from onboarding.extensions import db
 from onboarding.models import Candidate, Company, Placement, Project, User, utcnow
 from onboarding.services import audit, reminders
@@ -42,7 +43,7 @@ def _facts(
     **inputs,
 ) -> PlacementFacts:
     """Facts for one placement; `taken`: seats of its project held by other placements."""
-    seats = placement.project.seats - taken if placement.project_id is not None else 1
+    seats = placement.project.seats - taken if placement.project is not None else 1
     return PlacementFacts(
         role=role,
         seats_left=seats,
@@ -59,9 +60,8 @@ def _read_facts(placement: Placement, role: str, now: datetime, **inputs) -> Pla
     )
     taken = 0
     if placement.project_id is not None:
-        taken = db.session.scalar(others.where(Placement.project_id == placement.project_id))
-    candidate_id = placement.candidate_id
-    other_secured = db.session.scalar(others.where(Placement.candidate_id == candidate_id))
+        taken = count_of(others.where(Placement.project_id == placement.project_id))
+    other_secured = count_of(others.where(Placement.candidate_id == placement.candidate_id))
     return _facts(placement, role, now=now, taken=taken, other_secured=other_secured, **inputs)
 
 
@@ -146,7 +146,7 @@ def steps_for(placements: list[Placement], role: str) -> dict[int, list[Step]]:
             placement,
             role,
             now=now,
-            taken=taken.get(placement.project_id, 0) - own_seat,
+            taken=(taken.get(placement.project_id, 0) if placement.project_id else 0) - own_seat,
             other_secured=len(secured - {placement.id}),
             start_date=placement.start_date,
         )

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from onboarding.db import count_of
 from onboarding.extensions import db
 from onboarding.i18n import phase_label, translate
 from onboarding.models import Candidate, Placement, User, utcnow
@@ -45,7 +46,7 @@ def facts_for(
     """What the guards need to know, read in a fixed number of queries."""
     mentor_load = 0
     if candidate.mentor_id is not None:
-        mentor_load = db.session.scalar(
+        mentor_load = count_of(
             select(func.count(Candidate.id)).where(
                 Candidate.mentor_id == candidate.mentor_id,
                 Candidate.phase.in_(MENTORED_PHASES),

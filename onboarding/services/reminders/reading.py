@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload
 
+from onboarding.db import count_of
 from onboarding.extensions import db
 from onboarding.models import Candidate, Reminder, User, utcnow
 
@@ -34,14 +35,13 @@ def notifications_for(user: User, limit: int = 50) -> list[Reminder]:
 
 
 def unread_count(user: User) -> int:
-    count = db.session.scalar(
+    return count_of(
         select(func.count(Reminder.id)).where(
             Reminder.recipient_id == user.id,
             Reminder.status == "sent",
             Reminder.read_at.is_(None),
         )
     )
-    return count or 0
 
 
 def mark_all_read(user: User) -> None:
