@@ -113,3 +113,17 @@ def make_partner(
         return partner
     with transaction():
         return partners.decide(staff or make_user("staff"), partner.id, decision)
+
+
+# The desk's registration form, filled in as a person would (POST /desk/candidates/new).
+REGISTRATION_FORM = {
+    "name": "Thandiwe Nkosi",
+    "email": "thandiwe.nkosi@example.org",
+    "country": "ZA",
+    "origin_institution": "University of Cape Town",
+    "stem_field": "energy",
+    "graduation_date": "2024-12-01",
+    "outreach_channel": "partner_referral",
+    "locale": "af",
+    "consent": "y",
+}

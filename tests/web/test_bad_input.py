@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from onboarding import ROOT
 from onboarding.models import AuditEvent, Candidate, Invitation, User
-from tests.factories import make_candidate, make_user
+from tests.factories import REGISTRATION_FORM, make_candidate, make_user
 
 REQUIRED = "This field is required."
 TOO_LONG = "Use at most %(max)d characters."
@@ -27,17 +27,7 @@ BAD_DATE = "Not a valid date value."
 DUPLICATE = "A person with this email address is already registered."
 EXISTING_EMAIL = "already.here@example.org"
 
-VALID = {
-    "name": "Thandiwe Nkosi",
-    "email": "thandiwe.nkosi@example.org",
-    "country": "ZA",
-    "origin_institution": "University of Cape Town",
-    "stem_field": "energy",
-    "graduation_date": "2024-12-01",
-    "outreach_channel": "partner_referral",
-    "locale": "af",
-    "consent": "y",
-}
+VALID = REGISTRATION_FORM
 
 # (case id, fields changed in the valid form, the message shown under a field)
 BAD_REGISTRATIONS = [

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from onboarding import ROOT
 from onboarding.models import Base, Campaign, Placement, Project
 from onboarding.services import documents, partners
-from tests.factories import make_candidate, make_company, make_user
+from tests.factories import REGISTRATION_FORM, make_candidate, make_company, make_user
 
 LOCALES = ["nl", "af"]
 TODAY = date.today().isoformat()
@@ -78,17 +78,7 @@ PROFILE = {
     "graduation_date": "2025-06-30",
     "locale": "{locale}",
 }
-REGISTRATION = {
-    "name": "Thandiwe Nkosi",
-    "email": "thandiwe.nkosi@example.org",
-    "country": "ZA",
-    "origin_institution": "University of Cape Town",
-    "stem_field": "energy",
-    "graduation_date": "2024-12-01",
-    "outreach_channel": "partner_referral",
-    "locale": "af",
-    "consent": "y",
-}
+REGISTRATION = REGISTRATION_FORM
 COMPANY = {"name": "Genk Robotics", "sector": "Robotics", "municipality": "Genk"}
 PROJECT = {"kind": "internship", "title": "Cobot safety study", "seats": "2",
            "stem_fields": "engineering", "skills": "python", "is_open": "y"}  # fmt: skip

@@ -13,7 +13,7 @@ from onboarding.models import User
 from onboarding.services import candidates
 from onboarding.services.auth import new_invitation
 from tests.conftest import PASSWORD as STAFF_PASSWORD
-from tests.factories import make_candidate, make_user
+from tests.factories import REGISTRATION_FORM, make_candidate, make_user
 
 PASSWORD = "a long enough passphrase"
 
@@ -116,17 +116,7 @@ def test_the_emailed_link_uses_the_public_address_not_the_host_header(app, clien
     assert signed_in.status_code == 302
     response = client.post(
         "/desk/candidates/new",
-        data={
-            "name": "Annelie Nel",
-            "email": "annelie.nel@example.org",
-            "country": "ZA",
-            "origin_institution": "University of Pretoria",
-            "stem_field": "energy",
-            "graduation_date": "2025-06-30",
-            "outreach_channel": "partner_referral",
-            "locale": "af",
-            "consent": "y",
-        },
+        data=REGISTRATION_FORM,
         headers=forged,
     )
     assert response.status_code == 302

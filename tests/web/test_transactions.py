@@ -18,7 +18,7 @@ from onboarding.models import AuditEvent, Candidate, Partner, User
 from onboarding.services import reminders
 from onboarding.services.errors import Conflict, Refused
 from tests.conftest import migrate_fresh, test_config
-from tests.factories import make_candidate, make_user
+from tests.factories import REGISTRATION_FORM, make_candidate, make_user
 
 
 def partner(name: str) -> Partner:
@@ -159,17 +159,7 @@ def test_the_invitation_is_emailed_only_after_the_registration_committed(
     with data():
         email = make_user("staff").email
     login(client, email)
-    form = {
-        "name": "Annelie Nel",
-        "email": "annelie.nel@example.org",
-        "country": "ZA",
-        "origin_institution": "University of Pretoria",
-        "stem_field": "energy",
-        "graduation_date": "2025-06-30",
-        "outreach_channel": "partner_referral",
-        "locale": "af",
-        "consent": "y",
-    }
+    form = REGISTRATION_FORM
     real_commit = db.session.commit
 
     def commit_fails():
