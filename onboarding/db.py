@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 _WRITES: ContextVar[bool] = ContextVar("onthaal_writes", default=True)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+BUSY_TIMEOUT_MS = 15_000
+
 _AFTER_COMMIT = "onthaal.after_commit"
 _AFTER_ROLLBACK = "onthaal.after_rollback"
 _WROTE = "onthaal.wrote"  # set once the transaction has sent a write to the database
@@ -73,7 +75,9 @@ def configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        # A writer waits its turn rather than fail: longer than the longest write transaction
+        # (an import of SQLITE_IMPORT_MAX_ROWS rows), shorter than gunicorn's 30 s timeout.
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 

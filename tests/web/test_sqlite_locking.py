@@ -61,10 +61,12 @@ def test_pages_are_read_while_someone_else_holds_the_write_lock(sqlite_app):
 
 
 def test_a_write_waits_for_the_lock_instead_of_failing(sqlite_app):
+    """The worker's import holds the write lock for seconds: a request that writes waits
+    its turn — longer than SQLite's former 5 s busy timeout, which answered with a 500."""
     client = sqlite_app.test_client()
     writer = other_writer(sqlite_app.extensions["test_db_path"])
     writer.execute("BEGIN IMMEDIATE")
-    release = threading.Timer(0.3, lambda: writer.execute("COMMIT"))
+    release = threading.Timer(5.5, lambda: writer.execute("COMMIT"))
     release.start()
     try:
         response = client.post(
