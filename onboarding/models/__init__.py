@@ -15,7 +15,7 @@ from onboarding.models.candidate import (
 from onboarding.models.company import Company, Project
 from onboarding.models.document import Document
 from onboarding.models.partner import Campaign, ImportJob, Partner, campaign_partners
-from onboarding.models.reminder import Reminder
+from onboarding.models.reminder import MailServerStatus, Reminder
 from onboarding.models.user import LOCALES, Invitation, User
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "ImportJob",
     "Invitation",
     "LanguageAssessment",
+    "MailServerStatus",
     "MentoringMeeting",
     "Partner",
     "Placement",
