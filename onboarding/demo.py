@@ -27,8 +27,7 @@ from sqlalchemy import func, select
 from onboarding.extensions import db
 from onboarding.models import Candidate, Company, Placement, Project, User, utcnow
 from onboarding.services import auth, candidates, placements, reminders, workflow
-from onboarding.services.reminders.scheduling import local_date
-from workflows.dates import add_months
+from workflows.dates import add_months, local_date
 from workflows.onboarding import (
     COMPANY_PLACEMENT,
     IMMERSION_MONTHS,

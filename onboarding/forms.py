@@ -6,7 +6,7 @@ they appear in nl, af and en like every other message.
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import UTC
 
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
@@ -25,6 +25,7 @@ from wtforms.widgets import HiddenInput
 
 from onboarding.i18n import LANGUAGE_NAMES
 from onboarding.rules import is_plain_name
+from workflows.dates import programme_today
 from workflows.onboarding import CEFR_LEVELS
 from workflows.reminders import PROGRAMME_TZ
 
@@ -101,7 +102,7 @@ def plain_name(form, field) -> None:
 
 
 def not_in_future(form, field) -> None:
-    if field.data and field.data > date.today():
+    if field.data and field.data > programme_today():
         raise ValidationError(_l("This date cannot be in the future."))
 
 

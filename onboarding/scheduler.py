@@ -102,8 +102,11 @@ def dispatch_command(now_text: str | None, worker: str | None, batch: int | None
     result = reminders.dispatch(now, worker=worker, batch=batch, until_empty=True)
     click.echo(
         f"claimed={result.claimed} sent={result.sent} retrying={result.retrying} "
-        f"failed={result.failed} skipped={result.skipped} expired={result.expired}"
+        f"failed={result.failed} skipped={result.skipped} expired={result.expired} "
+        f"deferred={result.deferred} lost={result.lost} unrecorded={result.unrecorded}"
     )
+    if result.stopped:  # a database error: the rows not done keep their lease
+        raise SystemExit(1)
 
 
 @click.command("run-jobs")

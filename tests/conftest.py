@@ -10,6 +10,7 @@ import os
 import socket
 import threading
 import uuid
+from collections import Counter
 from contextlib import contextmanager
 from email import message_from_bytes, policy
 
@@ -62,6 +63,109 @@ class SMTPCollector:
     def clear(self):
         with self.lock:
             self.received.clear()
+
+
+class FaultySMTP(SMTPCollector):
+    """An SMTP server on 127.0.0.1 that misbehaves on request (aiosmtpd, real sockets):
+
+    - `delay`: seconds it takes before it answers each message's DATA;
+    - `drop_at`: the numbers (1, 2, … counting every DATA it is sent) of the messages after
+      which it drops the connection instead of answering: "close" (FIN), "reset" (RST) or
+      "421" (answers 421 and the client closes), as `drop_mode` says; a dropped message is
+      not accepted;
+    - `down_after_drop`: once it dropped a connection, it takes no new one (it closes each
+      as soon as the client greets it) until this is set to False again;
+    - `refuse`: recipients it refuses with a 550 (the message, not the connection, failed);
+    - `stop()`/`start()`: down (nothing listens: connection refused) and up again.
+    """
+
+    def __init__(self, *, delay: float = 0, drop_at=(), drop_mode: str = "close", refuse=()):
+        self.port = free_port()
+        self.received = []
+        self.lock = threading.Lock()
+        self.delay = delay
+        self.drop_at = set(drop_at)
+        self.drop_mode = drop_mode
+        self.refuse = set(refuse)
+        self.down_after_drop = False
+        self.data_commands = 0
+        self.connections = 0
+        self.dropped = 0
+        self.running = False
+
+    def start(self):
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        self.running = True
+        return self
+
+    def stop(self):
+        if self.running:
+            self.controller.stop()
+            self.running = False
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        if self.down_after_drop and self.dropped:
+            server.transport.close()
+            return responses
+        with self.lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        import asyncio
+
+        with self.lock:
+            self.data_commands += 1
+            number = self.data_commands
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if number in self.drop_at:
+            self.dropped += 1
+            if self.drop_mode == "421":
+                return "421 4.3.2 Service shutting down, closing transmission channel"
+            if self.drop_mode == "reset":
+                server.transport.abort()
+            else:
+                server.transport.close()
+            return "451 never heard: the connection is gone"
+        return await super().handle_DATA(server, session, envelope)
+
+    def message_ids(self) -> Counter:
+        return Counter(message["Message-ID"] for message in self.messages)
+
+
+@pytest.fixture
+def faulty_smtp():
+    """`faulty_smtp(**options)` starts a `FaultySMTP`; all are stopped after the test."""
+    servers = []
+
+    def start(**options) -> FaultySMTP:
+        server = FaultySMTP(**options).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@contextmanager
+def mail_port(app, port: int):
+    """Send the app's mail to another port for a while (a test's own server, or none)."""
+    saved = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = port
+    try:
+        yield
+    finally:
+        app.config["MAIL_PORT"] = saved
 
 
 @pytest.fixture(scope="session")

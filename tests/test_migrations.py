@@ -262,3 +262,47 @@ def test_schema_has_the_partial_unique_indexes_for_live_placements(app, rollback
     assert indexes["uq_placements_live_title"]["column_names"] == [
         "candidate_id", "company_id", "project_title"
     ]  # fmt: skip
+
+
+def _mail_server_status_round_trip(app):
+    """0007 adds the table in which the dispatcher records an unreachable mail server;
+    downgrading drops it (only the desk's banner lived there), upgrading brings it back."""
+    import flask_migrate
+    from sqlalchemy import text as sql
+
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(
+                sql(
+                    "INSERT INTO mail_server_status (name, down_since, last_failure_at, "
+                    "failures, last_error) VALUES ('smtp', '2026-12-01 10:00:00', "
+                    "'2026-12-01 10:40:00', 6, 'Connection refused')"
+                )
+            )
+        flask_migrate.downgrade(revision="0006_live_placements")
+        tables_down = set(inspect(db.engine).get_table_names())
+        flask_migrate.upgrade()
+        tables_up = set(inspect(db.engine).get_table_names())
+        with db.engine.connect() as connection:
+            rows = connection.execute(sql("SELECT count(*) FROM mail_server_status")).scalar()
+            version = connection.execute(sql("SELECT version_num FROM alembic_version")).scalar()
+        db.engine.dispose()
+    assert "mail_server_status" not in tables_down and "reminders" in tables_down
+    assert "mail_server_status" in tables_up
+    assert (rows, version) == (0, "0007_delivery_outage")
+
+
+def test_mail_server_status_round_trip_on_sqlite(tmp_path, smtp_server):
+    from onboarding import create_app
+    from tests.conftest import migrate_fresh, test_config
+
+    app = create_app(
+        test_config(f"sqlite:///{tmp_path / 'outage.sqlite3'}", smtp_server.port),
+        instance_path=str(tmp_path),
+    )
+    migrate_fresh(app)
+    _mail_server_status_round_trip(app)
+
+
+def test_mail_server_status_round_trip_on_postgresql(fresh_pg_app):
+    _mail_server_status_round_trip(fresh_pg_app)

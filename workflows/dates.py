@@ -1,7 +1,22 @@
-"""Calendar arithmetic used by the workflow (pure Python, no dateutil needed)."""
+"""Calendar arithmetic used by the workflow (pure Python, no dateutil needed), and the
+programme's calendar day: the day as read in Brussels, whatever the server's time zone
+(after 23:00 UTC in winter it is already tomorrow there)."""
 
 import calendar
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+PROGRAMME_TZ = ZoneInfo("Europe/Brussels")
+
+
+def local_date(moment: datetime) -> date:
+    """The programme's calendar day at an aware `moment`."""
+    return moment.astimezone(PROGRAMME_TZ).date()
+
+
+def programme_today(now: datetime | None = None) -> date:
+    """Today in Brussels (at `now`, default the current time) — never `date.today()`."""
+    return local_date(now or datetime.now(UTC))
 
 
 def add_months(start: date, months: int) -> date:

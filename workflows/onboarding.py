@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from workflows.dates import add_months
+from workflows.dates import add_months, programme_today
 from workflows.engine import Guard, Refusal, Workflow
 from workflows.i18n import N_
 from workflows.placement import interview_over
@@ -241,7 +241,7 @@ for _phase in ACTIVE_PHASES:
 
 
 def plan_immersion(model: Any, ctx: OnboardingFacts, source: str) -> None:
-    start = ctx.start_date or date.today()
+    start = ctx.start_date or programme_today(ctx.now)
     model.immersion_start = start
     model.immersion_planned_end = add_months(start, IMMERSION_MONTHS)
 

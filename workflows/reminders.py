@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from workflows.dates import PROGRAMME_TZ
 from workflows.i18n import N_
 from workflows.onboarding import (
     ACTIVE_PHASES,
@@ -29,7 +29,6 @@ from workflows.onboarding import (
     PLACED,
 )
 
-PROGRAMME_TZ = ZoneInfo("Europe/Brussels")
 # Reminders anchored on a calendar day go out at this local time.
 SEND_AT_LOCAL = time(9, 0)
 

@@ -187,6 +187,7 @@ def reminder_queue():
         status=status,
         statuses=REMINDER_STATUSES,
         counts=reminders.queue_counts(),
+        outage=reminders.mail_outage(),
         page=reminders.queue(status, page_arg(request.args)),
         subject=reminders.subject,
         status_labels=REMINDER_STATUS_LABELS,

@@ -9,9 +9,11 @@ from flask import current_app
 config = context.config
 
 # Interpret the config file for Python logging.
-# This line sets up loggers basically.
+# This line sets up loggers basically. It leaves the app's own loggers enabled: by default
+# fileConfig disables every logger that exists already, which silenced the dispatcher's
+# warnings in any process that ran a migration first (the test suite does).
 if config.config_file_name is not None:
-    fileConfig(config.config_file_name)
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

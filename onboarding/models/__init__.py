@@ -16,7 +16,7 @@ from onboarding.models.company import Company, Project
 from onboarding.models.document import Document
 from onboarding.models.job import JOB_STATUSES, Job
 from onboarding.models.partner import Campaign, ImportJob, Partner, campaign_partners
-from onboarding.models.reminder import Reminder
+from onboarding.models.reminder import MailServerStatus, Reminder
 from onboarding.models.user import LOCALES, Invitation, User
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "Invitation",
     "Job",
     "LanguageAssessment",
+    "MailServerStatus",
     "MentoringMeeting",
     "Partner",
     "Placement",

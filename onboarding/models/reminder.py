@@ -60,3 +60,17 @@ class Reminder(Base):
     def message_id(self) -> str:
         """Stable across resends, so a rare duplicate after a crash is recognisable."""
         return f"<reminder-{self.id}@onthaal.local>"
+
+
+class MailServerStatus(Base):
+    """Whether the dispatcher could reach the mail server, kept for the desk's banner: one
+    row per server name ("smtp"), written only when that changes or while it is down."""
+
+    __tablename__ = "mail_server_status"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    down_since: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: reachable
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # tries since down_since
+    last_error: Mapped[str | None] = mapped_column(Text)
+    recovered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -16,6 +16,7 @@ from onboarding.extensions import db
 from onboarding.models import Candidate, MentoringMeeting, Placement, User, utcnow
 from onboarding.services import dutch
 from onboarding.services import reminders as reminder_service
+from workflows.dates import programme_today
 from workflows.onboarding import COMPANY_PLACEMENT, LANGUAGE_IMMERSION, MENTORING, PLACED
 from workflows.placement import AWAITING_INTERVIEW_STATUSES, OPEN_STATUSES, SECURED_STATUSES
 from workflows.reminders import RULES_BY_KEY
@@ -33,7 +34,7 @@ class Item:
 
 def candidate_deadlines(candidate: Candidate, today: date | None = None) -> list[Item]:
     """What lies ahead for the candidate, soonest first (shown on their dashboard)."""
-    today = today or date.today()
+    today = today or programme_today()
     items: list[Item] = []
     if candidate.phase == LANGUAGE_IMMERSION and candidate.immersion_planned_end:
         end = candidate.immersion_planned_end
@@ -123,7 +124,7 @@ def _meetings(candidate_ids: list[int], with_name: bool) -> list[Item]:
 
 def items_for(user: User) -> list[Item]:
     """Everything in the person's calendar feed (past meetings included)."""
-    today = date.today()
+    today = programme_today()
     if user.role == "candidate":
         candidate = db.session.scalars(
             select(Candidate).where(Candidate.user_id == user.id)

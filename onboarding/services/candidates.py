@@ -38,15 +38,15 @@ from onboarding.services.access import require_role, visible_candidate
 from onboarding.services.companies import normalise_skills
 from onboarding.services.errors import Conflict, NotFound, Refused
 from onboarding.services.refusals import refusal_text
-from onboarding.services.reminders.scheduling import local_date
 from onboarding.services.workflow import check_version, facts_for, lock_mentor
+from workflows.dates import programme_today
 from workflows.matching import level_rank
 from workflows.onboarding import MENTORED_PHASES, MENTORING, mentor_has_capacity
 
 
 def _today(now: datetime | None) -> date:
     """The programme's calendar day at `now` (Brussels); without `now`, today."""
-    return local_date(now) if now is not None else date.today()
+    return programme_today(now)
 
 
 def email_taken(email: str) -> bool:

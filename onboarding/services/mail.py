@@ -10,12 +10,14 @@ import logging
 import os
 import smtplib
 import ssl
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from email.header import Header
 from email.message import Message
 from email.mime.text import MIMEText
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -26,7 +28,12 @@ log = logging.getLogger(__name__)
 
 
 class MailError(Exception):
-    pass
+    """A message could not be sent (e.g. the server refused its recipient)."""
+
+
+class MailUnreachable(MailError):
+    """The mail server could not be used at all: it did not answer, refused the connection
+    or login, or dropped the connection. Not the message's fault: it can be sent later."""
 
 
 def compose(*, to: str, subject: str, body: str, locale: str, message_id: str | None = None):
@@ -71,19 +78,29 @@ class _SMTP:
         self.smtp = smtp
 
     def send(self, message: Message) -> None:
+        """Send one message; `MailUnreachable` when the connection is gone (the server
+        dropped it, reset it, timed out, or answered 421 and closed it), `MailError` when
+        the server refused this message and the session goes on."""
         try:
             self.smtp.send_message(message)
-        except (OSError, smtplib.SMTPException) as error:
+        except smtplib.SMTPServerDisconnected as error:
+            raise MailUnreachable(str(error)) from error
+        except smtplib.SMTPException as error:  # a reply code: smtplib closes on a 421
+            if self.smtp.sock is None:
+                raise MailUnreachable(str(error)) from error
             raise MailError(str(error)) from error
+        except OSError as error:  # reset, broken pipe, timeout
+            raise MailUnreachable(str(error)) from error
+
+    def close(self) -> None:
+        try:
+            self.smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            self.smtp.close()
 
 
-@contextmanager
-def connection():
-    """One SMTP session for a batch of messages (or the outbox folder in development)."""
-    config = current_app.config
-    if not config.get("MAIL_SERVER"):
-        yield _Outbox(Path(current_app.instance_path) / "outbox")
-        return
+def _open(config: Mapping[str, Any]) -> _SMTP:
+    """Connect (and log in) to the configured SMTP server; `MailUnreachable` if it cannot."""
     smtp: smtplib.SMTP
     try:
         if config["MAIL_USE_SSL"]:
@@ -97,19 +114,79 @@ def connection():
             smtp = smtplib.SMTP(
                 config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
             )
-        if config["MAIL_USE_STARTTLS"]:
-            smtp.starttls(context=ssl.create_default_context())
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-    except (OSError, smtplib.SMTPException) as error:
-        raise MailError(str(error)) from error
-    try:
-        yield _SMTP(smtp)
-    finally:
         try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
+            if config["MAIL_USE_STARTTLS"]:
+                smtp.starttls(context=ssl.create_default_context())
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        except BaseException:
             smtp.close()
+            raise
+    except (OSError, smtplib.SMTPException) as error:  # SMTPException is an OSError too
+        raise MailUnreachable(str(error) or type(error).__name__) from error
+    return _SMTP(smtp)
+
+
+@contextmanager
+def connection() -> Iterator[_Outbox | _SMTP]:
+    """One SMTP session for a batch of messages (or the outbox folder in development)."""
+    if not current_app.config.get("MAIL_SERVER"):
+        yield _Outbox(Path(current_app.instance_path) / "outbox")
+        return
+    smtp = _open(current_app.config)
+    try:
+        yield smtp
+    finally:
+        smtp.close()
+
+
+class Connection:
+    """An SMTP session for a long batch that reconnects once when the server dropped it.
+
+    It copies the settings it needs, so it can be used outside the app context (the
+    dispatcher talks to SMTP from a thread of its own); it opens on the first message.
+    """
+
+    def __init__(self) -> None:
+        config = current_app.config
+        self.config = {key: config.get(key) for key in _SETTINGS}
+        self.outbox = Path(current_app.instance_path) / "outbox"
+        self.server = f"{config.get('MAIL_SERVER')}:{config.get('MAIL_PORT')}"
+        self._smtp: _Outbox | _SMTP | None = None
+
+    def send(self, message: Message) -> None:
+        """Send one message. On a dropped connection, connect again once and send it again;
+        `MailUnreachable` if that fails too, `MailError` if the server refused it."""
+        if self._smtp is None:
+            self._smtp = self._open()
+        try:
+            self._smtp.send(message)
+        except MailUnreachable as error:
+            log.info("mail server %s dropped the connection (%s): reconnecting", self.server, error)
+            self.close()
+            self._smtp = self._open()
+            self._smtp.send(message)
+
+    def _open(self) -> _Outbox | _SMTP:
+        if not self.config.get("MAIL_SERVER"):
+            return _Outbox(self.outbox)
+        return _open(self.config)
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if isinstance(smtp, _SMTP):
+            smtp.close()
+
+
+_SETTINGS = (
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USE_SSL",
+    "MAIL_USE_STARTTLS",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_TIMEOUT",
+)
 
 
 def send(message: Message) -> None:

@@ -38,8 +38,7 @@ from onboarding.models import (
     utcnow,
 )
 from onboarding.services import auth, reports
-from onboarding.services.reminders.scheduling import local_date
-from workflows.dates import add_months
+from workflows.dates import add_months, local_date
 from workflows.onboarding import CEFR_LEVELS, IMMERSION_MONTHS, PHASES
 from workflows.reminders import RULES_BY_KEY
 

@@ -4,6 +4,7 @@ candidate's upcoming deadlines — only what still lies ahead in the phase they 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,7 +14,9 @@ from onboarding.models import Candidate, User, utcnow
 from onboarding.services import board, calendar, candidates, placements, workflow
 from tests.factories import make_candidate, make_company, make_user
 
-TODAY = date.today()
+# The day as read in Brussels, where the pages show dates (after 23:00 UTC in winter it is
+# already tomorrow there).
+TODAY = datetime.now(ZoneInfo("Europe/Brussels")).date()
 STARTED = TODAY - timedelta(days=60)
 
 

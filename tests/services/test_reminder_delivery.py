@@ -18,7 +18,7 @@ from onboarding.extensions import db
 from onboarding.models import Candidate, Reminder
 from onboarding.services import candidates, reminders
 from onboarding.services.reminders import DispatchResult, delivery
-from tests.conftest import free_port
+from tests.conftest import free_port, mail_port
 from tests.factories import make_candidate, make_company, make_placement, make_user
 from workflows.reminders import RULES_BY_KEY
 
@@ -186,9 +186,13 @@ def test_non_essential_reminder_is_dropped_when_the_recipient_opted_out_later(ct
     assert get(later.id).status == "pending"
 
 
-def test_smtp_down_then_up_retries_with_backoff_and_delivers_each_once(
-    app, data, client, login, outbox
+def test_refused_messages_retry_with_backoff_and_each_is_delivered_once(
+    app, data, client, login, faulty_smtp
 ):
+    """The server refuses the recipients (a 5xx for the message, not the connection): each
+    refusal counts an attempt, retries back off, and the last attempt marks the row failed.
+    (This test used to point at a closed port; a server that cannot be reached at all no
+    longer counts attempts: tests/services/test_delivery_faults.py.)"""
     end = date.today() + timedelta(days=10)
     with data():
         first = immersion_candidate(end, locale="en")
@@ -197,14 +201,14 @@ def test_smtp_down_then_up_retries_with_backoff_and_delivers_each_once(
         ids = [rows(c.id, "book_assessment")[0].id for c in (first, second, third)]
         due = {i: get(i).due_at for i in ids}
         staff_email = make_user("staff").email  # after scheduling: no desk rows for them
+        refused = {first.user.email, second.user.email, third.user.email}
     early, late = ids[:2], ids[2]
     base = app.config["REMINDER_RETRY_BASE_SECONDS"]
     max_attempts = app.config["REMINDER_MAX_ATTEMPTS"]
     assert max_attempts >= 3
 
-    port = app.config["MAIL_PORT"]
-    app.config["MAIL_PORT"] = free_port()  # nothing listens there
-    try:
+    server = faulty_smtp(refuse=refused)
+    with mail_port(app, server.port):
         now = due[early[0]] + timedelta(minutes=1)
         delays = []
         for attempt in range(1, max_attempts + 1):
@@ -231,7 +235,7 @@ def test_smtp_down_then_up_retries_with_backoff_and_delivers_each_once(
         assert delays[0] == timedelta(seconds=base)
         assert delays[1] == 2 * delays[0]
         assert all(b == 2 * a or b == timedelta(hours=1) for a, b in pairwise(delays))
-        assert outbox.messages == []
+        assert server.messages == []
 
         # The later reminder fails once and waits.
         with data():
@@ -259,19 +263,18 @@ def test_smtp_down_then_up_retries_with_backoff_and_delivers_each_once(
             for reminder_id in early:
                 again = get(reminder_id)
                 assert (again.status, again.attempts, again.next_attempt_at) == ("pending", 0, None)
-    finally:
-        app.config["MAIL_PORT"] = port
 
-    with data():
-        # Before the later reminder's next attempt: only the two retried ones go.
-        result = reminders.dispatch(now=late_next - timedelta(seconds=1), worker="w")
-        assert (result.claimed, result.sent) == (2, 2)
-        result = reminders.dispatch(now=late_next + timedelta(seconds=1), worker="w")
-        assert (result.claimed, result.sent) == (1, 1)
-        assert reminders.dispatch(now=late_next + timedelta(days=2), worker="w").claimed == 0
-        assert {get(i).status for i in ids} == {"sent"}
+        server.refuse.clear()  # the mailboxes take mail again
+        with data():
+            # Before the later reminder's next attempt: only the two retried ones go.
+            result = reminders.dispatch(now=late_next - timedelta(seconds=1), worker="w")
+            assert (result.claimed, result.sent) == (2, 2)
+            result = reminders.dispatch(now=late_next + timedelta(seconds=1), worker="w")
+            assert (result.claimed, result.sent) == (1, 1)
+            assert reminders.dispatch(now=late_next + timedelta(days=2), worker="w").claimed == 0
+            assert {get(i).status for i in ids} == {"sent"}
     expected = Counter({f"<reminder-{i}@onthaal.local>": 1 for i in ids})
-    assert message_ids(outbox) == expected
+    assert server.message_ids() == expected
 
 
 def test_rows_of_a_dead_dispatcher_are_sent_once_after_the_lease(app, ctx, outbox):
@@ -491,16 +494,20 @@ def brussels_date(moment: datetime) -> date:
     return moment.astimezone(BRUSSELS).date()
 
 
-def test_a_reminder_retried_past_its_grace_period_expires(app, ctx, outbox):
+@pytest.mark.parametrize("fault", ["refused", "unreachable"])
+def test_a_reminder_retried_past_its_grace_period_expires(app, ctx, outbox, faulty_smtp, fault):
+    """Refused by the server (an attempt counted) or not sent because the server could not be
+    reached (no attempt counted): either way it waits, and expires once too late."""
     end = date.today() + timedelta(days=30)
     reminder = planned_booking(end, nine_in_brussels(end - timedelta(days=60)))
-    port = app.config["MAIL_PORT"]
-    app.config["MAIL_PORT"] = free_port()  # nothing listens there
-    try:
+    if fault == "refused":
+        port = faulty_smtp(refuse={reminder.recipient.email}).port
+    else:
+        port = free_port()  # nothing listens there
+    with mail_port(app, port):
         first = reminders.dispatch(now=reminder.due_at, worker="w")
-    finally:
-        app.config["MAIL_PORT"] = port
-    assert first.retrying == 1
+    attempts = 1 if fault == "refused" else 0
+    assert (first.retrying, first.deferred) == (attempts, 1 - attempts)
     waiting = get(reminder.id)
     assert waiting.status == "pending" and waiting.next_attempt_at is not None
 
@@ -511,7 +518,7 @@ def test_a_reminder_retried_past_its_grace_period_expires(app, ctx, outbox):
 
     assert (result.expired, result.claimed, result.sent) == (1, 0, 0)
     expired = get(reminder.id)
-    assert (expired.status, expired.attempts) == ("expired", 1)
+    assert (expired.status, expired.attempts) == ("expired", attempts)
     assert outbox.messages == []
 
 

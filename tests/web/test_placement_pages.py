@@ -24,6 +24,7 @@ from onboarding.extensions import db
 from onboarding.models import Placement, Project, User, utcnow
 from onboarding.services import candidates, placements, workflow
 from tests.factories import make_candidate, make_company, make_user
+from workflows.dates import programme_today
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ["nl", "af", "en"]
@@ -86,7 +87,7 @@ def placed_journey(data, locale: str) -> dict:
     """Walk a candidate through the real services: immersion from 80 days ago, completed
     today; mentoring; a placement whose interview took place an hour ago, offer, acceptance;
     a second placement elsewhere still waiting for its interview next week; confirmed."""
-    today = date.today()
+    today = programme_today()
     started = today - timedelta(days=80)
     first_day = today + timedelta(days=30)
     with data():

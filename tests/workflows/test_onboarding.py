@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tests.workflows.conftest import MENTOR, START, Model, passing_facts
+from workflows.dates import programme_today
 from workflows.engine import GuardFailed, NotAllowedFromState, RoleNotAllowed, UnknownTrigger
 from workflows.onboarding import (
     ACTIVE_PHASES,
@@ -518,9 +519,9 @@ def test_start_immersion_plans_three_months(start, end):
 
 def test_start_immersion_without_a_date_starts_today():
     row = Model()
-    before = date.today()
+    before = programme_today()
     ONBOARDING.fire(row, "start_immersion", "staff", passing_facts(start_date=None))
-    assert before <= row.immersion_start <= date.today()
+    assert before <= row.immersion_start <= programme_today()
     assert row.immersion_planned_end > row.immersion_start
 
 

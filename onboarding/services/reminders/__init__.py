@@ -1,13 +1,15 @@
 """Reminders: durable rows planned from the rules in `workflows/reminders.py`.
 
 - `scheduling`: `reschedule(candidate)` in the transaction of the change that caused it;
-- `delivery`: `dispatch(now)`, ticked by the scheduler (leased claims, SMTP, retries);
+- `delivery`: `dispatch(now)`, ticked by the scheduler (leased claims, SMTP, retries,
+  outages of the mail server);
 - `rendering`: subject, body and link in the recipient's language;
-- `reading`: upcoming reminders, notifications and the desk's queue.
+- `reading`: upcoming reminders, notifications, the desk's queue and its outage banner.
 """
 
 from onboarding.services.reminders.delivery import DispatchResult, dispatch, retry
 from onboarding.services.reminders.reading import (
+    mail_outage,
     mark_all_read,
     notifications_for,
     queue,
@@ -22,6 +24,7 @@ __all__ = [
     "DispatchResult",
     "build_email",
     "dispatch",
+    "mail_outage",
     "mark_all_read",
     "notifications_for",
     "queue",

@@ -1,9 +1,28 @@
 """Delivery: `dispatch(now)` is what the scheduler ticks. It claims due rows atomically with a
-lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL) and commits the claim, sends, then marks them
-sent. The dispatcher is its own unit of work, in steps: the claim must be committed before
+lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL) and commits the claim, then sends them one by
+one. The dispatcher is its own unit of work, in steps: the claim must be committed before
 anything is sent, so `dispatch` (and only it) ends each step with `transaction()`. Any number
-of dispatchers may run; a crashed one's rows are claimed again when the lease expires and
-resent with the same Message-ID.
+of dispatchers may run.
+
+Each reminder is sent once, as far as SMTP lets anyone promise that:
+
+- Right after the server accepted a message, its row is marked sent in a short commit of its
+  own, before the next message is sent; the same commit renews the lease of the rows still
+  to send. While the server takes its time, the lease is renewed every third of it: SMTP is
+  talked to from a thread of its own, the dispatcher's thread keeps the database, and no
+  transaction is open while a message is on its way.
+- Only rows this dispatcher still holds are sent or marked: a row whose lease ran out, or
+  that another dispatcher took over, is left alone.
+- A database error while marking (the connection was terminated) is tried once more on a
+  fresh connection; if that fails too, the batch stops. The row keeps its lease and its
+  Message-ID: sent again after the lease, it is the one possible duplicate, and recognisable.
+  So is a message the server accepted in the instant before the dispatcher was killed.
+
+A dropped SMTP connection is opened again once and the message sent again. If the server
+cannot be reached at all, the rows go back to pending without counting an attempt, wait one
+retry period, and the outage is logged and recorded (`MailServerStatus`) for the banner on
+the desk's reminder queue; the first message sent afterwards clears it. A message the server
+refuses (e.g. a 5xx for its recipient) counts an attempt and is retried with backoff.
 
 A due row whose moment passed more than its rule's grace period ago (the dispatcher was
 down, SMTP kept failing) is marked expired in the claim's transaction and never sent.
@@ -11,29 +30,44 @@ down, SMTP kept failing) is marked expired in the claim's transaction and never 
 
 from __future__ import annotations
 
+import logging
 import os
+import secrets
 import socket
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import Message
+from typing import TypeVar
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
 from onboarding.db import rows_changed, transaction
 from onboarding.extensions import db
-from onboarding.models import Reminder, utcnow
+from onboarding.models import MailServerStatus, Reminder, utcnow
 from onboarding.services import mail
 from onboarding.services.access import get_or_not_found
 from onboarding.services.errors import Conflict
 from onboarding.services.reminders.rendering import build_email
 from workflows.reminders import RULES
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+MAIL_SERVER = "smtp"  # the MailServerStatus row the dispatcher keeps
+
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """host:pid and a random tail: each dispatch run holds its rows under a name of its own."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 def _claimable(now: datetime):
@@ -104,6 +138,15 @@ class DispatchResult:
     retrying: int = 0
     skipped: int = 0
     expired: int = 0
+    # Back to pending, no attempt counted: the mail server could not be reached.
+    deferred: int = 0
+    # Not sent: the lease ran out or another dispatcher took the row over.
+    lost: int = 0
+    # Accepted by the server but not marked (no longer ours, or the database failed): the
+    # one case in which the same Message-ID may arrive twice.
+    unrecorded: int = 0
+    # A database error stopped the run; the rows not done keep their lease.
+    stopped: bool = False
 
 
 def dispatch(
@@ -114,32 +157,307 @@ def dispatch(
     until_empty: bool = False,
 ) -> DispatchResult:
     """Expire reminders too late to send, claim the due ones, send them, and mark them.
-    Returns what happened."""
+    Returns what happened. `now` freezes the dispatcher's clock (tests, `flask dispatch
+    --now`); without it every claim and lease renewal reads the current time."""
     config = current_app.config
-    now = now or utcnow()
+    clock: Clock = (lambda: now) if now else utcnow
     worker = worker or worker_name()
     batch = batch or config["REMINDER_BATCH_SIZE"]
     lease = timedelta(seconds=config["REMINDER_LEASE_SECONDS"])
     result = DispatchResult()
     while True:
+        moment = clock()
         with transaction():
-            result.expired += expire(now)
-            ids = claim(now, worker, batch, lease)
+            result.expired += expire(moment)
+            ids = claim(moment, worker, batch, lease)
         result.claimed += len(ids)
         if ids:
-            _deliver(ids, now, worker, result)
-        if not until_empty or not ids:
+            _deliver(ids, moment, worker, result, clock)
+        # After an outage or a database error, the next tick tries again.
+        if result.stopped or result.deferred or not until_empty or not ids:
             return result
 
 
-def _deliver(ids: list[int], now: datetime, worker: str, result: DispatchResult) -> None:
-    """Render, send and mark claimed rows; no transaction is open while SMTP is talked to."""
-    with transaction():  # reads only: it ends the read transaction before sending
+def _deliver(
+    ids: list[int],
+    now: datetime,
+    worker: str,
+    result: DispatchResult,
+    clock: Clock | None = None,
+) -> None:
+    """Render, send and mark claimed rows, each marked right after the server accepted it."""
+    batch = _Batch(worker, clock or (lambda: now), result)
+    with transaction(writes=False):  # reads only: it ends before anything is sent
         messages = _render(ids)
-    sent_ids, errors = _send(messages)
+        status = db.session.get(MailServerStatus, MAIL_SERVER)
+        batch.server_was_down = status is not None and status.down_since is not None
     skipped = [reminder_id for reminder_id, message in messages if message is None]
-    with transaction():
-        _mark(sent_ids, skipped, errors, now, worker, result)
+    if skipped:
+        batch.commit(lambda counts: _mark([], skipped, {}, batch.clock(), worker, counts))
+        if result.stopped:
+            return
+    batch.send([(reminder_id, message) for reminder_id, message in messages if message])
+
+
+class _Batch:
+    """One claimed batch on its way: the rows this dispatcher still holds and their lease.
+    SMTP is talked to from a thread of its own; this one keeps the database."""
+
+    def __init__(self, worker: str, clock: Clock, result: DispatchResult):
+        config = current_app.config
+        self.worker = worker
+        self.clock = clock
+        self.result = result
+        self.lease = timedelta(seconds=config["REMINDER_LEASE_SECONDS"])
+        self.renew_every = max(self.lease.total_seconds() / 3, 0.05)
+        self.retry_after = timedelta(seconds=config["REMINDER_RETRY_BASE_SECONDS"])
+        self.held: set[int] = set()  # claimed by us, not yet sent, lease not run out
+        self.checked: int | None = None  # held, and its lease renewed just now
+        self.renewed_at = 0.0  # time.monotonic() of the last renewal of every held row
+        self.server_was_down = False
+
+    def _mine(self):
+        return and_(Reminder.claimed_by == self.worker, Reminder.status == "sending")
+
+    def send(self, messages: list[tuple[int, Message]]) -> None:
+        if not messages:
+            return
+        self.held = {reminder_id for reminder_id, _ in messages}
+        connection = mail.Connection()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="onthaal-smtp") as smtp:
+            try:
+                for index, (reminder_id, message) in enumerate(messages):
+                    if not self._still_ours(reminder_id):
+                        if self.result.stopped:
+                            return
+                        self.result.lost += 1
+                        continue
+                    following = next((i for i, _ in messages[index + 1 :] if i in self.held), None)
+                    try:
+                        self._wait(smtp.submit(connection.send, message))
+                    except mail.MailUnreachable as error:
+                        rest = [i for i, _ in messages[index:] if i in self.held]
+                        self._outage(rest, connection.server, str(error))
+                        return
+                    except mail.MailError as error:
+                        done = self.commit(self._refused(reminder_id, str(error), following))
+                    else:
+                        done = self.commit(self._accepted(reminder_id, following))
+                        if done is None:
+                            self.result.unrecorded += 1
+                        else:
+                            self.server_was_down = False
+                    if done is None:
+                        return
+            finally:
+                smtp.submit(connection.close)  # runs after a send still under way
+
+    def _still_ours(self, reminder_id: int) -> bool:
+        """Checked just before it is sent (in a short transaction, unless the previous one
+        did it): the row is still ours and its lease has not run out; renewed."""
+        if (
+            reminder_id in self.held
+            and self.checked != reminder_id
+            and self.commit(lambda _: self._hold(reminder_id)) is None
+        ):
+            return False
+        return reminder_id in self.held
+
+    def commit(self, work: Callable[[DispatchResult], T]) -> T | None:
+        """Run `work` in a short transaction of its own and count what it did once that is
+        committed; once more (on a fresh connection) if the database failed. None if it
+        failed again: the batch stops."""
+        for attempt in (1, 2):
+            counts = DispatchResult()
+            try:
+                with transaction():
+                    value = work(counts)
+            except DBAPIError as error:
+                _forget_connection()
+                if attempt == 1:
+                    log.warning("reminders: database error, trying once more: %s", _brief(error))
+                    continue
+                log.error(
+                    "reminders: database error, batch stopped (%s rows keep their lease): %s",
+                    len(self.held),
+                    _brief(error),
+                )
+                self.result.stopped = True
+                return None
+            for field in ("sent", "failed", "retrying", "skipped", "deferred", "unrecorded"):
+                setattr(self.result, field, getattr(self.result, field) + getattr(counts, field))
+            return value
+        return None
+
+    def _hold(self, reminder_id: int | None) -> bool:
+        """Make sure the row sent next is still ours and its lease has not run out, and renew
+        it; every third of the lease, renew every row still held."""
+        self.checked = None
+        if reminder_id is None:
+            return True
+        if time.monotonic() - self.renewed_at >= self.renew_every:
+            self._renew()
+        else:
+            self._renew_rows([reminder_id])
+        if reminder_id in self.held:
+            self.checked = reminder_id
+        return True
+
+    def _renew(self) -> None:
+        self.renewed_at = time.monotonic()
+        self._renew_rows(sorted(self.held))
+
+    def _renew_rows(self, ids: list[int]) -> None:
+        """Extend the lease of these rows; forget those that are no longer ours or whose
+        lease ran out (another dispatcher may take them now)."""
+        if not ids:
+            return
+        moment = self.clock()
+        kept = db.session.scalars(
+            update(Reminder)
+            .where(Reminder.id.in_(ids), self._mine(), Reminder.claimed_until >= moment)
+            .values(claimed_until=moment + self.lease)
+            .returning(Reminder.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        self.held -= set(ids) - set(kept)
+
+    def _wait(self, future: Future[None]) -> None:
+        """Wait for the SMTP thread, renewing the lease meanwhile; raise what it raised."""
+        while not wait([future], timeout=self.renew_every).done:
+            try:
+                with transaction():
+                    self._renew()
+            except DBAPIError as error:  # the message is on its way: try again later
+                _forget_connection()
+                log.warning("reminders: could not renew the lease: %s", _brief(error))
+        future.result()
+
+    def _accepted(
+        self, reminder_id: int, following: int | None
+    ) -> Callable[[DispatchResult], bool]:
+        """Mark the row sent (only if still ours), and hold the next one."""
+
+        def work(counts: DispatchResult) -> bool:
+            _mark([reminder_id], [], {}, self.clock(), self.worker, counts)
+            if not counts.sent and not self._sent_by_me(reminder_id, counts):
+                counts.unrecorded += 1
+                log.warning(
+                    "reminders: %s was accepted by the mail server but is no longer held by "
+                    "%s: it may arrive twice (same Message-ID)",
+                    reminder_id,
+                    self.worker,
+                )
+            self.held.discard(reminder_id)
+            if self.server_was_down:
+                _recovered(self.clock())
+            return self._hold(following)
+
+        return work
+
+    def _sent_by_me(self, reminder_id: int, counts: DispatchResult) -> bool:
+        """After a retried commit: the first one may have been stored after all."""
+        row = db.session.execute(
+            select(Reminder.status, Reminder.claimed_by).where(Reminder.id == reminder_id)
+        ).one_or_none()
+        if row is not None and tuple(row) == ("sent", self.worker):
+            counts.sent += 1
+            return True
+        return False
+
+    def _refused(
+        self, reminder_id: int, error: str, following: int | None
+    ) -> Callable[[DispatchResult], bool]:
+        """The server refused the message: an attempt, retried with backoff (if still ours)."""
+
+        def work(counts: DispatchResult) -> bool:
+            _mark([], [], {reminder_id: error}, self.clock(), self.worker, counts)
+            self.held.discard(reminder_id)
+            return self._hold(following)
+
+        return work
+
+    def _outage(self, ids: list[int], server: str, error: str) -> None:
+        """The server cannot be reached: the rows wait without counting an attempt."""
+        moment = self.clock()
+        retry_at = moment + self.retry_after
+
+        def work(counts: DispatchResult) -> bool:
+            counts.deferred += rows_changed(
+                update(Reminder)
+                .where(Reminder.id.in_(ids), self._mine())
+                .values(
+                    status="pending",
+                    claimed_until=None,
+                    attempts=Reminder.attempts - 1,  # the claim counted one
+                    next_attempt_at=retry_at,
+                    last_error=error[:2000],
+                )
+                .execution_options(synchronize_session=False)
+            )
+            _record_outage(moment, error)
+            return True
+
+        before = self.result.deferred
+        if self.commit(work) is None:
+            return
+        self.held.clear()
+        log.warning(
+            "reminders: mail server %s unreachable (%s): %s reminders wait until %s, "
+            "no attempt counted",
+            server,
+            error,
+            self.result.deferred - before,
+            retry_at.isoformat(timespec="seconds"),
+        )
+
+
+def _brief(error: DBAPIError) -> str:
+    """The driver's error without the statement and its parameters."""
+    return f"{type(error.orig).__name__}: {str(error.orig).strip()}"
+
+
+def _forget_connection() -> None:
+    """After a database error: drop the session's state and its (probably dead) connection;
+    the pool hands out a fresh one (pool_pre_ping)."""
+    with suppress(DBAPIError):
+        db.session.rollback()
+    db.session.close()
+
+
+def _record_outage(moment: datetime, error: str) -> None:
+    table = MailServerStatus.__table__
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(MailServerStatus).values(
+        name=MAIL_SERVER,
+        down_since=moment,
+        last_failure_at=moment,
+        failures=1,
+        last_error=error[:2000],
+    )
+    excluded = statement.excluded
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.name],
+            set_={
+                "down_since": func.coalesce(table.c.down_since, excluded.down_since),
+                "last_failure_at": excluded.last_failure_at,
+                "failures": case((table.c.down_since.is_(None), 1), else_=table.c.failures + 1),
+                "last_error": excluded.last_error,
+            },
+        )
+    )
+
+
+def _recovered(moment: datetime) -> None:
+    changed = rows_changed(
+        update(MailServerStatus)
+        .where(MailServerStatus.name == MAIL_SERVER, MailServerStatus.down_since.is_not(None))
+        .values(down_since=None, failures=0, recovered_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    if changed:
+        log.warning("reminders: the mail server is reachable again")
 
 
 def _render(ids: list[int]) -> list[tuple[int, Message | None]]:
@@ -161,27 +479,6 @@ def _render(ids: list[int]) -> list[tuple[int, Message | None]]:
                 continue
             messages.append((reminder.id, build_email(reminder)))
     return messages
-
-
-def _send(messages: list[tuple[int, Message | None]]) -> tuple[list[int], dict[int, str]]:
-    """Send over one SMTP session: (ids the server accepted, error text by id)."""
-    sent_ids: list[int] = []
-    errors: dict[int, str] = {}
-    try:
-        with mail.connection() as smtp:
-            for reminder_id, message in messages:
-                if message is None:
-                    continue
-                try:
-                    smtp.send(message)
-                    sent_ids.append(reminder_id)
-                except mail.MailError as error:
-                    errors[reminder_id] = str(error)
-    except mail.MailError as error:  # could not even connect: every message waits
-        for reminder_id, message in messages:
-            if message is not None and reminder_id not in sent_ids:
-                errors[reminder_id] = str(error)
-    return sent_ids, errors
 
 
 def _mark(sent_ids, skipped, errors, now, worker, result: DispatchResult) -> None:

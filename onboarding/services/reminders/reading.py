@@ -7,7 +7,8 @@ from sqlalchemy.orm import joinedload
 
 from onboarding.db import count_of
 from onboarding.extensions import db
-from onboarding.models import Candidate, Reminder, User, utcnow
+from onboarding.models import Candidate, MailServerStatus, Reminder, User, utcnow
+from onboarding.services.reminders.delivery import MAIL_SERVER
 
 OPEN = ("pending", "sending")
 
@@ -84,3 +85,13 @@ def queue_counts() -> dict[str, int]:
         select(Reminder.status, func.count(Reminder.id)).group_by(Reminder.status)
     ).all()
     return dict(rows)
+
+
+def mail_outage() -> MailServerStatus | None:
+    """The dispatcher's last word on the mail server, if it could not reach it (the desk's
+    banner); None once a message went out again."""
+    return db.session.scalar(
+        select(MailServerStatus).where(
+            MailServerStatus.name == MAIL_SERVER, MailServerStatus.down_since.is_not(None)
+        )
+    )

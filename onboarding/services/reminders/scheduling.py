@@ -8,7 +8,7 @@ late). Nothing here commits.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -24,6 +24,7 @@ from onboarding.models import (
     utcnow,
 )
 from onboarding.services import dutch
+from workflows.dates import local_date
 from workflows.placement import AWAITING_INTERVIEW_STATUSES, SECURED_STATUSES
 from workflows.reminders import PlannedReminder, ReminderFacts, plan
 
@@ -69,12 +70,6 @@ def facts_for(candidate: Candidate, now: datetime | None = None) -> ReminderFact
         next_interview_at=next_interview,
         placement_start=start,
     )
-
-
-def local_date(moment: datetime) -> date:
-    from workflows.reminders import PROGRAMME_TZ
-
-    return moment.astimezone(PROGRAMME_TZ).date()
 
 
 def _recipients(candidate: Candidate, audience: str, staff: list[User]) -> list[User]:
