@@ -8,6 +8,7 @@ with a lease that runs out; then they are claimed again. Nothing here commits.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from collections.abc import Sequence
 from datetime import datetime
@@ -21,7 +22,9 @@ from onboarding.extensions import db
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """host:pid and a random tail: each run (a dispatch, a worker) holds its rows under a
+    name of its own, even two runs in one process."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 def claim(

@@ -31,9 +31,6 @@ down, SMTP kept failing) is marked expired in the claim's transaction and never 
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -53,7 +50,7 @@ from sqlalchemy.orm import joinedload
 from onboarding.db import rows_changed, transaction
 from onboarding.extensions import db
 from onboarding.models import MailServerStatus, Reminder, utcnow
-from onboarding.services import mail
+from onboarding.services import leases, mail
 from onboarding.services.access import get_or_not_found
 from onboarding.services.errors import Conflict
 from onboarding.services.reminders.rendering import build_email
@@ -63,11 +60,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Clock = Callable[[], datetime]
 MAIL_SERVER = "smtp"  # the MailServerStatus row the dispatcher keeps
-
-
-def worker_name() -> str:
-    """host:pid and a random tail: each dispatch run holds its rows under a name of its own."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 def _claimable(now: datetime):
@@ -104,30 +96,16 @@ def expire(now: datetime) -> int:
 def claim(now: datetime, worker: str, batch: int, lease: timedelta) -> list[int]:
     """Atomically take up to `batch` due reminders (and expired leases) for `worker`; a row
     too late to send is never taken (`expire` marks it)."""
-    due = and_(_claimable(now), ~_too_late(now))
-    candidates = select(Reminder.id).where(due).order_by(Reminder.due_at, Reminder.id)
-    candidates = candidates.limit(batch)
-    if db.engine.dialect.name == "postgresql":
-        # Rows another dispatcher is claiming right now are skipped, not waited for.
-        candidates = candidates.with_for_update(skip_locked=True)
-    # On SQLite the claim transaction starts with BEGIN IMMEDIATE: writers are serialised.
-    claimed = (
-        db.session.execute(
-            update(Reminder)
-            .where(Reminder.id.in_(candidates.scalar_subquery()))
-            .values(
-                status="sending",
-                claimed_by=worker,
-                claimed_until=now + lease,
-                attempts=Reminder.attempts + 1,
-            )
-            .returning(Reminder.id)
-            .execution_options(synchronize_session=False)
-        )
-        .scalars()
-        .all()
+    return leases.claim(
+        Reminder,
+        and_(_claimable(now), ~_too_late(now)),
+        order_by=[Reminder.due_at, Reminder.id],
+        worker=worker,
+        until=now + lease,
+        limit=batch,
+        status="sending",
+        attempts=Reminder.attempts + 1,
     )
-    return sorted(claimed)
 
 
 @dataclass
@@ -161,7 +139,7 @@ def dispatch(
     --now`); without it every claim and lease renewal reads the current time."""
     config = current_app.config
     clock: Clock = (lambda: now) if now else utcnow
-    worker = worker or worker_name()
+    worker = worker or leases.worker_name()
     batch = batch or config["REMINDER_BATCH_SIZE"]
     lease = timedelta(seconds=config["REMINDER_LEASE_SECONDS"])
     result = DispatchResult()
