@@ -6,12 +6,13 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Response, abort, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
 from onboarding.extensions import login_manager
-from onboarding.forms import form_errors
+from onboarding.forms import control_characters_message, form_errors, has_control_characters
 from onboarding.services.errors import Refused
 
 # The largest id either database stores (a signed 64-bit integer): a larger number in a URL
@@ -34,6 +35,15 @@ def page_arg(args: MultiDict[str, str]) -> int:
     if not raw.isdigit() or len(raw) > 6:
         return 1
     return min(max(int(raw), 1), MAX_PAGE)
+
+
+def text_arg(args: MultiDict[str, str], name: str, limit: int) -> str:
+    """A free-text query parameter (a search), cut to `limit` characters. One with control
+    characters is refused (422), as a form field would be: PostgreSQL refuses a NUL."""
+    value = args.get(name, "")[:limit]
+    if has_control_characters(value):
+        raise Refused(_("The search could not be run."), [control_characters_message(value)])
+    return value
 
 
 def role_required(*roles: str):

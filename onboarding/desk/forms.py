@@ -25,6 +25,7 @@ from onboarding.forms import (
     optional_int,
     options,
     required,
+    skills_field,
     version_field,
 )
 from onboarding.i18n import country_choices, valid_country
@@ -169,9 +170,7 @@ class ProjectForm(BaseForm):
     stem_fields = SelectMultipleField(
         _l("STEM fields"), choices=options(STEM_FIELD_LABELS.items()), validators=[Optional()]
     )
-    skills = StringField(
-        _l("Skills (separated by commas)"), validators=[Optional(), max_length(1000)]
-    )
+    skills = skills_field()
     min_dutch_level = SelectField(
         _l("Minimum Dutch level"),
         choices=options([("", _l("None")), *((lvl, lvl) for lvl in CEFR_LEVELS)]),

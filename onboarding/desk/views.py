@@ -42,7 +42,7 @@ from onboarding.vocabulary import (
     REMINDER_STATUSES,
     STEM_FIELD_LABELS,
 )
-from onboarding.web import csv_download, page_arg, role_required, validated
+from onboarding.web import csv_download, page_arg, role_required, text_arg, validated
 from workflows.onboarding import PHASES
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -58,8 +58,8 @@ def board_filter_from(args: MultiDict[str, str]) -> board.BoardFilter:
     """The board's filters from the query string (the board and its CSV export)."""
     return board.BoardFilter(
         phase=args.get("phase") if args.get("phase") in PHASES else None,
-        country=args.get("country", "").upper()[:2] or None,
-        search=args.get("q", "")[:120],
+        country=text_arg(args, "country", 2).upper() or None,
+        search=text_arg(args, "q", 120),
         page=page_arg(args),
     )
 
