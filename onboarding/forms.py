@@ -7,6 +7,7 @@ they appear in nl, af and en like every other message.
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import UTC, date, datetime
 
 from flask_babel import format_date, get_translations
@@ -253,6 +254,22 @@ def options(pairs) -> list[SelectChoice]:
 
 def locale_field() -> SelectField:
     return SelectField(_l("Language"), choices=options(LANGUAGE_NAMES.items()))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def once_field() -> HiddenField:
+    """A form's one-time token (services/submissions.py): a new one each time the form is
+    drawn, sent back as it was when the form is shown again after an error."""
+    return HiddenField(default=new_token, validators=[Optional(), max_length(64)])
+
+
+def sent_token(form) -> str:
+    """The one-time token the submit carried ("" when it carried none: no protection)."""
+    field = form.once
+    return field.data if field.raw_data and isinstance(field.data, str) else ""
 
 
 def version_field() -> IntegerField:

@@ -22,6 +22,7 @@ from onboarding.forms import (
     locale_field,
     max_length,
     name_field,
+    once_field,
     optional_int,
     options,
     required,
@@ -71,6 +72,7 @@ class RegisterCandidateForm(BaseForm):
         _l("Referred by partner"), coerce=optional_int, validators=[Optional()]
     )
     consent = BooleanField(_l("The candidate has consented to the processing of their data"))
+    once = once_field()
 
     def validate_email(self, field) -> None:
         # Checked again (and backed by a unique constraint) in the service; here it keeps
@@ -109,6 +111,7 @@ class PlacementForm(BaseForm):
     interview_at = DateTimeLocalField(
         _l("Interview (Brussels time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
     )
+    once = once_field()
 
     def validate_project_title(self, field) -> None:
         if not (field.data or "").strip() and not self.project_id.data:
