@@ -192,6 +192,12 @@ class BaseForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self:
+            if isinstance(field, SelectMultipleField) and field.raw_data:
+                # A blank among the values (a hand-made post) would make Optional() stop
+                # the field's validation before the choices are checked.
+                field.raw_data = [value for value in field.raw_data if value != ""]
+                if isinstance(field.data, list):
+                    field.data = [value for value in field.data if value not in ("", None)]
             shared = shared_validators(field)
             if shared:
                 # A new list: the unbound field's list is shared by every form instance.

@@ -21,6 +21,7 @@ from tests.web.test_form_errors import (
     ASSESSMENT,
     CAMPAIGN,
     COMPANY,
+    NOT_CHOICES,
     PLACEMENT,
     PROFILE,
     PROJECT,
@@ -238,3 +239,26 @@ def test_a_profile_posted_without_skills_is_saved_with_none(client, data, login)
             select(CandidateSkill.skill).where(CandidateSkill.candidate_id == world["mentee"])
         ).all()
     assert stored == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_blank_among_chosen_values_does_not_skip_the_choice_check(client, data, login, locale):
+    """Found by tests/web/test_route_walk.py: other_fields=["", "alchemy"] skipped the
+    choice check (Optional() saw the blank first) and the CHECK constraint answered 500."""
+    world = make_world(data, locale)
+    login(client, world["emails"]["candidate"])
+    before = database(data)
+    body = tampered(PROFILE, locale=locale, other_fields=["", "alchemy"])
+    response = client.post("/me/profile", data=body)
+    message = catalog(locale).ngettext(*NOT_CHOICES, 1) % {"value": "alchemy"}
+    page = shown(response)
+    assert response.status_code == 422, page[:2000]
+    assert message in page
+    assert database(data) == before
+
+
+def test_a_blank_chosen_value_alone_chooses_nothing(client, data, login):
+    world = make_world(data, "en")
+    login(client, world["emails"]["candidate"])
+    response = client.post("/me/profile", data=tampered(PROFILE, locale="en", other_fields=""))
+    assert response.status_code == 302, shown(response)[:2000]
