@@ -6,25 +6,38 @@ they appear in nl, af and en like every other message.
 
 from __future__ import annotations
 
-from datetime import UTC
+import re
+import secrets
+from datetime import UTC, date, datetime
 
-from flask_babel import get_translations
+from flask_babel import format_date, get_translations
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    DateTimeField,
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
 from onboarding.i18n import LANGUAGE_NAMES
-from onboarding.rules import is_plain_name
+from onboarding.rules import SKILL_LENGTH, is_plain_name, skill_items
 from workflows.dates import programme_today
 from workflows.onboarding import CEFR_LEVELS
 from workflows.reminders import PROGRAMME_TZ
@@ -72,10 +85,124 @@ class _CatalogTranslations:
         return get_translations().ungettext(singular, plural, n)
 
 
+# -- what every field of every form refuses (BaseForm adds these validators itself) -----------
+
+# The largest integer either database stores (signed 64 bits): a larger one in a form would be
+# an OverflowError in the SQLite driver. Ids, versions and counts are never negative.
+MAX_INT = 2**63 - 1
+# Plausible dates for this programme: a year 1 or 9999 is a typing slip (or a probe) and
+# overflows date arithmetic (time zones, durations) further on.
+FIRST_DAY = date(1950, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+# C0 control characters (and DEL), except TAB; multi-line fields also keep CR and LF.
+# PostgreSQL refuses NUL in text; the others corrupt CSV exports, e-mails and iCalendar.
+_CONTROL_MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def has_control_characters(value: str, *, multi_line: bool = False) -> bool:
+    pattern = _CONTROL_MULTI_LINE if multi_line else _CONTROL_SINGLE_LINE
+    return pattern.search(value) is not None
+
+
+def control_characters_message(value: str, *, multi_line: bool = False) -> str:
+    """The translated refusal of a text with control characters (a form field, a filter)."""
+    if not multi_line and not _CONTROL_MULTI_LINE.search(value):
+        return _("This field takes a single line: remove the line breaks.")
+    return _("Remove the invisible control characters from this text.")
+
+
+def plain_text(form, field) -> None:
+    """No control characters in a text field (line breaks only where the field has lines).
+    Stops the field's other validators: none of them may send such a value to the database."""
+    value = field.data
+    multi_line = isinstance(field, TextAreaField)
+    if isinstance(value, str) and has_control_characters(value, multi_line=multi_line):
+        raise StopValidation(control_characters_message(value, multi_line=multi_line))
+
+
+def date_range_message() -> str:
+    return _(
+        "Enter a date between %(first)s and %(last)s.",
+        first=format_date(FIRST_DAY, "long"),
+        last=format_date(LAST_DAY, "long"),
+    )
+
+
+def in_date_range(value: date | None) -> bool:
+    if isinstance(value, datetime):
+        value = value.date()
+    return value is None or FIRST_DAY <= value <= LAST_DAY
+
+
+def plausible_date(form, field) -> None:
+    if not in_date_range(field.data):
+        raise StopValidation(date_range_message())
+
+
+def _out_of_range(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= MAX_INT
+
+
+def bounded_int(form, field) -> None:
+    values = field.data if isinstance(field.data, list | tuple) else (field.data,)
+    if any(_out_of_range(value) for value in values):
+        raise StopValidation(_l("This number is too large or negative."))
+
+
+def _numeric_select(field) -> bool:
+    """A select whose values become numbers and that takes any value (checked later)."""
+    return (
+        isinstance(field, SelectField | SelectMultipleField)
+        and field.coerce is not str
+        and not field.validate_choice
+    )
+
+
+def _has_own_range(field) -> bool:
+    return any(
+        isinstance(v, NumberRange)
+        and v.min is not None
+        and v.max is not None
+        and v.min >= 0
+        and v.max <= MAX_INT
+        for v in field.validators
+    )
+
+
+def shared_validators(field) -> list:
+    """The validators every field of its kind gets, run before its own."""
+    if isinstance(field, StringField | TextAreaField):
+        return [plain_text]
+    if isinstance(field, DateTimeField):  # DateField and DateTimeLocalField too
+        return [plausible_date]
+    if (isinstance(field, IntegerField) and not _has_own_range(field)) or _numeric_select(field):
+        return [bounded_int]
+    return []
+
+
 class BaseForm(FlaskForm):
+    """Every form: WTForms' messages from our catalog, and the shared validators of each
+    field's kind (no control characters in text, plausible dates, integers a database
+    stores), so that no form can forget them."""
+
     class Meta:
         def get_translations(self, form):
             return _CatalogTranslations()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self:
+            if isinstance(field, SelectMultipleField) and field.raw_data:
+                # A blank among the values (a hand-made post) would make Optional() stop
+                # the field's validation before the choices are checked.
+                field.raw_data = [value for value in field.raw_data if value != ""]
+                if isinstance(field.data, list):
+                    field.data = [value for value in field.data if value not in ("", None)]
+            shared = shared_validators(field)
+            if shared:
+                # A new list: the unbound field's list is shared by every form instance.
+                field.validators = [*shared, *field.validators]
 
 
 REQUIRED = _l("This field is required.")
@@ -106,6 +233,21 @@ def not_in_future(form, field) -> None:
         raise ValidationError(_l("This date cannot be in the future."))
 
 
+def each_skill_fits(form, field) -> None:
+    if any(len(skill) > SKILL_LENGTH for skill in skill_items(field.data or "")):
+        raise ValidationError(
+            _l("Each skill may have at most %(max)d characters.") % {"max": SKILL_LENGTH}
+        )
+
+
+def skills_field() -> StringField:
+    """Skills separated by commas: the list as a whole, and each skill as stored."""
+    return StringField(
+        _l("Skills (separated by commas)"),
+        validators=[Optional(), max_length(1000), each_skill_fits],
+    )
+
+
 def name_field(label=None) -> StringField:
     return StringField(
         label or _l("Full name"), validators=[required(), max_length(120), plain_name]
@@ -119,6 +261,22 @@ def options(pairs) -> list[SelectChoice]:
 
 def locale_field() -> SelectField:
     return SelectField(_l("Language"), choices=options(LANGUAGE_NAMES.items()))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def once_field() -> HiddenField:
+    """A form's one-time token (services/submissions.py): a new one each time the form is
+    drawn, sent back as it was when the form is shown again after an error."""
+    return HiddenField(default=new_token, validators=[Optional(), max_length(64)])
+
+
+def sent_token(form) -> str:
+    """The one-time token the submit carried ("" when it carried none: no protection)."""
+    field = form.once
+    return field.data if field.raw_data and isinstance(field.data, str) else ""
 
 
 def version_field() -> IntegerField:

@@ -5,6 +5,14 @@ from __future__ import annotations
 
 import unicodedata
 
+# One skill, as stored (candidate_skills.skill is a String(60)) and as projects list them.
+SKILL_LENGTH = 60
+
+
+def skill_items(text: str) -> list[str]:
+    """The skills of a comma-separated list, each as stored: lower case, single spaces."""
+    return [" ".join(item.lower().split()) for item in text.split(",") if item.strip()]
+
 
 def is_plain_name(value: str) -> bool:
     """Letters (any script), spaces, hyphens, apostrophes and dots: no markup or symbols."""

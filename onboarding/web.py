@@ -5,13 +5,21 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Response, abort, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
+from werkzeug.wrappers import Response as BaseResponse
 
 from onboarding.extensions import login_manager
-from onboarding.forms import form_errors
+from onboarding.forms import (
+    control_characters_message,
+    form_errors,
+    has_control_characters,
+    sent_token,
+)
+from onboarding.services import submissions
 from onboarding.services.errors import Refused
 
 # The largest id either database stores (a signed 64-bit integer): a larger number in a URL
@@ -34,6 +42,43 @@ def page_arg(args: MultiDict[str, str]) -> int:
     if not raw.isdigit() or len(raw) > 6:
         return 1
     return min(max(int(raw), 1), MAX_PAGE)
+
+
+def text_arg(args: MultiDict[str, str], name: str, limit: int) -> str:
+    """A free-text query parameter (a search), cut to `limit` characters. One with control
+    characters is refused (422), as a form field would be: PostgreSQL refuses a NUL."""
+    value = args.get(name, "")[:limit]
+    if has_control_characters(value):
+        raise Refused(_("The search could not be run."), [control_characters_message(value)])
+    return value
+
+
+def _tell_done_once() -> None:
+    flash(_("This form had already been sent: it was done once, and this is the result."), "info")
+
+
+def sent_before(form) -> BaseResponse | None:
+    """The first answer again when this form (its one-time token) was done before."""
+    result = submissions.earlier_result(type(form).__name__, sent_token(form))
+    if result is None:
+        return None
+    _tell_done_once()
+    return redirect(result or home_url())
+
+
+def claim_once(form) -> None:
+    """Take the form's token before its work; a concurrent submit that was done meanwhile
+    answers with its result instead (this unit of work then rolls back)."""
+    result = submissions.claim(type(form).__name__, sent_token(form))
+    if result is not None:
+        _tell_done_once()
+        abort(redirect(result or home_url()))
+
+
+def finish_once(form, target: str) -> BaseResponse:
+    """Record where the form's answer goes, and go there."""
+    submissions.finish(type(form).__name__, sent_token(form), target)
+    return redirect(target)
 
 
 def role_required(*roles: str):

@@ -10,6 +10,7 @@ from onboarding.forms import (
     name_field,
     options,
     required,
+    skills_field,
     version_field,
 )
 from onboarding.reference import LIMBURG_MUNICIPALITIES
@@ -44,9 +45,7 @@ class ProfileForm(BaseForm):
         choices=options([("", _l("Choose…")), *DEGREE_LEVEL_LABELS.items()]),
         validators=[Optional()],
     )
-    skills = StringField(
-        _l("Skills (separated by commas)"), validators=[Optional(), max_length(1000)]
-    )
+    skills = skills_field()
     dutch_level = SelectField(
         _l("Dutch level (CEFR)"),
         choices=options([("", _l("Not known")), *((lvl, lvl) for lvl in CEFR_LEVELS)]),

@@ -1,6 +1,6 @@
 """Candidates: their own onboarding (phase, timeline, next step) and their profile."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user
@@ -54,14 +54,18 @@ def dashboard():
 @bp.route("/profile", methods=["GET", "POST"])
 def profile():
     candidate = own_candidate(current_user)
-    form = ProfileForm(
-        obj=candidate,
-        name=current_user.name,
-        locale=current_user.locale,
-        consent=candidate.consent_at is not None,
-        version=candidate.version_id,
-    )
-    if not form.is_submitted():
+    if request.method == "POST":
+        # Only what was sent: a field left out of the post is empty, never the stored value
+        # (for skills that is a list of rows, which the form cannot read).
+        form = ProfileForm()
+    else:
+        form = ProfileForm(
+            obj=candidate,
+            name=current_user.name,
+            locale=current_user.locale,
+            consent=candidate.consent_at is not None,
+            version=candidate.version_id,
+        )
         # The rows behind these fields are objects; the form shows their plain values.
         form.skills.data = ", ".join(s.skill for s in candidate.skills)
         form.other_fields.data = [f.stem_field for f in candidate.other_fields]

@@ -22,9 +22,11 @@ from onboarding.forms import (
     locale_field,
     max_length,
     name_field,
+    once_field,
     optional_int,
     options,
     required,
+    skills_field,
     version_field,
 )
 from onboarding.i18n import country_choices, valid_country
@@ -70,6 +72,7 @@ class RegisterCandidateForm(BaseForm):
         _l("Referred by partner"), coerce=optional_int, validators=[Optional()]
     )
     consent = BooleanField(_l("The candidate has consented to the processing of their data"))
+    once = once_field()
 
     def validate_email(self, field) -> None:
         # Checked again (and backed by a unique constraint) in the service; here it keeps
@@ -108,6 +111,7 @@ class PlacementForm(BaseForm):
     interview_at = DateTimeLocalField(
         _l("Interview (Brussels time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
     )
+    once = once_field()
 
     def validate_project_title(self, field) -> None:
         if not (field.data or "").strip() and not self.project_id.data:
@@ -169,9 +173,7 @@ class ProjectForm(BaseForm):
     stem_fields = SelectMultipleField(
         _l("STEM fields"), choices=options(STEM_FIELD_LABELS.items()), validators=[Optional()]
     )
-    skills = StringField(
-        _l("Skills (separated by commas)"), validators=[Optional(), max_length(1000)]
-    )
+    skills = skills_field()
     min_dutch_level = SelectField(
         _l("Minimum Dutch level"),
         choices=options([("", _l("None")), *((lvl, lvl) for lvl in CEFR_LEVELS)]),

@@ -42,7 +42,16 @@ from onboarding.vocabulary import (
     REMINDER_STATUSES,
     STEM_FIELD_LABELS,
 )
-from onboarding.web import csv_download, page_arg, role_required, validated
+from onboarding.web import (
+    claim_once,
+    csv_download,
+    finish_once,
+    page_arg,
+    role_required,
+    sent_before,
+    text_arg,
+    validated,
+)
 from workflows.onboarding import PHASES
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -58,8 +67,8 @@ def board_filter_from(args: MultiDict[str, str]) -> board.BoardFilter:
     """The board's filters from the query string (the board and its CSV export)."""
     return board.BoardFilter(
         phase=args.get("phase") if args.get("phase") in PHASES else None,
-        country=args.get("country", "").upper()[:2] or None,
-        search=args.get("q", "")[:120],
+        country=text_arg(args, "country", 2).upper() or None,
+        search=text_arg(args, "q", 120),
         page=page_arg(args),
     )
 
@@ -81,7 +90,10 @@ def board_view():
 @bp.route("/candidates/new", methods=["GET", "POST"])
 def register():
     form = RegisterCandidateForm()
+    if form.is_submitted() and (earlier := sent_before(form)) is not None:
+        return earlier
     if form.validate_on_submit():
+        claim_once(form)
         candidate, token = candidates.register(
             current_user,
             candidates.Registration(
@@ -100,7 +112,7 @@ def register():
         )
         flash(_("%(name)s has been registered.", name=candidate.name), "success")
         send_invitation(candidate.user, token)
-        return redirect(url_for("desk.candidate", candidate_id=candidate.id))
+        return finish_once(form, url_for("desk.candidate", candidate_id=candidate.id))
     status = 422 if form.errors else 200
     return render_template("desk/register.html", form=form), status
 
@@ -136,8 +148,12 @@ def record_assessment(candidate_id: int):
 
 @bp.post("/candidates/<int:candidate_id>/placements")
 def record_placement(candidate_id: int):
+    form = PlacementForm()
+    if (earlier := sent_before(form)) is not None:
+        return earlier
     message = _("The placement could not be recorded.")
-    with side_form(DESK_PAGE, candidate_id, "placement_form", PlacementForm(), message) as form:
+    with side_form(DESK_PAGE, candidate_id, "placement_form", form, message):
+        claim_once(form)
         candidates.record_placement(
             current_user,
             candidate_id,
@@ -147,7 +163,7 @@ def record_placement(candidate_id: int):
             interview_at=form.interview_utc(),
         )
     flash(_("The placement has been recorded."), "success")
-    return redirect(url_for("desk.candidate", candidate_id=candidate_id))
+    return finish_once(form, url_for("desk.candidate", candidate_id=candidate_id))
 
 
 @bp.post("/placements/<int:placement_id>/transition")

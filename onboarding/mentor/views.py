@@ -14,7 +14,7 @@ from onboarding.pages import (
     side_form,
 )
 from onboarding.services import board, candidates
-from onboarding.web import role_required
+from onboarding.web import claim_once, finish_once, role_required, sent_before
 
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
 
@@ -49,11 +49,15 @@ def record_assessment(candidate_id: int):
 
 @bp.post("/mentees/<int:candidate_id>/meetings")
 def log_meeting(candidate_id: int):
+    form = MeetingForm()
+    if (earlier := sent_before(form)) is not None:
+        return earlier
     message = _("The meeting could not be logged.")
-    with side_form(MENTEE_PAGE, candidate_id, "meeting_form", MeetingForm(), message) as form:
+    with side_form(MENTEE_PAGE, candidate_id, "meeting_form", form, message):
+        claim_once(form)
         candidates.log_meeting(current_user, candidate_id, form.met_on.data, form.note.data)
     flash(_("The meeting has been logged."), "success")
-    return redirect(url_for("mentor.mentee", candidate_id=candidate_id))
+    return finish_once(form, url_for("mentor.mentee", candidate_id=candidate_id))
 
 
 @bp.post("/mentees/<int:candidate_id>/signoff")

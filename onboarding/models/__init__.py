@@ -17,6 +17,7 @@ from onboarding.models.document import Document
 from onboarding.models.job import JOB_STATUSES, Job
 from onboarding.models.partner import Campaign, ImportJob, Partner, campaign_partners
 from onboarding.models.reminder import MailServerStatus, Reminder
+from onboarding.models.submission import FormToken
 from onboarding.models.user import LOCALES, Invitation, User
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "CandidateSkill",
     "Company",
     "Document",
+    "FormToken",
     "ImportJob",
     "Invitation",
     "Job",

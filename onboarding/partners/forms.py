@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, Email, Optional, ValidationError
 
-from onboarding.forms import BaseForm, max_length, name_field, options, required
+from onboarding.forms import BaseForm, max_length, name_field, once_field, options, required
 from onboarding.i18n import country_choices, valid_country
 from onboarding.services import campaigns, partners
 from onboarding.vocabulary import CAMPAIGN_KIND_LABELS, PARTNER_KINDS
@@ -62,6 +62,7 @@ class PartnerApplicationForm(BaseForm):
     message = TextAreaField(
         _l("Your message (optional)"), validators=[Optional(), max_length(4000)]
     )
+    once = once_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,7 +14,14 @@ from onboarding.vocabulary import (
     PARTNER_KIND_LABELS,
     PARTNER_STATUS_LABELS,
 )
-from onboarding.web import csv_download, role_required, validated
+from onboarding.web import (
+    claim_once,
+    csv_download,
+    finish_once,
+    role_required,
+    sent_before,
+    validated,
+)
 
 bp = Blueprint("partners", __name__)
 
@@ -35,7 +42,10 @@ def _labels() -> dict:
 @bp.route("/partners/apply", methods=["GET", "POST"])
 def apply():
     form = PartnerApplicationForm()
+    if form.is_submitted() and (earlier := sent_before(form)) is not None:
+        return earlier
     if form.validate_on_submit():
+        claim_once(form)
         partners.apply(
             partners.Application(
                 name=form.name.data,
@@ -47,7 +57,7 @@ def apply():
                 message=form.message.data or "",
             )
         )
-        return redirect(url_for("partners.apply_thanks"))
+        return finish_once(form, url_for("partners.apply_thanks"))
     status = 422 if form.errors else 200
     return render_template("partners/apply.html", form=form), status
 

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from onboarding import csvfiles
+from onboarding.forms import date_range_message, in_date_range
 from onboarding.i18n import country_name, phase_label
 from onboarding.services import charts, reports
 from onboarding.services.errors import Refused
@@ -119,6 +120,9 @@ def parse_filter(args, campaigns: list[tuple[int, str]]) -> tuple[reports.Report
         days[key] = _day(raw)
         if raw and days[key] is None:
             errors.append(message)
+        elif not in_date_range(days[key]):
+            days[key] = None
+            errors.append(date_range_message())
     if days["from"] and days["to"] and days["from"] > days["to"]:
         errors.append(_("The start date is after the end date."))
     raw_campaign = args.get("campaign", "").strip()

@@ -33,6 +33,7 @@ from onboarding.models import (
     User,
     utcnow,
 )
+from onboarding.rules import SKILL_LENGTH
 from onboarding.services import audit, auth, dutch, placements, reminders
 from onboarding.services.access import require_role, visible_candidate
 from onboarding.services.companies import normalise_skills
@@ -316,7 +317,10 @@ def update_profile(
     declared = data.dutch_level or None
     candidate.dutch_level = max((lvl for lvl in (declared, recorded) if lvl), key=level_rank,
                                 default=None)  # fmt: skip
-    candidate.skills = [CandidateSkill(skill=s) for s in normalise_skills(list(data.skills))]
+    skills = normalise_skills(list(data.skills))
+    if any(len(skill) > SKILL_LENGTH for skill in skills):  # the column holds that many
+        raise Refused(_("Each skill may have at most %(max)d characters.", max=SKILL_LENGTH))
+    candidate.skills = [CandidateSkill(skill=s) for s in skills]
     candidate.other_fields = [
         CandidateField(stem_field=f) for f in sorted(set(data.other_fields) - {data.stem_field})
     ]
