@@ -36,12 +36,27 @@ def tick(app: Flask) -> None:
             db.session.remove()
 
 
+def forget_form_tokens(app: Flask) -> None:
+    """Hourly: forget the one-time form tokens older than a week (services.submissions)."""
+    from onboarding.db import transaction
+    from onboarding.extensions import db
+    from onboarding.services import submissions
+
+    with app.app_context():
+        try:
+            with transaction():
+                submissions.purge()
+        finally:
+            db.session.remove()
+
+
 def _add_job(scheduler, app: Flask) -> None:
     from onboarding.services import jobs
 
     for function, seconds, name in (
         (tick, app.config["SCHEDULER_INTERVAL_SECONDS"], "dispatch-reminders"),
         (jobs.tick, app.config["JOB_POLL_SECONDS"], "run-jobs"),
+        (forget_form_tokens, 3600, "forget-form-tokens"),
     ):
         scheduler.add_job(
             function,

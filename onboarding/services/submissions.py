@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from onboarding.db import rows_changed
 from onboarding.extensions import db
 from onboarding.models import FormToken, utcnow
 
@@ -63,5 +64,4 @@ def finish(form_name: str, token: str, result: str) -> None:
 def purge(now: datetime | None = None) -> int:
     """Forget tokens older than KEEP (a form sent again after that is done again)."""
     cutoff = (now or utcnow()) - KEEP
-    result = db.session.execute(delete(FormToken).where(FormToken.created_at < cutoff))
-    return getattr(result, "rowcount", 0) or 0
+    return rows_changed(delete(FormToken).where(FormToken.created_at < cutoff))
