@@ -127,3 +127,41 @@ REGISTRATION_FORM = {
     "locale": "af",
     "consent": "y",
 }
+
+
+def make_due_reminders(
+    count: int, now, *, staff: int = 3, locales=("en",), spread_minutes: int = 30
+) -> list[int]:
+    """`count` essential desk reminders due by `now` for `staff` desk members (in `locales`),
+    their due moments spread over the `spread_minutes` before it; returns their ids."""
+    from sqlalchemy import insert, select
+
+    from onboarding.models import Reminder
+
+    desk = [make_user("staff", locale=locales[n % len(locales)]) for n in range(staff)]
+    candidate = make_candidate(phase="language_immersion")
+    db.session.execute(
+        insert(Reminder),
+        [
+            {
+                "rule": "immersion_overdue",
+                "occurrence": 1,
+                "candidate_id": candidate.id,
+                "recipient_id": desk[n % len(desk)].id,
+                "due_at": now - timedelta(minutes=n % spread_minutes),
+                "anchor": (now - timedelta(days=1)).date().isoformat(),
+                "params": {"candidate": candidate.name, "phase": candidate.phase},
+                "essential": True,
+                "status": "pending",
+                "attempts": 0,
+                "created_at": now - timedelta(days=1),
+            }
+            for n in range(count)
+        ],
+    )
+    db.session.commit()
+    return list(
+        db.session.scalars(
+            select(Reminder.id).where(Reminder.candidate_id == candidate.id).order_by(Reminder.id)
+        )
+    )

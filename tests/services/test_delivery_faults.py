@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from babel.support import Translations
-from sqlalchemy import create_engine, event, func, insert, select, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from onboarding import create_app
@@ -26,7 +26,7 @@ from onboarding.models import MailServerStatus, Reminder, utcnow
 from onboarding.services import reminders
 from onboarding.services.reminders import DispatchResult, delivery
 from tests.conftest import PG_URL, free_port, mail_port, migrate_fresh, test_config
-from tests.factories import make_candidate, make_user
+from tests.factories import make_due_reminders, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -41,33 +41,7 @@ BANNER_BODY = (
 
 def add_due(count: int, now: datetime, locales=("en",)) -> list[int]:
     """`count` essential desk reminders due at `now` (staff recipients in `locales`)."""
-    staff = [make_user("staff", locale=locales[n % len(locales)]) for n in range(3)]
-    candidate = make_candidate(phase="language_immersion")
-    db.session.execute(
-        insert(Reminder),
-        [
-            {
-                "rule": "immersion_overdue",
-                "occurrence": 1,
-                "candidate_id": candidate.id,
-                "recipient_id": staff[n % len(staff)].id,
-                "due_at": now - timedelta(minutes=n % 30),
-                "anchor": (now - timedelta(days=1)).date().isoformat(),
-                "params": {"candidate": candidate.name, "phase": candidate.phase},
-                "essential": True,
-                "status": "pending",
-                "attempts": 0,
-                "created_at": now - timedelta(days=1),
-            }
-            for n in range(count)
-        ],
-    )
-    db.session.commit()
-    return list(
-        db.session.scalars(
-            select(Reminder.id).where(Reminder.candidate_id == candidate.id).order_by(Reminder.id)
-        )
-    )
+    return make_due_reminders(count, now, locales=locales)
 
 
 def message_id(reminder_id: int) -> str:

@@ -5,15 +5,15 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from onboarding.extensions import db
 from onboarding.models import Reminder
-from tests.factories import make_candidate, make_user
+from tests.factories import make_due_reminders
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -22,28 +22,7 @@ PROCESSES = 3
 
 
 def add_due_reminders(count: int, now: datetime = NOW) -> None:
-    staff = [make_user("staff") for _ in range(4)]
-    candidate = make_candidate(phase="language_immersion")
-    db.session.execute(
-        insert(Reminder),
-        [
-            {
-                "rule": "immersion_overdue",
-                "occurrence": 1,
-                "candidate_id": candidate.id,
-                "recipient_id": staff[index % len(staff)].id,
-                "due_at": now - timedelta(minutes=index % 120),
-                "anchor": date(2026, 11, 20).isoformat(),
-                "params": {"candidate": candidate.name, "phase": candidate.phase},
-                "essential": True,
-                "status": "pending",
-                "attempts": 0,
-                "created_at": now - timedelta(days=1),
-            }
-            for index in range(count)
-        ],
-    )
-    db.session.commit()
+    make_due_reminders(count, now, staff=4, spread_minutes=120)
 
 
 @pytest.mark.postgres
