@@ -7,14 +7,39 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from onboarding import ROOT
 
 
 def init_app(app: Flask) -> None:
+    app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(translations)
+
+
+@click.command("create-admin")
+@click.option("--email", required=True, help="The welcome-desk officer's email address.")
+@click.option("--name", required=True, help="Their full name.")
+@click.option("--language", "locale", default="nl", show_default=True, help="nl, af or en.")
+@with_appcontext
+def create_admin(email: str, name: str, locale: str) -> None:
+    """Create a welcome-desk account and print a one-time link to choose its password."""
+    from onboarding.db import transaction
+    from onboarding.services import auth, invitations
+    from onboarding.services.errors import DomainError
+
+    try:
+        with transaction():
+            user, token = auth.create_staff_account(email, name, locale)
+            address = user.email
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    hours = current_app.config["INVITATION_VALID_HOURS"]
+    click.echo(f"Welcome-desk account created for {address}.")
+    click.echo(f"Open this link within {hours} hours to choose the password (it works once):")
+    click.echo(f"  {invitations.link(token)}")
 
 
 @click.command("seed-demo")

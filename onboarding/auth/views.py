@@ -67,7 +67,7 @@ def accept_invitation(token: str):
         login_user(user)
         refresh()
         flash(_("Your account is ready. Welcome to Onthaal!"), "success")
-        return redirect(url_for("candidate.dashboard"))
+        return redirect(home_url())
     status = 422 if form.errors else 200
     return render_template("auth/accept_invitation.html", form=form, person=invitation.user), status
 

@@ -9,13 +9,15 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from onboarding.db import end_read, rows_changed
+from onboarding.db import count_of, end_read, flush_unique, rows_changed
 from onboarding.extensions import db
-from onboarding.models import Invitation, User, utcnow
+from onboarding.models import LOCALES, Invitation, User, utcnow
+from onboarding.rules import is_plain_name
 from onboarding.services import audit
 from onboarding.services.errors import Refused
 
@@ -65,6 +67,29 @@ def authenticate(email: str, password: str) -> User | None:
         user.password_hash = rehashed
     user.last_login_at = utcnow()
     return user
+
+
+def create_staff_account(email: str, name: str, locale: str = "nl") -> tuple[User, str]:
+    """A welcome-desk account without a password, and a one-time link to choose one (the
+    same expiring invitation a candidate gets): no password ever passes a command line."""
+    email = email.strip().lower()
+    name = " ".join(name.split())
+    if locale not in LOCALES:
+        raise Refused(
+            _("Choose one of the languages: %(languages)s.", languages=", ".join(LOCALES))
+        )
+    if not name or not is_plain_name(name):
+        raise Refused(_("A name may only contain letters, spaces, hyphens, apostrophes and dots."))
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise Refused(_("Enter a valid email address.")) from error
+    if count_of(select(func.count(User.id)).where(User.email == email)):
+        raise Refused(_("A person with this email address is already registered."))
+    user = User(email=email, name=name, role="staff", locale=locale)
+    db.session.add(user)
+    flush_unique(_("A person with this email address is already registered."))
+    return user, new_invitation(user, created_by=None)
 
 
 def _digest(token: str) -> str:
