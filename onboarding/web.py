@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -120,11 +120,6 @@ def home_url() -> str:
         "mentor": url_for("mentor.index"),
         "candidate": url_for("candidate.dashboard"),
     }[current_user.role]
-
-
-def back_or(default: str):
-    target = request.form.get("next") or request.args.get("next")
-    return redirect(target if target and is_safe_next(target) else default)
 
 
 def csv_download(text: str, filename: str) -> Response:

@@ -232,9 +232,9 @@ def app(database, smtp_server, tmp_path_factory):
         db.engine.dispose()
 
 
-@pytest.fixture
-def rollback(app):
-    """Run the test inside one outer transaction that is rolled back afterwards.
+@contextmanager
+def outer_transaction(app):
+    """Everything inside runs in one outer transaction that is rolled back afterwards.
 
     Flask-SQLAlchemy 3.1 ignores `bind=` on the session, so the engine in `db.engines` is
     swapped for a connection; the session joins it with savepoints (docs/pitfalls.md, Tests).
@@ -251,6 +251,13 @@ def rollback(app):
         engines[None] = engine
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def rollback(app):
+    """Run the test inside one outer transaction that is rolled back afterwards."""
+    with outer_transaction(app) as connection:
+        yield connection
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from onboarding.models import (
     CandidateMunicipality,
     CandidateSkill,
     Company,
-    Invitation,
     LanguageAssessment,
     MentoringMeeting,
     Placement,
@@ -341,12 +340,3 @@ def update_profile(
 
 def invitation_pending(candidate: Candidate) -> bool:
     return candidate.user.password_hash is None
-
-
-def latest_invitation(candidate: Candidate) -> Invitation | None:
-    return db.session.scalars(
-        select(Invitation)
-        .where(Invitation.user_id == candidate.user_id)
-        .order_by(Invitation.created_at.desc())
-        .limit(1)
-    ).first()

@@ -38,6 +38,7 @@ from onboarding.models import (
     utcnow,
 )
 from onboarding.services import auth, reports
+from tests.conftest import outer_transaction
 from workflows.dates import add_months, local_date
 from workflows.onboarding import CEFR_LEVELS, IMMERSION_MONTHS, PHASES
 from workflows.reminders import RULES_BY_KEY
@@ -54,23 +55,13 @@ CLOCKS = {
 def demo(request, app):
     """The demo loaded once per database and clock, rolled back after the module."""
     now = CLOCKS[request.param] or utcnow()
-    with app.app_context():
-        engines = db.engines
-        engine = engines[None]
-    connection = engine.connect()
-    outer = connection.begin()
-    engines[None] = connection
-    try:
+    with outer_transaction(app):
         with app.app_context():
             with transaction():
                 assert load_demo(now) is True
             assert load_demo(now) is False  # once only
             db.session.remove()
         yield now
-    finally:
-        engines[None] = engine
-        outer.rollback()
-        connection.close()
 
 
 @pytest.fixture
