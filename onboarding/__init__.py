@@ -61,8 +61,13 @@ def register_extensions(app: Flask) -> None:
     from onboarding import db as database
     from onboarding import i18n
     from onboarding.auth import login
-    from onboarding.extensions import csrf, db, migrate
+    from onboarding.extensions import csrf, db, limiter, migrate
 
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     db.init_app(app)
     database.init_app(app)
     # Batch mode lets later migrations alter SQLite tables (it has no ALTER COLUMN).
@@ -70,6 +75,7 @@ def register_extensions(app: Flask) -> None:
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
     )
     csrf.init_app(app)
+    limiter.init_app(app)
     i18n.init_app(app)
     login.init_app(app)
 

@@ -43,7 +43,27 @@ class Config:
     DUTCH_TARGET_LEVEL = os.environ.get("ONTHAAL_DUTCH_TARGET", DEFAULT_DUTCH_TARGET)
     INVITATION_VALID_HOURS = int(os.environ.get("ONTHAAL_INVITATION_VALID_HOURS", "168"))
     BOARD_PAGE_SIZE = 25
-    MIN_PASSWORD_LENGTH = 10
+    MIN_PASSWORD_LENGTH = 12
+    # A reset link works once, for this many minutes.
+    RESET_LINK_VALID_MINUTES = int(os.environ.get("ONTHAAL_RESET_LINK_MINUTES", "60"))
+    # Sessions end after this much inactivity (staff and mentors; candidates get longer).
+    SESSION_IDLE_MINUTES = int(os.environ.get("ONTHAAL_SESSION_IDLE_MINUTES", "480"))
+    CANDIDATE_SESSION_IDLE_MINUTES = int(
+        os.environ.get("ONTHAAL_CANDIDATE_SESSION_IDLE_MINUTES", str(7 * 24 * 60))
+    )
+    # "required": every welcome-desk account must use two-factor authentication.
+    STAFF_2FA = os.environ.get("ONTHAAL_STAFF_2FA", "optional")
+
+    # Throttling (the `limits` notation): failed logins per account and per client address,
+    # reset requests, and applications on the public partner form. Behind a reverse proxy set
+    # ONTHAAL_TRUSTED_PROXIES to the number of proxies, so the client address is the real one.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_ACCOUNT = os.environ.get("ONTHAAL_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_ADDRESS = os.environ.get("ONTHAAL_LOGIN_LIMIT_ADDRESS", "20 per 15 minutes")
+    RESET_LIMIT = os.environ.get("ONTHAAL_RESET_LIMIT", "5 per hour")
+    PARTNER_FORM_LIMIT = os.environ.get("ONTHAAL_PARTNER_FORM_LIMIT", "5 per hour")
+    TRUSTED_PROXIES = int(os.environ.get("ONTHAAL_TRUSTED_PROXIES", "0"))
 
     # Mail: real SMTP when MAIL_SERVER is set; otherwise messages go to instance/outbox.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
@@ -77,6 +97,8 @@ class Config:
 
 
 def validate(config) -> None:
+    if config["STAFF_2FA"] not in {"optional", "required"}:
+        raise RuntimeError("ONTHAAL_STAFF_2FA must be 'optional' or 'required'")
     if config["DUTCH_TARGET_LEVEL"] not in CEFR_LEVELS:
         raise RuntimeError(
             f"ONTHAAL_DUTCH_TARGET must be one of {', '.join(CEFR_LEVELS)}, "

@@ -9,7 +9,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from onboarding.extensions import db
-from onboarding.services.errors import DomainError
+from onboarding.services.errors import DomainError, Throttled
 from onboarding.web import is_safe_next
 from workflows.i18n import N_
 
@@ -57,10 +57,14 @@ def init_app(app: Flask) -> None:
             404: _("Not found"),
             409: _("Conflict"),
             422: _("Not possible yet"),
+            429: _("Please wait"),
         }
-        return render_error(
+        page = render_error(
             error.status, titles.get(error.status, _("Error")), error.message, error.details
         )
+        if isinstance(error, Throttled):
+            return (*page, {"Retry-After": str(error.retry_after)})
+        return page
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -78,6 +82,10 @@ def init_app(app: Flask) -> None:
             404: (_("Not found"), _("This page does not exist or is not yours to see.")),
             405: (_("Not allowed"), _("This action cannot be done this way.")),
             413: (_("Too large"), _("What you sent is too large.")),
+            429: (
+                _("Please wait"),
+                _("You sent this too often in a short time. Please try again later."),
+            ),
         }
         title, message = messages.get(error.code or 500, (_("Error"), _("Something went wrong.")))
         return render_error(error.code or 500, title, message)

@@ -114,3 +114,30 @@ AUDIENCE_LABELS_FOR_CANDIDATE = {
     "desk": _l("the welcome desk"),
     "company": _l("a company"),
 }
+
+# The account audit log (`services.account_events`): what happened to an account.
+ACCOUNT_EVENT_LABELS = {
+    "login": _l("Logged in"),
+    "login_failed": _l("Failed login"),
+    "login_throttled": _l("Login attempts paused"),
+    "two_factor_failed": _l("Wrong two-factor code"),
+    "recovery_code_used": _l("Recovery code used"),
+    "logout": _l("Logged out"),
+    "session_expired": _l("Session expired after inactivity"),
+    "reset_requested": _l("Password reset requested"),
+    "reset_used": _l("Password reset with a link"),
+    "password_changed": _l("Password changed"),
+    "two_factor_enabled": _l("Two-factor authentication turned on"),
+    "two_factor_disabled": _l("Two-factor authentication turned off"),
+    "account_created": _l("Account created"),
+    "invitation_sent": _l("Invitation sent"),
+    "invitation_accepted": _l("Invitation accepted"),
+    "deactivated": _l("Account deactivated"),
+    "reactivated": _l("Account reactivated"),
+    "role_changed": _l("Role changed"),
+    "email_changed": _l("Email address changed"),
+    "name_changed": _l("Name changed"),
+    "language_changed": _l("Language changed"),
+    "capacity_changed": _l("Mentor capacity changed"),
+}
+ACCOUNT_EVENT_KINDS = tuple(ACCOUNT_EVENT_LABELS)

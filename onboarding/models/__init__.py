@@ -18,12 +18,21 @@ from onboarding.models.job import JOB_STATUSES, Job
 from onboarding.models.partner import Campaign, ImportJob, Partner, campaign_partners
 from onboarding.models.reminder import MailServerStatus, Reminder
 from onboarding.models.submission import FormToken
-from onboarding.models.user import LOCALES, Invitation, User
+from onboarding.models.user import (
+    LINK_PURPOSES,
+    LOCALES,
+    AccountEvent,
+    Invitation,
+    RecoveryCode,
+    User,
+)
 
 __all__ = [
     "JOB_STATUSES",
+    "LINK_PURPOSES",
     "LOCALES",
     "PLACEMENT_STATUSES",
+    "AccountEvent",
     "AuditEvent",
     "Base",
     "Campaign",
@@ -43,6 +52,7 @@ __all__ = [
     "Partner",
     "Placement",
     "Project",
+    "RecoveryCode",
     "Reminder",
     "User",
     "UTCDateTime",

@@ -39,6 +39,9 @@ class Partner(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # "organisation|email" (normalised) while the application is open, None once decided: the
+    # unique constraint allows one open application per organisation and email.
+    open_key: Mapped[str | None] = mapped_column(String(460), unique=True)
 
     reviewed_by: Mapped[User | None] = relationship()
     campaigns: Mapped[list[Campaign]] = relationship(

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.models.base import Base, UTCDateTime, utcnow
@@ -45,6 +45,15 @@ class User(UserMixin, Base):
     reminders_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Secret part of the person's private calendar feed URL; reset gives a new one.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Sessions carry the generation they were opened in; raising it (logout, password change,
+    # reset, deactivation) ends every open session of the person at their next request.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor authentication (TOTP): the shared secret, set when the person turns it on;
+    # the last time step used, so one code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     candidate: Mapped[Candidate | None] = relationship(
         back_populates="user", foreign_keys="Candidate.user_id", uselist=False
@@ -64,10 +73,15 @@ class User(UserMixin, Base):
         return f"<User {self.id} {self.role}>"
 
 
+LINK_PURPOSES = ("invitation", "reset")
+
+
 class Invitation(Base):
-    """A one-time link that lets a candidate set their password; only its hash is kept."""
+    """A one-time link that lets a person choose a password: an invitation to a new account,
+    or a reset after a forgotten password. Only its hash is kept."""
 
     __tablename__ = "invitations"
+    __table_args__ = (CheckConstraint(_in("purpose", LINK_PURPOSES), name="purpose_allowed"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -76,5 +90,39 @@ class Invitation(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    purpose: Mapped[str] = mapped_column(
+        String(20), default="invitation", server_default="invitation"
+    )
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for a two-factor code; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccountEvent(Base):
+    """The account audit log: logins, failures, throttles, resets, password and 2FA changes,
+    invitations, deactivations, role and email changes. `user` is the account concerned
+    (None for a failed login with an unknown address), `actor` who did it."""
+
+    __tablename__ = "account_events"
+    __table_args__ = (Index("ix_account_events_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    address: Mapped[str | None] = mapped_column(String(45))  # the client's IP address
+    detail: Mapped[str | None] = mapped_column(String(300))
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -38,3 +38,13 @@ def conflict_message() -> str:
         "Someone else changed this candidate in the meantime. "
         "Reload the page to see the latest state; nothing was saved."
     )
+
+
+class Throttled(DomainError):
+    """Too many attempts: answered 429 with when to try again (`retry_after`, seconds)."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
