@@ -13,6 +13,9 @@ from flask.cli import with_appcontext
 from onboarding import ROOT
 
 
+from onboarding.extensions import db
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
@@ -23,16 +26,31 @@ def init_app(app: Flask) -> None:
 @click.option("--email", required=True, help="The welcome-desk officer's email address.")
 @click.option("--name", required=True, help="Their full name.")
 @click.option("--language", "locale", default="nl", show_default=True, help="nl, af or en.")
+@click.option(
+    "--force", is_flag=True, help="Create it even though a welcome-desk account exists already."
+)
 @with_appcontext
-def create_admin(email: str, name: str, locale: str) -> None:
-    """Create a welcome-desk account and print a one-time link to choose its password."""
-    from onboarding.db import transaction
-    from onboarding.services import auth, invitations
+def create_admin(email: str, name: str, locale: str, force: bool) -> None:
+    """Create the first welcome-desk account and print a one-time link to choose its
+    password. Later colleagues are invited from the People page."""
+    from sqlalchemy import func, select
+
+    from onboarding.db import count_of, transaction
+    from onboarding.models import User
+    from onboarding.services import account_events, auth, invitations
     from onboarding.services.errors import DomainError
 
     try:
         with transaction():
+            staff = count_of(select(func.count(User.id)).where(User.role == "staff"))
+            if staff and not force:
+                raise click.ClickException(
+                    "A welcome-desk account exists already: invite colleagues from the People "
+                    "page, or pass --force to create one more from here."
+                )
             user, token = auth.create_staff_account(email, name, locale)
+            db.session.flush()
+            account_events.record("account_created", user, detail="flask create-admin")
             address = user.email
     except DomainError as error:
         raise click.ClickException(error.message) from error

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from onboarding import create_app
 from onboarding.config import database_url
-from onboarding.extensions import db
+from onboarding.extensions import db, limiter
 
 CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = database_url(os.environ.get("TEST_DATABASE_URL"))
@@ -230,6 +230,14 @@ def app(database, smtp_server, tmp_path_factory):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Every test starts with no login failures or form posts counted (the limiter's
+    in-memory storage lives as long as the process)."""
+    yield
+    limiter.reset()
 
 
 @contextmanager

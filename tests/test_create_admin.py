@@ -47,12 +47,19 @@ def test_create_admin_prints_a_one_time_link_that_sets_the_password(tmp_path, sm
     assert client.get("/desk/").status_code == 200
     assert app.test_client().get(path).status_code == 404  # the link worked once
 
-    again = app.test_cli_runner().invoke(
-        args=["create-admin", "--email", "lotte@onthaal.example", "--name", "Lotte Vanhoof"]
-    )
-    assert again.exit_code != 0
-    assert "already registered" in again.output
+    runner = app.test_cli_runner()
+    second = ["create-admin", "--email", "jan@onthaal.example", "--name", "Jan Claes"]
+    refused = runner.invoke(args=second)
+    assert refused.exit_code != 0
+    assert "exists already" in refused.output and "--force" in refused.output
+    same = ["create-admin", "--email", "lotte@onthaal.example", "--name", "Lotte", "--force"]
+    taken = runner.invoke(args=same)
+    assert taken.exit_code != 0 and "already registered" in taken.output
+    forced = runner.invoke(args=[*second, "--force"])
+    assert forced.exit_code == 0, forced.output
     with app.app_context():
+        staff = db.session.scalars(select(User.email).where(User.role == "staff")).all()
+        assert sorted(staff) == ["jan@onthaal.example", "lotte@onthaal.example"]
         db.engine.dispose()
 
 

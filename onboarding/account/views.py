@@ -1,13 +1,22 @@
 """Every signed-in person: notifications, reminder settings and the private calendar feed."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user
 
-from onboarding.account.forms import ReminderSettingsForm
-from onboarding.forms import VersionForm
+from onboarding.account.forms import (
+    ChangePasswordForm,
+    ConfirmPasswordForm,
+    EnableTwoFactorForm,
+    ProfileSettingsForm,
+    ReminderSettingsForm,
+)
+from onboarding.auth.login import start_session
+from onboarding.forms import BaseForm, VersionForm
 from onboarding.links import public_url
-from onboarding.services import account, calendar, reminders
+from onboarding.services import account, auth, calendar, reminders, twofactor
+from onboarding.services.errors import Refused
 from onboarding.web import role_required, validated, writes_on_get
 
 bp = Blueprint("account", __name__)
@@ -42,6 +51,28 @@ def mark_read():
     return redirect(url_for("account.notifications"))
 
 
+def _hints() -> tuple[str, ...]:
+    return (current_user.name, current_user.email)
+
+
+def _settings_page(status: int = 200, **refused: BaseForm):
+    """The settings page with its forms; `refused` replaces one that failed, as typed."""
+    forms: dict[str, BaseForm] = {
+        "form": ReminderSettingsForm(formdata=None, opt_out=current_user.reminders_opt_out),
+        "profile_form": ProfileSettingsForm(
+            formdata=None, name=current_user.name, locale=current_user.locale
+        ),
+        "password_form": ChangePasswordForm(formdata=None, hints=_hints()),
+    }
+    forms.update(refused)
+    token = calendar.ensure_token(current_user)
+    return render_template(
+        "account/settings.html",
+        feed_url=public_url("account.calendar_feed", token=token),
+        **forms,
+    ), status
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @writes_on_get  # the calendar feed's token is made on the first visit
 @role_required(*EVERYONE)
@@ -51,12 +82,117 @@ def settings():
         account.set_reminder_opt_out(current_user, form.opt_out.data)
         flash(_("Your reminder settings have been saved."), "success")
         return redirect(url_for("account.settings"))
-    token = calendar.ensure_token(current_user)
-    return render_template(
-        "account/settings.html",
-        form=form,
-        feed_url=public_url("account.calendar_feed", token=token),
-    )
+    if form.is_submitted():
+        return _settings_page(422, form=form)
+    return _settings_page()
+
+
+@bp.post("/settings/profile")
+@role_required(*EVERYONE)
+def save_profile():
+    form = ProfileSettingsForm()
+    if not form.validate_on_submit():
+        return _settings_page(422, profile_form=form)
+    account.update_profile(current_user, form.name.data, form.locale.data)
+    refresh()
+    flash(_("Your name and language have been saved."), "success")
+    return redirect(url_for("account.settings"))
+
+
+@bp.post("/settings/password")
+@role_required(*EVERYONE)
+def change_password():
+    form = ChangePasswordForm(hints=_hints())
+    if not form.validate_on_submit():
+        return _settings_page(422, password_form=form)
+    user = current_user._get_current_object()
+    try:
+        auth.change_password(user, form.current.data, form.password.data)
+    except Refused as error:
+        form.current.errors = [error.message]
+        return _settings_page(422, password_form=form)
+    start_session(user)  # this session goes on; every other one has ended
+    flash(_("Your password has been changed. Other devices have been logged out."), "success")
+    return redirect(url_for("account.settings"))
+
+
+SETUP_SECRET = "two_factor_setup"  # the secret being set up, until a code proves it
+
+
+def _two_factor_page(status: int = 200, **forms: BaseForm):
+    user = current_user._get_current_object()
+    context: dict = {"enabled": twofactor.enabled(user), "required": twofactor.required_for(user)}
+    if context["enabled"]:
+        context["codes_left"] = twofactor.recovery_codes_left(user)
+        context["disable_form"] = forms.get("disable_form") or ConfirmPasswordForm(formdata=None)
+        context["codes_form"] = forms.get("codes_form") or ConfirmPasswordForm(formdata=None)
+    else:
+        secret = session.get(SETUP_SECRET) or twofactor.new_secret()
+        session[SETUP_SECRET] = secret
+        context["secret"] = secret
+        context["qr"] = twofactor.qr_data_uri(user, secret)
+        context["form"] = forms.get("form") or EnableTwoFactorForm(formdata=None)
+    return render_template("account/two_factor.html", **context), status
+
+
+def _recovery_codes_page(codes: list[str]):
+    return render_template("account/recovery_codes.html", codes=codes)
+
+
+@bp.get("/settings/two-factor")
+@role_required(*EVERYONE)
+def two_factor():
+    return _two_factor_page()
+
+
+@bp.post("/settings/two-factor")
+@role_required(*EVERYONE)
+def enable_two_factor():
+    form = EnableTwoFactorForm()
+    secret = session.get(SETUP_SECRET)
+    if not form.validate_on_submit() or not secret:
+        return _two_factor_page(422, form=form)
+    try:
+        codes = twofactor.enable(current_user, secret, form.code.data)
+    except Refused as error:
+        form.code.errors = [error.message]
+        return _two_factor_page(422, form=form)
+    session.pop(SETUP_SECRET, None)
+    session.pop("must_enrol_two_factor", None)
+    return _recovery_codes_page(codes)
+
+
+def _password_confirmed(form: ConfirmPasswordForm) -> bool:
+    if not form.validate_on_submit():
+        return False
+    if not auth.password_matches(current_user, form.password.data):
+        form.password.errors = [_("Your password is not correct.")]
+        return False
+    return True
+
+
+@bp.post("/settings/two-factor/disable")
+@role_required(*EVERYONE)
+def disable_two_factor():
+    form = ConfirmPasswordForm()
+    if not _password_confirmed(form):
+        return _two_factor_page(422, disable_form=form)
+    try:
+        twofactor.disable(current_user)
+    except Refused as error:
+        form.password.errors = [error.message]
+        return _two_factor_page(422, disable_form=form)
+    flash(_("Two-factor authentication is off."), "success")
+    return redirect(url_for("account.two_factor"))
+
+
+@bp.post("/settings/two-factor/recovery-codes")
+@role_required(*EVERYONE)
+def new_recovery_codes():
+    form = ConfirmPasswordForm()
+    if not _password_confirmed(form):
+        return _two_factor_page(422, codes_form=form)
+    return _recovery_codes_page(twofactor.new_recovery_codes(current_user))
 
 
 @bp.post("/settings/calendar")

@@ -1,10 +1,9 @@
-from flask import current_app
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, PasswordField
+from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import Email, EqualTo, Length, ValidationError
 
 from onboarding.forms import BaseForm, locale_field, max_length, required
+from onboarding.passwords import weakness
 
 
 class LoginForm(BaseForm):
@@ -21,14 +20,18 @@ class LoginForm(BaseForm):
 
 
 def strong_enough(form, field) -> None:
-    minimum = current_app.config["MIN_PASSWORD_LENGTH"]
-    if len(field.data or "") < minimum:
-        raise ValidationError(
-            _("Choose a password of at least %(count)s characters.", count=minimum)
-        )
+    """The password rule (`onboarding.passwords`); the form's `password_hints` are the
+    person's name and email address."""
+    problem = weakness(field.data or "", getattr(form, "password_hints", ()))
+    if problem:
+        raise ValidationError(problem)
 
 
-class AcceptInvitationForm(BaseForm):
+class NewPasswordForm(BaseForm):
+    """Choosing a password: twice, by the password rule."""
+
+    password_hints: tuple[str, ...] = ()
+
     password = PasswordField(
         _l("Choose a password"), validators=[required(), max_length(200), strong_enough]
     )
@@ -39,7 +42,36 @@ class AcceptInvitationForm(BaseForm):
             EqualTo("password", message=_l("The two passwords are not the same.")),
         ],
     )
+
+    def __init__(self, *args, hints: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password_hints = hints
+
+
+class AcceptInvitationForm(NewPasswordForm):
     locale = locale_field()
+
+
+class ResetPasswordForm(NewPasswordForm):
+    pass
+
+
+class ForgotPasswordForm(BaseForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[
+            required(),
+            max_length(254),
+            Email(message=_l("Enter a valid email address.")),
+        ],
+    )
+
+
+class LoginCodeForm(BaseForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[required(), max_length(20)],
+    )
 
 
 class LanguageForm(BaseForm):
@@ -47,4 +79,13 @@ class LanguageForm(BaseForm):
     next = HiddenField()
 
 
-__all__ = ["AcceptInvitationForm", "LanguageForm", "Length", "LoginForm"]
+__all__ = [
+    "AcceptInvitationForm",
+    "ForgotPasswordForm",
+    "LanguageForm",
+    "LoginCodeForm",
+    "Length",
+    "LoginForm",
+    "NewPasswordForm",
+    "ResetPasswordForm",
+]

@@ -4,7 +4,7 @@ from sqlalchemy import or_, select
 
 from onboarding.extensions import db
 from onboarding.models import Candidate, User
-from onboarding.services import reminders
+from onboarding.services import account_events, reminders
 
 
 def set_reminder_opt_out(user: User, opt_out: bool) -> None:
@@ -15,3 +15,14 @@ def set_reminder_opt_out(user: User, opt_out: bool) -> None:
     )
     for candidate in db.session.scalars(related):
         reminders.reschedule(candidate)
+
+
+def update_profile(user: User, name: str, locale: str) -> None:
+    """The person's own name and language; each change lands in the account audit log."""
+    name = " ".join(name.split())
+    if name != user.name:
+        account_events.record("name_changed", user, detail=f"{user.name} → {name}")
+        user.name = name
+    if locale != user.locale:
+        account_events.record("language_changed", user, detail=f"{user.locale} → {locale}")
+        user.locale = locale

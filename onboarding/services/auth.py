@@ -1,9 +1,11 @@
-"""Passwords (Argon2id) and one-time invitation links that expire."""
+"""Passwords (Argon2id) and one-time links that expire: invitations to a new account and
+password resets share one mechanism (`Invitation` rows with a purpose; only a hash is kept)."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -18,7 +20,7 @@ from onboarding.db import count_of, end_read, flush_unique, rows_changed
 from onboarding.extensions import db
 from onboarding.models import LOCALES, Invitation, User, utcnow
 from onboarding.rules import is_plain_name
-from onboarding.services import audit
+from onboarding.services import account_events, audit, sessions
 from onboarding.services.errors import Refused
 
 
@@ -42,8 +44,18 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active person with this email and password, or None (both cases take as long).
+@dataclass(frozen=True)
+class Attempt:
+    """A login attempt's outcome: `user` when email and password are right (and the account
+    may log in), `account_id` of the account the email names, if any (for the audit log)."""
+
+    user: User | None
+    account_id: int | None
+
+
+def authenticate(email: str, password: str) -> Attempt:
+    """Check an email and password (both outcomes take as long; an unknown address is
+    checked against a dummy hash).
 
     The hash is checked with no transaction open (`end_read`): Argon2 is slow on purpose,
     and on SQLite a login's transaction would otherwise hold the write lock meanwhile."""
@@ -56,17 +68,44 @@ def authenticate(email: str, password: str) -> User | None:
     try:
         hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
-        return None
+        return Attempt(None, user_id)
     if not may_log_in or user_id is None:
-        return None
+        return Attempt(None, user_id)
     rehashed = hash_password(password) if hasher.check_needs_rehash(stored) else None
     user = db.session.get(User, user_id)
     if user is None:
-        return None
+        return Attempt(None, None)
     if rehashed is not None:
         user.password_hash = rehashed
-    user.last_login_at = utcnow()
-    return user
+    return Attempt(user, user_id)
+
+
+def password_matches(user: User, password: str) -> bool:
+    """Whether `password` is `user`'s current one (the hash is checked outside a read)."""
+    stored = user.password_hash
+    end_read()
+    if not stored:
+        return False
+    try:
+        return _hasher().verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def set_password(user: User, password_hash: str, *, actor: User | None, kind: str) -> None:
+    """Store a new password hash and end every open session of the person (the caller
+    signs the current one in again if it should go on)."""
+    user.password_hash = password_hash
+    user.password_changed_at = utcnow()
+    sessions.end_all(user)
+    account_events.record(kind, user, actor)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """The signed-in person's own change: the current password first."""
+    if not password_matches(user, current):
+        raise Refused(_("Your current password is not correct."))
+    set_password(user, hash_password(new), actor=user, kind="password_changed")
 
 
 def create_staff_account(email: str, name: str, locale: str = "nl") -> tuple[User, str]:
@@ -96,15 +135,26 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_invitation(user: User, created_by: User | None, now: datetime | None = None) -> str:
-    """Add an invitation for `user` to the session (the caller commits), sent `now` (default:
-    the current time); returns the token.
+def _valid_for(purpose: str) -> timedelta:
+    if purpose == "reset":
+        return timedelta(minutes=current_app.config["RESET_LINK_VALID_MINUTES"])
+    return timedelta(hours=current_app.config["INVITATION_VALID_HOURS"])
+
+
+def new_invitation(
+    user: User,
+    created_by: User | None,
+    now: datetime | None = None,
+    *,
+    purpose: str = "invitation",
+) -> str:
+    """Add a one-time link for `user` to the session (the caller commits), made `now`
+    (default: the current time): an invitation, or a password reset; returns the token.
 
     Only the newest link works: every earlier link of the person that is still open expires
     now (a resent invitation must not leave a forwarded or mistyped one usable)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
-    hours = current_app.config["INVITATION_VALID_HOURS"]
     if user.id is not None:
         db.session.execute(
             update(Invitation)
@@ -121,17 +171,25 @@ def new_invitation(user: User, created_by: User | None, now: datetime | None = N
             user=user,
             token_hash=_digest(token),
             created_at=now,
-            expires_at=now + timedelta(hours=hours),
+            expires_at=now + _valid_for(purpose),
             created_by_id=created_by.id if created_by else None,
+            purpose=purpose,
         )
     )
     return token
 
 
-def invitation_for(token: str, now: datetime | None = None) -> Invitation | None:
-    """The invitation if it is still usable at `now`, else None (unknown, used or expired)."""
+def invitation_for(
+    token: str, now: datetime | None = None, *, purpose: str = "invitation"
+) -> Invitation | None:
+    """The link if it is still usable at `now` for `purpose`, else None (unknown, used,
+    expired, or made for the other purpose)."""
+    if len(token) > 100:
+        return None
     invitation = db.session.scalars(
-        select(Invitation).where(Invitation.token_hash == _digest(token))
+        select(Invitation).where(
+            Invitation.token_hash == _digest(token), Invitation.purpose == purpose
+        )
     ).one_or_none()
     if (
         invitation is None
@@ -142,32 +200,47 @@ def invitation_for(token: str, now: datetime | None = None) -> Invitation | None
     return invitation
 
 
-def accept_invitation(token: str, password: str, locale: str, now: datetime | None = None) -> User:
-    """Set the password once; a second use of the same link, or a late one, is refused.
-    The password is hashed first, with no transaction open (`end_read`)."""
-    now = now or utcnow()
+def _use_link(token: str, password: str, purpose: str, now: datetime) -> User:
+    """Claim a one-time link and set the password it was made for; every other open link of
+    the person stops working. The password is hashed first, with no transaction open."""
     end_read()
     password_hash = hash_password(password)
-    invitation = invitation_for(token, now)
+    invitation = invitation_for(token, now, purpose=purpose)
     if invitation is None:
-        raise Refused(_("This invitation link is invalid, expired or already used."))
-    # Claim the invitation atomically so two submissions cannot both succeed.
+        raise Refused(_("This link is invalid, expired or already used."))
+    # Claim the link atomically so two submissions cannot both succeed.
     claimed = rows_changed(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
         .values(used_at=now)
     )
     if claimed != 1:
-        raise Refused(_("This invitation link is invalid, expired or already used."))
+        raise Refused(_("This link is invalid, expired or already used."))
     user = invitation.user
-    user.password_hash = password_hash
-    user.locale = locale
-    # Older invitations for the same person stop working too.
     db.session.execute(
         update(Invitation)
         .where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
         .values(used_at=now)
     )
+    kind = "reset_used" if purpose == "reset" else "invitation_accepted"
+    set_password(user, password_hash, actor=user, kind=kind)
+    return user
+
+
+def accept_invitation(token: str, password: str, locale: str, now: datetime | None = None) -> User:
+    """Set the password once; a second use of the same link, or a late one, is refused."""
+    now = now or utcnow()
+    user = _use_link(token, password, "invitation", now)
+    user.locale = locale
     if user.candidate is not None:
         audit.record(user.candidate, user, "invitation_accepted", at=now)
+    return user
+
+
+def reset_password(token: str, password: str, now: datetime | None = None) -> User:
+    """Set a new password with a reset link (once, before it expires); every open session
+    of the person ends."""
+    user = _use_link(token, password, "reset", now or utcnow())
+    if not user.active:
+        raise Refused(_("This link is invalid, expired or already used."))
     return user

@@ -37,17 +37,24 @@ Handler = Callable[[dict[str, Any], Beat], None]
 Failed = Callable[[dict[str, Any], str], None]
 
 _HANDLERS: dict[str, tuple[Handler, Failed | None]] = {}
+# Kinds whose payload holds personal data that is not kept once the job has ended.
+_FORGET_PAYLOAD: set[str] = set()
 
 
 class LeaseLost(Exception):
     """Another worker claimed this job (our lease ran out): stop without writing."""
 
 
-def handler(kind: str, *, on_failure: Failed | None = None) -> Callable[[Handler], Handler]:
-    """Register the function that does jobs of `kind` (and what to do when one fails)."""
+def handler(
+    kind: str, *, on_failure: Failed | None = None, forget_payload: bool = False
+) -> Callable[[Handler], Handler]:
+    """Register the function that does jobs of `kind` (and what to do when one fails);
+    `forget_payload`: empty the job's payload when it ends (it holds personal data)."""
 
     def register(function: Handler) -> Handler:
         _HANDLERS[kind] = (function, on_failure)
+        if forget_payload:
+            _FORGET_PAYLOAD.add(kind)
         return function
 
     return register
@@ -130,7 +137,7 @@ def run(job_id: int, worker: str) -> str:
         )
     function, on_failure = _HANDLERS[kind]
     if attempts > max_attempts:  # it crashed its worker every time: stop trying
-        return _give_up(job_id, worker, payload, on_failure, "crashed")
+        return _give_up(job_id, worker, payload, on_failure, "crashed", kind)
     try:
         with transaction():
             function(payload, Heartbeat(job_id, worker))
@@ -141,9 +148,9 @@ def run(job_id: int, worker: str) -> str:
         log.exception("job %s (%s) failed on attempt %s", job_id, kind, attempts)
         if attempts < max_attempts:
             return _again_later(job_id, worker, attempts)
-        return _give_up(job_id, worker, payload, on_failure, "error")
+        return _give_up(job_id, worker, payload, on_failure, "error", kind)
     with transaction():
-        _finish(job_id, worker, status="done")
+        _finish(job_id, worker, status="done", **_forgotten(kind))
     log.info("job %s (%s) done", job_id, kind)
     return "done"
 
@@ -167,11 +174,21 @@ def _again_later(job_id: int, worker: str, attempts: int) -> str:
     return "queued"
 
 
+def _forgotten(kind: str) -> dict[str, Any]:
+    return {"payload": {}} if kind in _FORGET_PAYLOAD else {}
+
+
 def _give_up(
-    job_id: int, worker: str, payload: dict[str, Any], on_failure: Failed | None, why: str
+    job_id: int,
+    worker: str,
+    payload: dict[str, Any],
+    on_failure: Failed | None,
+    why: str,
+    kind: str,
 ) -> str:
     with transaction():
-        if _finish(job_id, worker, status="failed", failure=why) and on_failure is not None:
+        finished = _finish(job_id, worker, status="failed", failure=why, **_forgotten(kind))
+        if finished and on_failure is not None:
             on_failure(payload, why)
     return "failed"
 

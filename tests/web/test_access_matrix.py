@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from onboarding.models import Reminder, utcnow
+from onboarding.models import Reminder, User, utcnow
 from tests.conftest import PASSWORD
 from tests.factories import (
     make_assessment,
@@ -380,6 +381,29 @@ def test_matrix_covers_every_route(app):
     assert set(covered) == expected, "routes without matrix rows (or rows for no route)"
     missing_roles = {route: set(ROLES) - roles for route, roles in covered.items()}
     assert {route: roles for route, roles in missing_roles.items() if roles} == {}
+
+
+# A person deactivated while signed in: their open session is refused at the next request,
+# on every route of every area they could enter (as if they were anonymous).
+DEACTIVATED = [
+    Row(sorted(allowed)[0], method, path, 302, location=LOGIN_REDIRECT)
+    for routes, allowed in AREAS
+    for method, path in routes
+]
+
+
+@pytest.mark.parametrize("row", DEACTIVATED, ids=lambda row: f"deactivated-{row}")
+def test_a_deactivated_persons_session_is_refused_everywhere(row: Row, world, client, login, data):
+    values, emails = world
+    login(client, emails[row.role])
+    with data() as session:
+        user = session.scalars(select(User).where(User.email == emails[row.role])).one()
+        user.active = False
+        session.commit()
+    path = fill(row.path, values)
+    response = client.open(path, method=row.method, data={})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.location == f"{LOGIN_REDIRECT}{path.replace('/', '%2F')}"
 
 
 @pytest.mark.parametrize("row", MATRIX, ids=str)
