@@ -15,7 +15,21 @@ from sqlalchemy import String, Text
 from wtforms import StringField
 from wtforms.validators import Length
 
-from onboarding.auth.forms import AcceptInvitationForm, LanguageForm, LoginForm
+from onboarding.account.forms import (
+    ChangePasswordForm,
+    ConfirmPasswordForm,
+    EnableTwoFactorForm,
+    ProfileSettingsForm,
+)
+from onboarding.auth.forms import (
+    AcceptInvitationForm,
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginCodeForm,
+    LoginForm,
+    NewPasswordForm,
+    ResetPasswordForm,
+)
 from onboarding.candidate.forms import ProfileForm
 from onboarding.desk.forms import (
     CompanyForm,
@@ -50,6 +64,7 @@ COLUMNS = {
     (RegisterCandidateForm, "email"): User.email,
     (RegisterCandidateForm, "origin_institution"): Candidate.origin_institution,
     (ProfileForm, "name"): User.name,
+    (ProfileSettingsForm, "name"): User.name,
     (ProfileForm, "phone"): Candidate.phone,
     (ProfileForm, "origin_institution"): Candidate.origin_institution,
     (AssessmentForm, "note"): LanguageAssessment.note,
@@ -85,8 +100,19 @@ NOT_STORED = {
     (LoginForm, "password"): "checked against the stored hash",
     (LoginForm, "next"): "a redirect target, checked by is_safe_next",
     (LanguageForm, "next"): "a redirect target, checked by is_safe_next",
-    (AcceptInvitationForm, "password"): "stored as an Argon2 hash",
-    (AcceptInvitationForm, "confirm"): "compared with the password",
+    **{
+        pair: why
+        for form in (AcceptInvitationForm, NewPasswordForm, ResetPasswordForm, ChangePasswordForm)
+        for pair, why in (
+            ((form, "password"), "stored as an Argon2 hash"),
+            ((form, "confirm"), "compared with the password"),
+        )
+    },
+    (ChangePasswordForm, "current"): "checked against the stored hash",
+    (ConfirmPasswordForm, "password"): "checked against the stored hash",
+    (ForgotPasswordForm, "email"): "looked up in users.email by the worker, then forgotten",
+    (LoginCodeForm, "code"): "checked against the TOTP secret or the recovery codes' hashes",
+    (EnableTwoFactorForm, "code"): "checked against the TOTP secret being set up",
     (TransitionForm, "trigger"): "a trigger name, looked up in the workflow definition",
     (PlacementStepForm, "trigger"): "a trigger name, looked up in the workflow definition",
     **{

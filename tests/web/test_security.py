@@ -254,10 +254,17 @@ def test_only_the_token_hash_is_stored(invited, data):
     "password, confirm, message",
     [
         (NEW_PASSWORD, NEW_PASSWORD + "!", "The two passwords are not the same."),
-        ("123456789", "123456789", "Choose a password of at least 10 characters."),
+        ("12345678901", "12345678901", "Choose a password of at least 12 characters."),
+        (
+            "aaaaaaaaaaaaaaaa",
+            "aaaaaaaaaaaaaaaa",
+            "This password is too easy to guess: it is "
+            "common, or built from a word, a name, a date or a keyboard pattern. Add a few "
+            "uncommon words or use a longer passphrase.",
+        ),
         ("", "", "This field is required."),
     ],
-    ids=["mismatch", "too-short", "empty"],
+    ids=["mismatch", "too-short", "too-common", "empty"],
 )
 def test_bad_invitation_passwords_change_nothing(invited, data, client, password, confirm, message):
     url = f"/invitation/{invited['token']}"
