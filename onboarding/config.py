@@ -59,6 +59,8 @@ class Config:
     # ONTHAAL_TRUSTED_PROXIES to the number of proxies, so the client address is the real one.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
+    # Names the counts in a shared store, so two installations on one Redis stay apart.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "onthaal")
     LOGIN_LIMIT_ACCOUNT = os.environ.get("ONTHAAL_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_ADDRESS = os.environ.get("ONTHAAL_LOGIN_LIMIT_ADDRESS", "20 per 15 minutes")
     RESET_LIMIT = os.environ.get("ONTHAAL_RESET_LIMIT", "5 per hour")

@@ -19,7 +19,8 @@ from onboarding.services.errors import Throttled
 
 
 def _key(kind: str, value: str) -> tuple[str, str]:
-    return (f"onthaal-{kind}", value.strip().lower()[:254] or "-")
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    return (f"{prefix}-{kind}", value.strip().lower()[:254] or "-")
 
 
 def retry_after(setting: str, kind: str, value: str) -> int:
