@@ -94,7 +94,7 @@ class EventFilter:
     user_id: int | None = None  # one account's events
 
 
-def _statement(filters: EventFilter) -> Select[tuple[AccountEvent]]:
+def _statement(filters: EventFilter) -> Select[AccountEvent]:
     statement = (
         select(AccountEvent)
         .options(joinedload(AccountEvent.user), joinedload(AccountEvent.actor))

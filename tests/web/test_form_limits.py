@@ -103,7 +103,10 @@ NOT_STORED = {
     **{
         (form, "once"): "a one-time token, stored as its SHA-256 (form_tokens.token_hash)"
         for form in (
-            MeetingForm, PlacementForm, RegisterCandidateForm, PartnerApplicationForm,
+            MeetingForm,
+            PlacementForm,
+            RegisterCandidateForm,
+            PartnerApplicationForm,
             InvitePersonForm,
         )  # fmt: skip
     },

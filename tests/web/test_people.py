@@ -237,9 +237,7 @@ def test_deactivating_ends_the_persons_session_and_login(data, client, make_clie
     assert "/login" in next_request.location
 
 
-def test_the_page_lists_a_deactivated_mentors_mentees_still_in_the_programme(
-    data, client, desk
-):
+def test_the_page_lists_a_deactivated_mentors_mentees_still_in_the_programme(data, client, desk):
     with data():
         mentor = make_user("mentor", name="Mentor Leaving")
         current = make_candidate(name="Still Mentored", phase="mentoring", mentor=mentor)
@@ -275,9 +273,7 @@ def test_a_deactivated_account_can_be_reactivated(data, client, make_client, log
 # -- a mentor's capacity ---------------------------------------------------------------------
 
 
-def test_a_mentors_capacity_changes_within_bounds_and_never_below_their_mentees(
-    data, client, desk
-):
+def test_a_mentors_capacity_changes_within_bounds_and_never_below_their_mentees(data, client, desk):
     with data():
         mentor = make_user("mentor", name="Mentor Busy")
         for number in range(3):
@@ -291,9 +287,14 @@ def test_a_mentors_capacity_changes_within_bounds_and_never_below_their_mentees(
     assert lower.status_code == 422
     assert "mentors 3 candidates now" in lower.get_data(as_text=True)
     for bad in ("51", "-1", "", "x"):
-        assert client.post(f"/desk/people/{mentor_id}/capacity", data={"capacity": bad}).status_code == 422
+        assert (
+            client.post(f"/desk/people/{mentor_id}/capacity", data={"capacity": bad}).status_code
+            == 422
+        )
     assert database(data) == before
-    assert client.post(f"/desk/people/{mentor_id}/capacity", data={"capacity": "3"}).status_code == 302
+    assert (
+        client.post(f"/desk/people/{mentor_id}/capacity", data={"capacity": "3"}).status_code == 302
+    )
     with data() as session:
         assert session.get(User, mentor_id).mentor_capacity == 3
 
@@ -314,9 +315,11 @@ def test_the_audit_log_filters_by_kind_and_person(data, client, desk, outbox):
     client.post("/desk/people/new", data={"name": "Other Person", "email": "other@example.org",
                                           "locale": "en", "role": "staff"})  # fmt: skip
     everything = client.get("/desk/people/events").get_data(as_text=True)
-    assert everything.index('data-kind="account_created"') < everything.index(
-        'data-kind="reactivated"'
-    ) < everything.index('data-kind="deactivated"')  # newest first
+    assert (
+        everything.index('data-kind="account_created"')
+        < everything.index('data-kind="reactivated"')
+        < everything.index('data-kind="deactivated"')
+    )  # newest first
     assert "Desk Anna" in everything and "127.0.0.1" in everything
     deactivations = client.get("/desk/people/events?kind=deactivated").get_data(as_text=True)
     assert 'data-kind="deactivated"' in deactivations
@@ -352,8 +355,9 @@ def details_form(candidate_id: int, data, **changes) -> dict:
 def audit_rows(data, candidate_id: int) -> list[tuple[str, str | None]]:
     with data() as session:
         rows = session.execute(
-            select(AuditEvent.action, AuditEvent.detail)
-            .where(AuditEvent.candidate_id == candidate_id, AuditEvent.action == "details_corrected")
+            select(AuditEvent.action, AuditEvent.detail).where(
+                AuditEvent.candidate_id == candidate_id, AuditEvent.action == "details_corrected"
+            )
         )
         return [tuple(row) for row in rows]
 
