@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from onboarding.documents.views import bp as documents_bp
     from onboarding.mentor.views import bp as mentor_bp
     from onboarding.partners.views import bp as partners_bp
+    from onboarding.people.views import bp as people_bp
     from onboarding.reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
@@ -101,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(people_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

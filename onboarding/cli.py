@@ -11,8 +11,6 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from onboarding import ROOT
-
-
 from onboarding.extensions import db
 
 

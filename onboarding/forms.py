@@ -17,6 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeField,
+    EmailField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -27,6 +28,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -251,6 +253,14 @@ def skills_field() -> StringField:
 def name_field(label=None) -> StringField:
     return StringField(
         label or _l("Full name"), validators=[required(), max_length(120), plain_name]
+    )
+
+
+def email_field(label=None) -> EmailField:
+    """An email address as `users.email` holds it (the service lower-cases it)."""
+    return EmailField(
+        label or _l("Email address"),
+        validators=[required(), max_length(254), Email(message=_l("Enter a valid email address."))],
     )
 
 

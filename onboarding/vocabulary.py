@@ -115,6 +115,24 @@ AUDIENCE_LABELS_FOR_CANDIDATE = {
     "company": _l("a company"),
 }
 
+# The roles of the accounts (users.role) as the desk reads them; the desk invites colleagues
+# and mentors (candidates are registered).
+ROLE_LABELS = {
+    "staff": _l("Welcome desk"),
+    "mentor": _l("Mentor"),
+    "candidate": _l("Candidate"),
+}
+INVITABLE_ROLES = ("staff", "mentor")
+
+# An account's status on the desk's People list: invited (no password chosen yet), active, or
+# deactivated (cannot log in).
+ACCOUNT_STATUS_LABELS = {
+    "active": _l("Active"),
+    "invited": _l("Invited, no password yet"),
+    "deactivated": _l("Deactivated"),
+}
+ACCOUNT_STATUSES = tuple(ACCOUNT_STATUS_LABELS)
+
 # The account audit log (`services.account_events`): what happened to an account.
 ACCOUNT_EVENT_LABELS = {
     "login": _l("Logged in"),

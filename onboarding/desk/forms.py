@@ -18,6 +18,7 @@ from onboarding.forms import (
     REQUIRED,
     BaseForm,
     brussels_to_utc,
+    email_field,
     input_required,
     locale_field,
     max_length,
@@ -31,7 +32,7 @@ from onboarding.forms import (
 )
 from onboarding.i18n import country_choices, valid_country
 from onboarding.reference import LIMBURG_MUNICIPALITIES
-from onboarding.services.candidates import email_taken
+from onboarding.services.auth import email_taken
 from onboarding.services.placements import needs_start_date
 from onboarding.vocabulary import (
     COMPANY_SIZE_LABELS,
@@ -51,12 +52,13 @@ def known_country(form, field) -> None:
         raise ValidationError(_l("Choose a country from the list."))
 
 
-class RegisterCandidateForm(BaseForm):
+class CandidateFields(BaseForm):
+    """A candidate's registration details with their checks, shared by the registration and
+    the desk's correction of them: a country from the list, a free email address, a campaign
+    and only an accepted partner (the choices)."""
+
     name = name_field()
-    email = EmailField(
-        _l("Email address"),
-        validators=[required(), max_length(254), Email(message=_l("Enter a valid email address."))],
-    )
+    email = email_field()
     country = SelectField(
         _l("Country of origin"), validators=[required(), known_country], validate_choice=False
     )
@@ -71,16 +73,17 @@ class RegisterCandidateForm(BaseForm):
     partner_id = SelectField(
         _l("Referred by partner"), coerce=optional_int, validators=[Optional()]
     )
-    consent = BooleanField(_l("The candidate has consented to the processing of their data"))
-    once = once_field()
 
     def validate_email(self, field) -> None:
         # Checked again (and backed by a unique constraint) in the service; here it keeps
         # what the desk typed on the form instead of a separate error page.
-        if email_taken((field.data or "").strip().lower()):
+        email = (field.data or "").strip().lower()
+        if email_taken(email, other_than=self.own_user_id):
             raise ValidationError(_l("A person with this email address is already registered."))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, own_user_id: int | None = None, **kwargs):
+        # The account whose details are corrected: its own address is not "taken".
+        self.own_user_id = own_user_id
         super().__init__(*args, **kwargs)
         self.country.choices = options([("", _l("Choose…")), *country_choices()])
         self.stem_field.choices = _choices(STEM_FIELD_LABELS)
@@ -90,6 +93,15 @@ class RegisterCandidateForm(BaseForm):
         campaigns, partners = campaign_and_partner_choices()
         self.campaign_id.choices = options([("", _l("None")), *campaigns])
         self.partner_id.choices = options([("", _l("None")), *partners])
+
+
+class RegisterCandidateForm(CandidateFields):
+    consent = BooleanField(_l("The candidate has consented to the processing of their data"))
+    once = once_field()
+
+
+class CorrectDetailsForm(CandidateFields):
+    version = version_field()
 
 
 class AssignMentorForm(BaseForm):

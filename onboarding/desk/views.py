@@ -5,9 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from onboarding.db import after_commit, rollback
 from onboarding.desk.forms import (
     AssignMentorForm,
     CompanyForm,
+    CorrectDetailsForm,
     PlacementForm,
     PlacementStepForm,
     ProjectForm,
@@ -30,10 +32,12 @@ from onboarding.services import (
     companies,
     exports,
     matching,
+    people,
     placements,
     reminders,
 )
 from onboarding.services.access import visible_candidate
+from onboarding.services.errors import Conflict, Refused
 from onboarding.vocabulary import (
     COMPANY_SIZE_LABELS,
     PLACEMENT_STATUS_LABELS,
@@ -192,6 +196,84 @@ def resend_invitation(candidate_id: int):
         candidate, token = candidates.reinvite(current_user, candidate_id)
     send_invitation(candidate.user, token)
     return redirect(url_for("desk.candidate", candidate_id=candidate_id))
+
+
+@bp.route("/candidates/<int:candidate_id>/details", methods=["GET", "POST"])
+def correct_details(candidate_id: int):
+    """The desk corrects a candidate's registration details (GET: the form as stored)."""
+    candidate = visible_candidate(current_user, candidate_id)
+    if request.method == "POST":
+        form = CorrectDetailsForm(own_user_id=candidate.user_id)
+    else:
+        form = CorrectDetailsForm(
+            obj=candidate,
+            own_user_id=candidate.user_id,
+            name=candidate.user.name,
+            email=candidate.user.email,
+            locale=candidate.user.locale,
+            country=candidate.country_code,
+            version=candidate.version_id,
+        )
+    message = None
+    if form.validate_on_submit():
+        try:
+            correction = candidates.correct_details(
+                current_user,
+                candidate_id,
+                candidates.Details(
+                    name=form.name.data,
+                    email=form.email.data,
+                    country_code=form.country.data,
+                    origin_institution=form.origin_institution.data,
+                    stem_field=form.stem_field.data,
+                    graduation_date=form.graduation_date.data,
+                    locale=form.locale.data,
+                    outreach_channel=form.outreach_channel.data,
+                    campaign_id=form.campaign_id.data,
+                    partner_id=form.partner_id.data,
+                ),
+                form.version.data,
+            )
+        except (Refused, Conflict) as error:
+            rollback()  # what the service changed before it refused is not shown as stored
+            candidate = visible_candidate(current_user, candidate_id)
+            return render_template(
+                "desk/details.html", candidate=candidate, form=form, message=error.message
+            ), error.status
+        if correction.changed:
+            flash(_("The details of %(name)s have been corrected.", name=candidate.name), "success")
+        else:
+            flash(_("Nothing was changed: the details were already as sent."), "info")
+        if correction.address_change is not None:
+            tell_both_addresses(correction.address_change)
+        return redirect(url_for("desk.candidate", candidate_id=candidate_id))
+    if form.errors:
+        message = _("The details could not be saved.")
+    status = 422 if form.errors else 200
+    return render_template(
+        "desk/details.html", candidate=candidate, form=form, message=message
+    ), status
+
+
+def tell_both_addresses(change: people.AddressChange) -> None:
+    """Email the old and the new address once the request has committed; say so if the
+    mail server fails."""
+
+    def send_and_tell() -> None:
+        if people.notify_address_change(change):
+            flash(
+                _("The emails about the new address could not all be sent. "
+                  "Tell %(name)s yourself.", name=change.name),
+                "warning",
+            )  # fmt: skip
+        else:
+            flash(
+                _("%(old)s and %(new)s have been told about the new address.",
+                  old=change.old_email, new=change.new_email),
+                "info",
+            )  # fmt: skip
+
+    after_commit(send_and_tell)
 
 
 @bp.get("/reminders")

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import has_request_context, request
-from sqlalchemy import select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
 
 from onboarding.db import after_rollback, transaction
 from onboarding.extensions import db
@@ -89,16 +91,33 @@ def record_refusal(kind: str, user_id: int | None, *, detail: str | None = None)
 class EventFilter:
     kind: str | None = None
     person: str | None = None  # part of the account's name or email
+    user_id: int | None = None  # one account's events
 
 
-def events(filters: EventFilter, *, limit: int = 50, offset: int = 0) -> list[AccountEvent]:
-    """The newest events first, filtered by kind and by the person concerned."""
-    statement = select(AccountEvent).order_by(AccountEvent.at.desc(), AccountEvent.id.desc())
+def _statement(filters: EventFilter) -> Select[AccountEvent]:
+    statement = (
+        select(AccountEvent)
+        .options(joinedload(AccountEvent.user), joinedload(AccountEvent.actor))
+        .order_by(AccountEvent.at.desc(), AccountEvent.id.desc())
+    )
     if filters.kind:
         statement = statement.where(AccountEvent.kind == filters.kind)
+    if filters.user_id is not None:
+        statement = statement.where(AccountEvent.user_id == filters.user_id)
     if filters.person:
         pattern = f"%{filters.person.lower()}%"
         statement = statement.join(User, User.id == AccountEvent.user_id).where(
             (db.func.lower(User.name).like(pattern)) | (User.email.like(pattern))
         )
-    return list(db.session.scalars(statement.limit(limit).offset(offset)))
+    return statement
+
+
+def events(filters: EventFilter, *, limit: int = 50, offset: int = 0) -> list[AccountEvent]:
+    """The newest events first, filtered by kind and by the person concerned (with the
+    account and the actor loaded)."""
+    return list(db.session.scalars(_statement(filters).limit(limit).offset(offset)))
+
+
+def events_page(filters: EventFilter, page: int, per_page: int) -> Pagination:
+    """One page of `events`, for the desk's account audit log."""
+    return db.paginate(_statement(filters), page=max(page, 1), per_page=per_page, error_out=False)

@@ -108,9 +108,22 @@ def change_password(user: User, current: str, new: str) -> None:
     set_password(user, hash_password(new), actor=user, kind="password_changed")
 
 
-def create_staff_account(email: str, name: str, locale: str = "nl") -> tuple[User, str]:
-    """A welcome-desk account without a password, and a one-time link to choose one (the
-    same expiring invitation a candidate gets): no password ever passes a command line."""
+def email_taken(email: str, *, other_than: int | None = None) -> bool:
+    """Whether an account (other than `other_than`'s) has this address (stored lower case)."""
+    statement = select(func.count(User.id)).where(User.email == email)
+    if other_than is not None:
+        statement = statement.where(User.id != other_than)
+    return count_of(statement) > 0
+
+
+def email_taken_message() -> str:
+    return _("A person with this email address is already registered.")
+
+
+def checked_identity(email: str, name: str, locale: str) -> tuple[str, str]:
+    """A new account's email address and name as stored (lower case, single spaces), or
+    Refused with what is wrong: a language we do not speak, a name with symbols, an invalid
+    or already registered address. The command line and the desk's People area use it."""
     email = email.strip().lower()
     name = " ".join(name.split())
     if locale not in LOCALES:
@@ -123,12 +136,33 @@ def create_staff_account(email: str, name: str, locale: str = "nl") -> tuple[Use
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as error:
         raise Refused(_("Enter a valid email address.")) from error
-    if count_of(select(func.count(User.id)).where(User.email == email)):
-        raise Refused(_("A person with this email address is already registered."))
-    user = User(email=email, name=name, role="staff", locale=locale)
+    if email_taken(email):
+        raise Refused(email_taken_message())
+    return email, name
+
+
+def new_account(
+    email: str,
+    name: str,
+    locale: str,
+    role: str,
+    *,
+    created_by: User | None,
+    mentor_capacity: int | None = None,
+) -> tuple[User, str]:
+    """An account without a password, and a one-time link to choose one (the same expiring
+    invitation a candidate gets): no password is ever chosen for someone else."""
+    email, name = checked_identity(email, name, locale)
+    user = User(email=email, name=name, role=role, locale=locale, mentor_capacity=mentor_capacity)
     db.session.add(user)
-    flush_unique(_("A person with this email address is already registered."))
-    return user, new_invitation(user, created_by=None)
+    flush_unique(email_taken_message())
+    return user, new_invitation(user, created_by=created_by)
+
+
+def create_staff_account(email: str, name: str, locale: str = "nl") -> tuple[User, str]:
+    """A welcome-desk account and its invitation link, for the command line: no password
+    ever passes a command line."""
+    return new_account(email, name, locale, "staff", created_by=None)
 
 
 def _digest(token: str) -> str:

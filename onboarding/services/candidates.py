@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
-from onboarding.db import count_of, flush_unique
+from onboarding.db import flush_unique
 from onboarding.extensions import db
 from onboarding.models import (
     Candidate,
@@ -33,8 +33,9 @@ from onboarding.models import (
     utcnow,
 )
 from onboarding.rules import SKILL_LENGTH
-from onboarding.services import audit, auth, dutch, placements, reminders
+from onboarding.services import account_events, audit, auth, dutch, people, placements, reminders
 from onboarding.services.access import require_role, visible_candidate
+from onboarding.services.auth import email_taken
 from onboarding.services.companies import normalise_skills
 from onboarding.services.errors import Conflict, NotFound, Refused
 from onboarding.services.refusals import refusal_text
@@ -47,10 +48,6 @@ from workflows.onboarding import MENTORED_PHASES, MENTORING, mentor_has_capacity
 def _today(now: datetime | None) -> date:
     """The programme's calendar day at `now` (Brussels); without `now`, today."""
     return programme_today(now)
-
-
-def email_taken(email: str) -> bool:
-    return count_of(select(func.count(User.id)).where(User.email == email)) > 0
 
 
 @dataclass(frozen=True)
@@ -100,6 +97,8 @@ def register(actor: User, data: Registration, now: datetime | None = None) -> tu
     if data.consent_recorded:
         audit.record(candidate, actor, "consent_recorded", at=now)
     token = auth.new_invitation(user, created_by=actor, now=now)
+    account_events.record("account_created", user, actor, at=now)
+    account_events.record("invitation_sent", user, actor, detail=user.email, at=now)
     reminders.reschedule(candidate, now)
     return candidate, token
 
@@ -112,7 +111,84 @@ def reinvite(actor: User, candidate_id: int, now: datetime | None = None) -> tup
         raise Refused(_("This candidate has already accepted the invitation."))
     token = auth.new_invitation(candidate.user, created_by=actor, now=now)
     audit.record(candidate, actor, "invitation_sent", at=now)
+    account_events.record(
+        "invitation_sent", candidate.user, actor, detail=candidate.user.email, at=now
+    )
     return candidate, token
+
+
+@dataclass(frozen=True)
+class Details:
+    """What the welcome desk corrects of a candidate's registration."""
+
+    name: str
+    email: str
+    country_code: str
+    origin_institution: str
+    stem_field: str
+    graduation_date: date
+    locale: str
+    outreach_channel: str
+    campaign_id: int | None = None
+    partner_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Correction:
+    candidate: Candidate
+    changed: tuple[str, ...]  # the fields that changed (history.CORRECTED_FIELDS)
+    address_change: people.AddressChange | None
+
+
+def correct_details(
+    actor: User,
+    candidate_id: int,
+    data: Details,
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> Correction:
+    """Correct a candidate's details; one audit row names the fields that changed (none if
+    nothing did). A new email address keeps the account (`people.change_email`: refused when
+    taken, sessions ended, both addresses told after the commit by the caller)."""
+    now = now or utcnow()
+    require_role(actor, "staff")
+    candidate = visible_candidate(actor, candidate_id)
+    check_version(candidate, expected_version)
+    user = candidate.user
+    old_name, old_locale = user.name, user.locale
+    fields = (
+        ("name", user, "name", " ".join(data.name.split())),
+        ("country", candidate, "country_code", data.country_code),
+        ("origin_institution", candidate, "origin_institution", data.origin_institution.strip()),
+        ("stem_field", candidate, "stem_field", data.stem_field),
+        ("graduation_date", candidate, "graduation_date", data.graduation_date),
+        ("locale", user, "locale", data.locale),
+        ("outreach_channel", candidate, "outreach_channel", data.outreach_channel),
+        ("campaign", candidate, "campaign_id", data.campaign_id),
+        ("partner", candidate, "partner_id", data.partner_id),
+    )
+    changed = []
+    for key, row, attribute, value in fields:
+        if getattr(row, attribute) != value:
+            setattr(row, attribute, value)
+            changed.append(key)
+    # After the language: the two emails about the address speak the corrected language.
+    address_change = people.change_email(actor, user, data.email)
+    if address_change is not None:
+        changed.insert(1, "email")
+    if not changed:
+        return Correction(candidate, (), None)
+    # The versioned row changes even when only the account's fields did: two corrections
+    # from the same page conflict instead of overwriting each other.
+    flag_modified(candidate, "origin_institution")
+    audit.record(candidate, actor, "details_corrected", detail=", ".join(changed), at=now)
+    if user.name != old_name:
+        account_events.record("name_changed", user, actor, detail=f"{old_name} → {user.name}")
+    if user.locale != old_locale:
+        account_events.record(
+            "language_changed", user, actor, detail=f"{old_locale} → {user.locale}"
+        )
+    return Correction(candidate, tuple(changed), address_change)
 
 
 def assign_mentor(

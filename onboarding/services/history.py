@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "invitation_sent": _l("Invitation sent again"),
     "invitation_accepted": _l("Invitation accepted, account activated"),
     "profile_updated": _l("Profile updated"),
+    "details_corrected": _l("Details corrected by the welcome desk: %(detail)s"),
     "mentor_assigned": _l("Mentor assigned: %(detail)s"),
     "assessment_recorded": _l("Dutch assessment recorded: level %(detail)s"),
     "meeting_logged": _l("Mentoring meeting logged"),
@@ -40,6 +41,20 @@ ACTION_LABELS = {
     "document_rejected": _l("Document rejected: %(detail)s"),
 }
 
+# The fields a correction names (`candidates.correct_details`), stored as keys.
+CORRECTED_FIELDS = {
+    "name": _l("name"),
+    "email": _l("email address"),
+    "country": _l("country of origin"),
+    "origin_institution": _l("origin institution"),
+    "stem_field": _l("STEM field"),
+    "graduation_date": _l("graduation date"),
+    "locale": _l("language"),
+    "outreach_channel": _l("outreach channel"),
+    "campaign": _l("outreach campaign"),
+    "partner": _l("referring partner"),
+}
+
 
 # Phase changes are described by their trigger's label from the workflow definition.
 TRIGGER_LABELS = {spec.trigger: spec.label for spec in ONBOARDING.specs}
@@ -55,9 +70,16 @@ class TimelineEntry:
     override: bool
 
 
+def _detail(event: AuditEvent) -> str:
+    if event.action == "details_corrected" and event.detail:
+        keys = (key.strip() for key in event.detail.split(","))
+        return ", ".join(str(CORRECTED_FIELDS.get(key, key)) for key in keys)
+    return event.detail or ""
+
+
 def describe(event: AuditEvent) -> str:
     if event.action in ACTION_LABELS:
-        return str(ACTION_LABELS[event.action]) % {"detail": event.detail or ""}
+        return str(ACTION_LABELS[event.action]) % {"detail": _detail(event)}
     if event.action in TRIGGER_LABELS:
         return _(TRIGGER_LABELS[event.action])
     return event.action

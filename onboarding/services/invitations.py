@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from email.message import Message
 
 from onboarding.links import public_url
 from onboarding.models import User
@@ -24,32 +25,41 @@ class Invite:
     locale: str
     name: str
     token: str
+    role: str = "candidate"  # the email tells a candidate, a mentor and a colleague apart
 
     @classmethod
     def for_user(cls, user: User, token: str) -> Invite:
-        return cls(user.email, user.locale, user.name, token)
+        return cls(user.email, user.locale, user.name, token, user.role)
 
 
 def link(token: str) -> str:
     return public_url("auth.accept_invitation", token=token)
 
 
+def message(invite: Invite) -> Message:
+    return mail.build_message(
+        invite.email, invite.locale, "invitation", user=invite, link=link(invite.token)
+    )
+
+
 def send(invites: list[Invite]) -> int:
     """Email every invitation over one SMTP session; returns how many could not be sent."""
+    return deliver([message(invite) for invite in invites])
+
+
+def deliver(messages: list[Message]) -> int:
+    """Send `messages` over one SMTP session; returns how many could not be sent."""
     sent = 0
-    if not invites:
+    if not messages:
         return 0
     try:
         with mail.connection() as smtp:
-            for invite in invites:
-                message = mail.build_message(
-                    invite.email, invite.locale, "invitation", user=invite, link=link(invite.token)
-                )
+            for one in messages:
                 try:
-                    smtp.send(message)
+                    smtp.send(one)
                 except mail.MailError:
                     continue
                 sent += 1
     except mail.MailError:
-        log.warning("mail server unreachable: %s invitations not sent", len(invites) - sent)
-    return len(invites) - sent
+        log.warning("mail server unreachable: %s messages not sent", len(messages) - sent)
+    return len(messages) - sent

@@ -32,7 +32,9 @@ from onboarding.auth.forms import (
 )
 from onboarding.candidate.forms import ProfileForm
 from onboarding.desk.forms import (
+    CandidateFields,
     CompanyForm,
+    CorrectDetailsForm,
     PlacementForm,
     PlacementStepForm,
     ProjectForm,
@@ -56,6 +58,7 @@ from onboarding.models import (
     User,
 )
 from onboarding.partners.forms import CampaignForm, DecisionForm, PartnerApplicationForm
+from onboarding.people.forms import InvitePersonForm
 from onboarding.rules import SKILL_LENGTH
 
 # (form, field) -> the column the field's value is stored in
@@ -63,6 +66,14 @@ COLUMNS = {
     (RegisterCandidateForm, "name"): User.name,
     (RegisterCandidateForm, "email"): User.email,
     (RegisterCandidateForm, "origin_institution"): Candidate.origin_institution,
+    (CandidateFields, "name"): User.name,
+    (CandidateFields, "email"): User.email,
+    (CandidateFields, "origin_institution"): Candidate.origin_institution,
+    (CorrectDetailsForm, "name"): User.name,
+    (CorrectDetailsForm, "email"): User.email,
+    (CorrectDetailsForm, "origin_institution"): Candidate.origin_institution,
+    (InvitePersonForm, "name"): User.name,
+    (InvitePersonForm, "email"): User.email,
     (ProfileForm, "name"): User.name,
     (ProfileSettingsForm, "name"): User.name,
     (ProfileForm, "phone"): Candidate.phone,
@@ -117,13 +128,20 @@ NOT_STORED = {
     (PlacementStepForm, "trigger"): "a trigger name, looked up in the workflow definition",
     **{
         (form, "once"): "a one-time token, stored as its SHA-256 (form_tokens.token_hash)"
-        for form in (MeetingForm, PlacementForm, RegisterCandidateForm, PartnerApplicationForm)
+        for form in (
+            MeetingForm,
+            PlacementForm,
+            RegisterCandidateForm,
+            PartnerApplicationForm,
+            InvitePersonForm,
+        )  # fmt: skip
     },
 }
 
 
 def form_classes() -> list[type]:
-    for area in ("account", "auth", "candidate", "desk", "documents", "mentor", "partners"):
+    for area in ("account", "auth", "candidate", "desk", "documents", "mentor", "partners",
+                 "people"):  # fmt: skip
         importlib.import_module(f"onboarding.{area}.forms")
     found, todo = [], [BaseForm]
     while todo:

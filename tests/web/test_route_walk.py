@@ -52,6 +52,7 @@ from onboarding.candidate.forms import ProfileForm
 from onboarding.desk.forms import (
     AssignMentorForm,
     CompanyForm,
+    CorrectDetailsForm,
     PlacementForm,
     PlacementStepForm,
     ProjectForm,
@@ -69,6 +70,7 @@ from onboarding.partners.forms import (
     ImportForm,
     PartnerApplicationForm,
 )
+from onboarding.people.forms import CapacityForm, InvitePersonForm
 from tests.conftest import PASSWORD
 from tests.web.test_form_errors import CSV, PDF, catalog, make_world
 
@@ -111,6 +113,12 @@ FORMS = {
     "desk.retry_reminder": VersionForm,
     "desk.placement_step": PlacementStepForm,
     "desk.propose": ProposeForm,
+    "desk.correct_details": CorrectDetailsForm,
+    "people.invite": InvitePersonForm,
+    "people.resend_invitation": VersionForm,
+    "people.deactivate": VersionForm,
+    "people.reactivate": VersionForm,
+    "people.change_capacity": CapacityForm,
     "desk.new_company": CompanyForm,
     "desk.company": CompanyForm,
     "desk.new_project": ProjectForm,
@@ -209,6 +217,7 @@ class Walk:
             "project_id": self.world["project"],
             "job_id": 999_999,
             "reminder_id": 999_999,
+            "user_id": self.world["mentor_id"],
         }
         values = {}
         for argument in rule.arguments:
@@ -355,7 +364,7 @@ def test_walk_every_route_with_bad_values(app, rollback, client, login, walker_w
             path = walk.path(rule)
             if rule.arguments & {
                 "candidate_id", "campaign_id", "company_id", "document_id", "partner_id",
-                "placement_id", "project_id", "job_id", "reminder_id",
+                "placement_id", "project_id", "job_id", "reminder_id", "user_id",
             }:  # fmt: skip
                 walk.send(client, role, method, walk.path(rule, huge_ids=True), {}, "huge id")
             if method == "GET":
