@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, current_app, g, session
+from flask import Flask, current_app, flash, g, redirect, request, session
 from flask_babel import gettext
-from flask_login import login_user, logout_user
+from flask_login import login_url, login_user, logout_user
 
 from onboarding.extensions import db, login_manager
 from onboarding.models import User
 from workflows.i18n import N_
 
+SESSION_EXPIRED = N_("Your session ended after a while without activity. Please log in again.")
 GENERATION = "generation"
 LAST_SEEN = "seen"
 # The "last seen" time is written into the cookie at most this often (seconds).
@@ -35,6 +36,14 @@ def init_app(app: Flask) -> None:
     login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+    login_manager.unauthorized_handler(_to_login)
+
+
+def _to_login():
+    """Flask-Login's redirect to the login page, saying why when the session ran out."""
+    message = SESSION_EXPIRED if g.get("session_expired") else login_manager.login_message
+    flash(gettext(message), "info")
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def idle_seconds(user: User) -> int:

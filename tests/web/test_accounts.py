@@ -84,7 +84,10 @@ def test_sessions_end_after_inactivity(app, data, client, login):
     assert client.get("/mentor/").status_code == 200  # still within the limit
     with client.session_transaction() as session:
         session[LAST_SEEN] = int(time.time()) - idle - 1
-    assert client.get("/mentor/").status_code == 302
+    response = client.get("/mentor/")
+    assert (response.status_code, response.location) == (302, "/login?next=%2Fmentor%2F")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Your session ended after a while without activity" in page
 
 
 def test_login_starts_a_new_session_with_a_new_csrf_token(app, data, client, monkeypatch):
