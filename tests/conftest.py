@@ -183,6 +183,17 @@ def outbox(smtp_server):
     smtp_server.clear()
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Every test starts with no rate-limit counts (Flask-Limiter's storage is shared by
+    every app of the process: memory:// unless RATELIMIT_STORAGE_URI says otherwise)."""
+    from onboarding.extensions import limiter
+
+    if limiter.initialized:
+        limiter.reset()
+    yield
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database(request, tmp_path_factory):
     if request.param == "sqlite":
@@ -201,6 +212,9 @@ def test_config(database_url: str, smtp_port: int) -> dict:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_port,
         "PASSWORD_HASH_PARAMS": FAST_HASH,
+        # Roomy for tests that send the partner form often (the route walk, races); the
+        # limit's own tests set a small one (tests/web/test_partner_form.py).
+        "PARTNER_FORM_LIMIT": "1000 per minute",
     }
 
 
