@@ -57,7 +57,8 @@ def _limit_retry_after() -> int:
     current = limiter.current_limit
     if current is None:
         return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
+    reset_at, _remaining = current.window  # `reset_at` itself is rounded up a second
+    return max(1, math.ceil(reset_at - time.time()))
 
 
 def init_app(app: Flask) -> None:
