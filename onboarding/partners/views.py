@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from onboarding.extensions import limiter
-
 from onboarding.forms import VersionForm
 from onboarding.partners.forms import CampaignForm, DecisionForm, ImportForm, PartnerApplicationForm
 from onboarding.services import campaigns, exports, imports, partners

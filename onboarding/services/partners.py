@@ -25,8 +25,8 @@ from onboarding.db import after_commit, flush_unique, rows_changed
 from onboarding.extensions import db
 from onboarding.i18n import valid_country
 from onboarding.models import LOCALES, Candidate, Partner, User, utcnow
-from onboarding.services.access import get_or_not_found, require_role
 from onboarding.services import mail
+from onboarding.services.access import get_or_not_found, require_role
 from onboarding.services.errors import Conflict, Refused
 from onboarding.vocabulary import PARTNER_KINDS
 
@@ -64,8 +64,7 @@ def open_key(name: str, email: str) -> str:
 
 def duplicate_message() -> str:
     return _(
-        "An application from this organisation with this email address is already being "
-        "reviewed."
+        "An application from this organisation with this email address is already being reviewed."
     )
 
 
@@ -103,7 +102,7 @@ def apply(data: Application) -> Partner:
         contact_name=partner.contact_name,
         organisation=partner.name,
     )
-    after_commit(lambda: send_confirmation(confirmation))
+    after_commit(lambda: _send_confirmation(confirmation))
     return partner
 
 
@@ -117,9 +116,9 @@ class Confirmation:
     organisation: str
 
 
-def send_confirmation(confirmation: Confirmation) -> bool:
-    """Email the applicant that their application arrived; False if it could not be sent
-    (the application is stored all the same: the desk contacts them anyway)."""
+def _send_confirmation(confirmation: Confirmation) -> None:
+    """Email the applicant that their application arrived. If it cannot be sent, the
+    application is stored all the same (the desk contacts them anyway): a warning is logged."""
     message = mail.build_message(
         confirmation.email, confirmation.locale, "partner_application", application=confirmation
     )
@@ -127,8 +126,6 @@ def send_confirmation(confirmation: Confirmation) -> bool:
         mail.send(message)
     except mail.MailError as error:
         log.warning("partner application confirmation not sent: %s", error)
-        return False
-    return True
 
 
 def get(partner_id: int) -> Partner:

@@ -46,9 +46,7 @@ def small_limit(app, monkeypatch):
 # -- the rate limit -------------------------------------------------------------------------
 
 
-def test_the_fourth_post_within_the_window_is_refused_then_room_again(
-    client, data, small_limit
-):
+def test_the_fourth_post_within_the_window_is_refused_then_room_again(client, data, small_limit):
     for number in range(3):
         response = apply(client, email=f"contact{number}@hub.example.org")
         assert response.status_code == 302, response.get_data(as_text=True)
@@ -66,9 +64,7 @@ def test_the_fourth_post_within_the_window_is_refused_then_room_again(
     assert count(data) == 4
 
 
-def test_refused_posts_count_too_and_the_limit_is_per_client(
-    make_client, data, small_limit
-):
+def test_refused_posts_count_too_and_the_limit_is_per_client(make_client, data, small_limit):
     robot, person = make_client(), make_client()
     environ = {"REMOTE_ADDR": "192.0.2.10"}
     for _ in range(3):
@@ -94,9 +90,7 @@ def test_the_honeypot_is_hidden_from_people(client):
         assert ".trap {" in stylesheet.get_data(as_text=True)
 
 
-def test_a_filled_honeypot_is_answered_as_a_success_and_nothing_is_kept(
-    client, data, outbox
-):
+def test_a_filled_honeypot_is_answered_as_a_success_and_nothing_is_kept(client, data, outbox):
     honest = apply(client, email="info@hub.example.org")
     assert count(data) == 1
     outbox.clear()
