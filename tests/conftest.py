@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from onboarding import create_app
 from onboarding.config import database_url
-from onboarding.extensions import db
+from onboarding.extensions import db, limiter
 
 CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = database_url(os.environ.get("TEST_DATABASE_URL"))
@@ -183,17 +183,6 @@ def outbox(smtp_server):
     smtp_server.clear()
 
 
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """Every test starts with no rate-limit counts (Flask-Limiter's storage is shared by
-    every app of the process: memory:// unless RATELIMIT_STORAGE_URI says otherwise)."""
-    from onboarding.extensions import limiter
-
-    if limiter.initialized:
-        limiter.reset()
-    yield
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database(request, tmp_path_factory):
     if request.param == "sqlite":
@@ -244,6 +233,14 @@ def app(database, smtp_server, tmp_path_factory):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Every test starts with no login failures or form posts counted (the limiter's
+    in-memory storage lives as long as the process)."""
+    yield
+    limiter.reset()
 
 
 @contextmanager
