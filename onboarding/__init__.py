@@ -23,6 +23,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
+    register_security(app)
     register_commands(app)
     return app
 
@@ -109,6 +110,12 @@ def register_error_handlers(app: Flask) -> None:
     from onboarding import errors
 
     errors.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    from onboarding import security
+
+    security.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

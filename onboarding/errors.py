@@ -1,14 +1,17 @@
 """One place that maps errors to translated pages with the right HTTP status."""
 
 import logging
+import math
+import time
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from onboarding.extensions import db
+from onboarding.extensions import db, limiter
 from onboarding.services.errors import DomainError, Throttled
 from onboarding.web import is_safe_next
 from workflows.i18n import N_
@@ -47,6 +50,15 @@ def render_error(status: int, title: str, message: str, details=()):
         ),
         status,
     )
+
+
+def _limit_retry_after() -> int:
+    """Seconds until the route's exhausted limit (Flask-Limiter's, this request) allows more."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    reset_at, _remaining = current.window  # `reset_at` itself is rounded up a second
+    return max(1, math.ceil(reset_at - time.time()))
 
 
 def init_app(app: Flask) -> None:
@@ -88,7 +100,10 @@ def init_app(app: Flask) -> None:
             ),
         }
         title, message = messages.get(error.code or 500, (_("Error"), _("Something went wrong.")))
-        return render_error(error.code or 500, title, message)
+        page = render_error(error.code or 500, title, message)
+        if isinstance(error, RateLimitExceeded):
+            return (*page, {"Retry-After": str(_limit_retry_after())})
+        return page
 
     @app.errorhandler(500)
     def server_error(error):

@@ -201,6 +201,9 @@ def test_config(database_url: str, smtp_port: int) -> dict:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_port,
         "PASSWORD_HASH_PARAMS": FAST_HASH,
+        # Roomy for tests that send the partner form often (the route walk, races); the
+        # limit's own tests set a small one (tests/web/test_partner_form.py).
+        "PARTNER_FORM_LIMIT": "1000 per minute",
     }
 
 

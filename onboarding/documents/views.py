@@ -84,11 +84,13 @@ def my_documents():
 def download(document_id: int):
     document, content = documents.read_document(current_user, document_id)
     # From memory (at most DOCUMENT_MAX_BYTES): no file handle left for the server to close.
+    # The name's extension is always the stored (sniffed) type's, also for rows stored before
+    # uploads were renamed: a PDF sent as "diploma.html" is saved as "diploma.pdf".
     response = send_file(
         io.BytesIO(content),
         mimetype=document.content_type,
         as_attachment=True,
-        download_name=document.original_name,
+        download_name=documents.display_name(document.original_name, document.content_type),
         conditional=False,
         etag=False,
         max_age=None,

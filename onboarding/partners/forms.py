@@ -62,11 +62,20 @@ class PartnerApplicationForm(BaseForm):
     message = TextAreaField(
         _l("Your message (optional)"), validators=[Optional(), max_length(4000)]
     )
+    # The honeypot: people do not see it (templates/partners/apply.html hides it), robots that
+    # fill in every field do. Its name is one autofill leaves alone.
+    referral_code = StringField(
+        _l("Leave this field empty."), validators=[Optional(), max_length(200)]
+    )
     once = once_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = options([("", _l("Choose…")), *country_choices()])
+
+    def sent_by_a_robot(self) -> bool:
+        """The hidden field was filled in."""
+        return bool(self.referral_code.raw_data and self.referral_code.raw_data[0])
 
 
 class DecisionForm(BaseForm):

@@ -1,10 +1,23 @@
 """Partners (public application, desk review), outreach campaigns, CSV import of prospects
 and the partner and campaign lists as CSV."""
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+import logging
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from onboarding.extensions import limiter
 from onboarding.forms import VersionForm
 from onboarding.partners.forms import CampaignForm, DecisionForm, ImportForm, PartnerApplicationForm
 from onboarding.services import campaigns, exports, imports, partners
@@ -24,6 +37,7 @@ from onboarding.web import (
 )
 
 bp = Blueprint("partners", __name__)
+log = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 100  # rows shown on the preview page; every row is checked and imported
 
@@ -39,27 +53,43 @@ def _labels() -> dict:
 # -- the public call ------------------------------------------------------------------------
 
 
+def _partner_form_limit() -> str:
+    return current_app.config["PARTNER_FORM_LIMIT"]
+
+
 @bp.route("/partners/apply", methods=["GET", "POST"])
+@limiter.limit(_partner_form_limit, methods=["POST"])  # per client address; 429 beyond it
 def apply():
     form = PartnerApplicationForm()
+    thanks = url_for("partners.apply_thanks")
+    if form.is_submitted() and form.sent_by_a_robot():
+        # Answered as a success, so the robot learns nothing; nothing stored, nothing sent.
+        log.info("partner form: the hidden field was filled in; nothing stored")
+        return redirect(thanks)
     if form.is_submitted() and (earlier := sent_before(form)) is not None:
         return earlier
+    refusal = None
     if form.validate_on_submit():
         claim_once(form)
-        partners.apply(
-            partners.Application(
-                name=form.name.data,
-                kind=form.kind.data,
-                contact_name=form.contact_name.data,
-                contact_email=form.email.data,
-                website=form.website.data or "",
-                country_code=form.country.data or "",
-                message=form.message.data or "",
+        try:
+            partners.apply(
+                partners.Application(
+                    name=form.name.data,
+                    kind=form.kind.data,
+                    contact_name=form.contact_name.data,
+                    contact_email=form.email.data,
+                    website=form.website.data or "",
+                    country_code=form.country.data or "",
+                    message=form.message.data or "",
+                    locale=str(get_locale()),
+                )
             )
-        )
-        return finish_once(form, url_for("partners.apply_thanks"))
-    status = 422 if form.errors else 200
-    return render_template("partners/apply.html", form=form), status
+        except Refused as error:  # e.g. already applied: the form again, with the reason
+            refusal = error.message
+        else:
+            return finish_once(form, thanks)
+    status = 422 if refusal or form.errors else 200
+    return render_template("partners/apply.html", form=form, refusal=refusal), status
 
 
 @bp.get("/partners/apply/thanks")

@@ -3,10 +3,17 @@
 An organisation applies as a lead partner (takes the lead) or a contributing partner (thinks
 along). The welcome desk accepts or declines an application once; accepted partners can join
 campaigns and bring in prospects (Candidate.partner_id).
+
+One organisation applies once at a time with one email address: while an application is
+open its `open_key` (normalised name and email) is set, and a unique constraint holds the
+rule when two applications race; the decision clears the key, so the organisation can apply
+again later. The applicant gets a confirmation email after the commit, in the language of
+the page they applied in.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -14,13 +21,16 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from onboarding.db import rows_changed
+from onboarding.db import after_commit, flush_unique, rows_changed
 from onboarding.extensions import db
 from onboarding.i18n import valid_country
-from onboarding.models import Candidate, Partner, User, utcnow
+from onboarding.models import LOCALES, Candidate, Partner, User, utcnow
+from onboarding.services import mail
 from onboarding.services.access import get_or_not_found, require_role
 from onboarding.services.errors import Conflict, Refused
 from onboarding.vocabulary import PARTNER_KINDS
+
+log = logging.getLogger(__name__)
 
 DECISIONS = {"accept": "accepted", "decline": "declined"}
 
@@ -43,10 +53,25 @@ class Application:
     website: str = ""
     country_code: str = ""
     message: str = ""
+    locale: str = "en"  # the language of the page it was sent from: the email's language
+
+
+def open_key(name: str, email: str) -> str:
+    """What makes two open applications the same: the organisation's name (spaces and case
+    aside) and the email address."""
+    return f"{' '.join(name.split()).lower()}|{email.strip().lower()}"
+
+
+def duplicate_message() -> str:
+    return _(
+        "An application from this organisation with this email address is already being reviewed."
+    )
 
 
 def apply(data: Application) -> Partner:
-    """Store a public application (no login): status "applied", waiting for the desk."""
+    """Store a public application (no login): status "applied", waiting for the desk; one
+    open application per organisation and email. The confirmation email goes after the
+    commit."""
     website = data.website.strip()
     country = data.country_code.strip().upper()
     if data.kind not in PARTNER_KINDS:
@@ -55,6 +80,9 @@ def apply(data: Application) -> Partner:
         raise Refused(_("Enter a web address that starts with http:// or https://."))
     if country and not valid_country(country):
         raise Refused(_("Choose a country from the list."))
+    key = open_key(data.name, data.contact_email)
+    if db.session.scalar(select(Partner.id).where(Partner.open_key == key)) is not None:
+        raise Refused(duplicate_message())
     partner = Partner(
         name=data.name.strip(),
         kind=data.kind,
@@ -64,10 +92,40 @@ def apply(data: Application) -> Partner:
         country_code=country or None,
         message=data.message.strip() or None,
         status="applied",
+        open_key=key,
     )
     db.session.add(partner)
-    db.session.flush()
+    flush_unique(duplicate_message())  # a concurrent twin took the key meanwhile
+    confirmation = Confirmation(
+        email=partner.contact_email,
+        locale=data.locale if data.locale in LOCALES else "en",
+        contact_name=partner.contact_name,
+        organisation=partner.name,
+    )
+    after_commit(lambda: _send_confirmation(confirmation))
     return partner
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What the applicant's email needs, copied out of the row (expired after the commit)."""
+
+    email: str
+    locale: str
+    contact_name: str
+    organisation: str
+
+
+def _send_confirmation(confirmation: Confirmation) -> None:
+    """Email the applicant that their application arrived. If it cannot be sent, the
+    application is stored all the same (the desk contacts them anyway): a warning is logged."""
+    message = mail.build_message(
+        confirmation.email, confirmation.locale, "partner_application", application=confirmation
+    )
+    try:
+        mail.send(message)
+    except mail.MailError as error:
+        log.warning("partner application confirmation not sent: %s", error)
 
 
 def get(partner_id: int) -> Partner:
@@ -95,6 +153,7 @@ def decide(actor: User, partner_id: int, decision: str, note: str = "") -> Partn
             decision_note=note.strip() or None,
             reviewed_at=utcnow(),
             reviewed_by_id=actor.id,
+            open_key=None,  # decided: the organisation may apply again
         )
         .execution_options(synchronize_session=False)
     )

@@ -70,6 +70,39 @@ def test_a_bad_application_is_refused_and_nothing_stored(ctx, changes):
     assert partner_count() == 0
 
 
+def test_an_open_application_holds_its_key_until_it_is_decided(ctx, outbox):
+    from dataclasses import replace
+
+    with transaction():
+        partner = partners.apply(APPLICATION)
+    assert partner.open_key == (
+        "namibia university of science and technology|selma@nust.example.org"
+    )
+    assert [m["To"] for m in outbox.messages] == ["selma@nust.example.org"]
+    twin = replace(APPLICATION, name="NAMIBIA  university of Science and Technology")
+    with pytest.raises(Refused) as refused, transaction():
+        partners.apply(twin)
+    assert "already being reviewed" in refused.value.message
+    assert partner_count() == 1
+    assert len(outbox.messages) == 1  # a refused application sends nothing
+    with transaction():
+        partners.decide(make_user("staff"), partner.id, "decline")
+    assert db.session.get(Partner, partner.id).open_key is None
+    with transaction():
+        again = partners.apply(twin)
+    assert again.open_key == "namibia university of science and technology|selma@nust.example.org"
+    assert partner_count() == 2
+
+
+def test_an_unreachable_mail_server_does_not_undo_the_application(ctx, app, caplog):
+    from tests.conftest import free_port, mail_port
+
+    with mail_port(app, free_port()), transaction():
+        partner = partners.apply(APPLICATION)
+    assert db.session.get(Partner, partner.id).status == "applied"
+    assert "confirmation not sent" in caplog.text
+
+
 @pytest.mark.parametrize(
     ("value", "valid"),
     [("https://example.org", True), ("HTTP://example.org/a?b=c", True),

@@ -225,6 +225,42 @@ def test_download_is_an_attachment_with_the_stored_type(as_candidate, world, dat
     assert "no-store" in response.headers["Cache-Control"]
 
 
+def test_a_pdf_sent_as_html_downloads_as_pdf(as_candidate, world, data):
+    """Review L3: the saved file's extension is the content's, never the uploader's."""
+    polyglot = b"%PDF-1.4\n<html><script>alert(document.cookie)</script>"
+    upload_one(as_candidate, polyglot, "diploma.html", "diploma")
+    (document,) = documents_of(data, world["candidate_id"])
+    response = as_candidate.get(f"/documents/{document.id}")
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == "attachment; filename=diploma.pdf"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+
+@pytest.mark.parametrize(
+    ("stored_name", "content_type", "downloaded"),
+    [
+        ("diploma.html", "application/pdf", "diploma.pdf"),
+        ("photo.svg", "image/png", "photo.png"),
+        ("scan.PDF.exe", "image/jpeg", "scan.PDF.jpg"),
+        ("passport.pdf", "application/pdf", "passport.pdf"),
+    ],
+)
+def test_a_row_stored_with_another_extension_downloads_with_its_types(
+    as_candidate, world, data, stored_name, content_type, downloaded
+):
+    """Rows stored before uploads were renamed: the name is fixed when it is downloaded."""
+    upload_one(as_candidate, PDF, "any.pdf")
+    (document,) = documents_of(data, world["candidate_id"])
+    with data() as session:
+        row = session.get(Document, document.id)
+        row.original_name, row.content_type = stored_name, content_type
+        session.commit()
+    response = as_candidate.get(f"/documents/{document.id}")
+    assert response.mimetype == content_type
+    assert response.headers["Content-Disposition"] == f"attachment; filename={downloaded}"
+
+
 @pytest.mark.parametrize(
     ("who", "status"),
     [("candidate", 200), ("mentor", 200), ("staff", 200), ("dutch", 404), ("other_mentor", 404)],

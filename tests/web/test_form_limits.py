@@ -126,6 +126,7 @@ NOT_STORED = {
     (EnableTwoFactorForm, "code"): "checked against the TOTP secret being set up",
     (TransitionForm, "trigger"): "a trigger name, looked up in the workflow definition",
     (PlacementStepForm, "trigger"): "a trigger name, looked up in the workflow definition",
+    (PartnerApplicationForm, "referral_code"): "the honeypot: filled in, nothing is stored",
     **{
         (form, "once"): "a one-time token, stored as its SHA-256 (form_tokens.token_hash)"
         for form in (
