@@ -152,7 +152,7 @@ def deactivate(actor: User, user_id: int) -> User:
             _("You cannot deactivate your own account. Ask a colleague at the welcome desk.")
         )
     if not user.active:
-        raise Refused(_("%(name)s's account is already deactivated.", name=user.name))
+        raise Refused(_("The account of %(name)s is already deactivated.", name=user.name))
     if user.role == "staff":
         # Locked (PostgreSQL), so that two colleagues deactivating each other at once cannot
         # both succeed: the second waits, and then sees the first one's change.
@@ -179,7 +179,7 @@ def reactivate(actor: User, user_id: int) -> User:
     require_role(actor, "staff")
     user = person(user_id)
     if user.active:
-        raise Refused(_("%(name)s's account is already active.", name=user.name))
+        raise Refused(_("The account of %(name)s is already active.", name=user.name))
     user.active = True
     account_events.record("reactivated", user, actor)
     return user

@@ -418,7 +418,10 @@ def test_changing_the_email_keeps_the_account_and_tells_both_addresses(
     for message in messages.values():
         assert message["Content-Language"] == "nl"
         assert texts.gettext("Hello %(name)s,") % {"name": "Moving Mail"} in message.get_content()
-    assert "contact the welcome desk" in messages["old@example.org"].get_content()
+    warning = texts.gettext(
+        "If you did not expect this change, contact the welcome desk straight away."
+    )
+    assert warning in messages["old@example.org"].get_content()
     assert "new@example.org" in messages["new@example.org"].get_content()
     assert "/invitation/" not in messages["new@example.org"].get_content()
     assert make_client().post("/login", data={"email": "new@example.org",
