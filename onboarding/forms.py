@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeField,
     EmailField,
@@ -302,6 +303,12 @@ class TransitionForm(BaseForm):
         validators=[Optional(), max_length(2000)],
     )
     start_date = DateField(_l("Start date"), validators=[Optional()])
+    confirmed = BooleanField()  # the step's own confirmation text is its label on the page
+
+
+def confirmation(label, message) -> BooleanField:
+    """A box to tick before a one-click action with consequences (no script needed)."""
+    return BooleanField(label, validators=[DataRequired(message=message)])
 
 
 class AssessmentForm(BaseForm):

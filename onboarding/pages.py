@@ -205,6 +205,7 @@ def fire_from_form(template: str, candidate_id: int, form: TransitionForm) -> No
             reason=form.reason.data or "",
             override_reason=form.override_reason.data or "",
             start_date=form.start_date.data,
+            confirmed=bool(form.confirmed.data),
         )
     flash(
         _("Done: %(name)s is now in the phase “%(phase)s”.",

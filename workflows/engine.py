@@ -65,6 +65,9 @@ class TransitionSpec:
     # Reached only as another transition's follow-up (`automatic` in the definition): never
     # offered to a person, and refused when fired without `follow_up=True`.
     automatic: bool = False
+    # A step with consequences that the person confirms first (a ticked box saying this,
+    # `confirm` in the definition); "" when one click is enough.
+    confirm: str = ""
 
 
 class WorkflowError(Exception):
@@ -133,7 +136,7 @@ class Workflow:
     def _spec(self, data: dict[str, Any]) -> TransitionSpec:
         unknown = set(data) - {
             "trigger", "source", "dest", "roles", "conditions", "after", "needs_reason", "label",
-            "then", "automatic",
+            "then", "automatic", "confirm",
         }  # fmt: skip
         if unknown:
             raise ValueError(f"{self.name}: unknown keys {sorted(unknown)} in {data!r}")
@@ -151,6 +154,7 @@ class Workflow:
             label=data["label"],
             follow_ups=tuple(data.get("then", ())),
             automatic=bool(data.get("automatic", False)),
+            confirm=str(data.get("confirm", "")),
         )
 
     def _machine_transition(self, spec: TransitionSpec) -> dict[str, Any]:

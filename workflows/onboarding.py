@@ -317,6 +317,7 @@ TRANSITIONS: list[dict[str, Any]] = [
         "conditions": ["placement_accepted", "placement_interview_held"],
         # The accepted placement starts, through the placement workflow (its only way there).
         "then": ["start_accepted_placement"],
+        "confirm": N_("Yes: the placement has started, and the onboarding ends as “placed”."),
     },
     {
         "trigger": "placement_fell_through",
@@ -336,6 +337,9 @@ TRANSITIONS: list[dict[str, Any]] = [
             "source": phase,
             "dest": ON_HOLD,
             "roles": ["staff"],
+            # Putting someone's onboarding on hold needs a reason (the history keeps it).
+            "conditions": ["reason_given"],
+            "needs_reason": True,
             "after": ["remember_paused_phase"],
         }
         for phase in ACTIVE_PHASES

@@ -2,7 +2,15 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, StringField
 
 from onboarding.auth.forms import NewPasswordForm
-from onboarding.forms import BaseForm, locale_field, max_length, name_field, required
+from onboarding.forms import (
+    BaseForm,
+    VersionForm,
+    confirmation,
+    locale_field,
+    max_length,
+    name_field,
+    required,
+)
 
 
 class ReminderSettingsForm(BaseForm):
@@ -26,3 +34,10 @@ class EnableTwoFactorForm(BaseForm):
 
 class ConfirmPasswordForm(BaseForm):
     password = PasswordField(_l("Your password"), validators=[required(), max_length(200)])
+
+
+class ResetCalendarForm(VersionForm):
+    confirmed = confirmation(
+        _l("The old calendar address stops working."),
+        _l("Tick the box to confirm that the old address may stop working."),
+    )

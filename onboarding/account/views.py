@@ -11,6 +11,7 @@ from onboarding.account.forms import (
     EnableTwoFactorForm,
     ProfileSettingsForm,
     ReminderSettingsForm,
+    ResetCalendarForm,
 )
 from onboarding.auth.login import start_session
 from onboarding.forms import BaseForm, VersionForm
@@ -198,7 +199,7 @@ def new_recovery_codes():
 @bp.post("/settings/calendar")
 @role_required(*EVERYONE)
 def reset_calendar():
-    validated(VersionForm(), _("The calendar link could not be reset."))
+    validated(ResetCalendarForm(), _("The calendar link could not be reset."))
     calendar.reset_token(current_user)
     flash(_("Your calendar link has been replaced; the old link no longer works."), "success")
     return redirect(url_for("account.settings"))

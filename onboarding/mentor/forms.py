@@ -3,12 +3,21 @@ from wtforms import DateField, TextAreaField
 
 from onboarding.forms import (
     BaseForm,
+    VersionForm,
+    confirmation,
     input_required,
     max_length,
     not_in_future,
     once_field,
     required,
 )
+
+
+class SignOffForm(VersionForm):
+    confirmed = confirmation(
+        _l("I confirm that the candidate is ready for a company placement."),
+        _l("Tick the box to confirm the sign-off."),
+    )
 
 
 class MeetingForm(BaseForm):

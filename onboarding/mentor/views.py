@@ -4,8 +4,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from onboarding.forms import AssessmentForm, TransitionForm, VersionForm
-from onboarding.mentor.forms import MeetingForm
+from onboarding.forms import AssessmentForm, TransitionForm
+from onboarding.mentor.forms import MeetingForm, SignOffForm
 from onboarding.pages import (
     MENTEE_PAGE,
     candidate_page,
@@ -63,7 +63,7 @@ def log_meeting(candidate_id: int):
 @bp.post("/mentees/<int:candidate_id>/signoff")
 def sign_off(candidate_id: int):
     message = _("Readiness could not be signed off.")
-    with side_form(MENTEE_PAGE, candidate_id, "signoff_form", VersionForm(), message) as form:
+    with side_form(MENTEE_PAGE, candidate_id, "signoff_form", SignOffForm(), message) as form:
         candidates.sign_off(current_user, candidate_id, form.version.data)
     flash(_("You have signed off that the candidate is ready for placement."), "success")
     return redirect(url_for("mentor.mentee", candidate_id=candidate_id))

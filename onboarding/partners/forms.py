@@ -1,8 +1,10 @@
 """Forms of the partners area: the public application, decisions, campaigns, CSV import."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     RadioField,
@@ -83,6 +85,14 @@ class DecisionForm(BaseForm):
         _l("Decision"), choices=options([("accept", _l("Accept")), ("decline", _l("Decline"))])
     )
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), max_length(2000)])
+    confirmed = BooleanField(
+        _l("Accepting: this organisation becomes a partner that campaigns, referrals and "
+           "imports can name.")
+    )  # fmt: skip
+
+    def validate_confirmed(self, field) -> None:
+        if self.decision.data == "accept" and not field.data:
+            raise ValidationError(_("Tick the box to accept this organisation as a partner."))
 
 
 class CampaignForm(BaseForm):

@@ -21,7 +21,7 @@ from onboarding.i18n import phase_label, translate
 from onboarding.models import Candidate, Placement, User, utcnow
 from onboarding.services import audit, dutch, placements, reminders
 from onboarding.services.access import visible_candidate
-from onboarding.services.errors import Conflict, conflict_message
+from onboarding.services.errors import Conflict, Refused, conflict_message
 from onboarding.services.refusals import engine_refusals, refusal_text
 from workflows.engine import TransitionSpec
 from workflows.onboarding import (
@@ -103,13 +103,17 @@ def fire(
     reason: str = "",
     override_reason: str = "",
     start_date: date | None = None,
+    confirmed: bool = True,
     now: datetime | None = None,
 ) -> Candidate:
     """Fire `trigger` for the candidate on behalf of `actor`, or raise a DomainError. The
     step is dated `now` (default: the current time): the phase's entry, the audit row and
-    the reminders planned from it."""
+    the reminders planned from it. A step that asks for confirmation (`confirm` in its
+    definition) is refused from a form that came without it (`confirmed=False`)."""
     now = now or utcnow()
     candidate = visible_candidate(actor, candidate_id)
+    if not confirmed and any(s.confirm for s in ONBOARDING.specs_for(trigger, candidate.phase)):
+        raise Refused(_("Tick the box to confirm this step."))
     check_version(candidate, expected_version)
     lock_mentor(candidate.mentor_id)
     ctx = facts_for(
@@ -192,6 +196,7 @@ class Action:
     allows_override: bool
     needs_start_date: bool
     blocked_by: tuple[str, ...]
+    confirm: str = ""  # the box to tick first, if the step asks for it
 
 
 def actions_for(candidate: Candidate, role: str, facts: OnboardingFacts) -> list[Action]:
@@ -218,6 +223,7 @@ def actions_for(candidate: Candidate, role: str, facts: OnboardingFacts) -> list
                 and any(g.name == "dutch_target_met" for g in spec.guards),
                 needs_start_date="plan_immersion" in spec.effects,
                 blocked_by=blocked,
+                confirm=_(spec.confirm) if spec.confirm else "",
             )
         )
     return actions

@@ -244,9 +244,11 @@ def test_desk_places_candidate_with_new_company_in_dutch(
     # The placement starts when the desk confirms it, never as a step of its own.
     expect(steps.locator("form[data-trigger=start]")).to_have_count(0, timeout=TIMEOUT)
 
-    page.locator("form.action[data-trigger=confirm_placement]").get_by_role(
-        "button", name=nl("Confirm placement"), exact=True
-    ).click()
+    confirm = page.locator("form.action[data-trigger=confirm_placement]")
+    confirm.get_by_label(
+        nl("Yes: the placement has started, and the onboarding ends as “placed”.")
+    ).check()
+    confirm.get_by_role("button", name=nl("Confirm placement"), exact=True).click()
     phase = page.locator("dd.phase[data-phase=placed]")
     expect(phase).to_be_visible(timeout=TIMEOUT)
     expect(phase).to_contain_text(nl("Placed"), timeout=TIMEOUT)

@@ -34,7 +34,11 @@ def test_lost_update_becomes_conflict(app, rollback):
         with second:
             with transaction():
                 workflow.fire(
-                    db.session.get(User, staff_id), candidate_id, "pause", expected_version=None
+                    db.session.get(User, staff_id),
+                    candidate_id,
+                    "pause",
+                    expected_version=None,
+                    reason="Waiting for the visa.",
                 )
             db.session.remove()
         with pytest.raises(Conflict), transaction():  # the commit finds the newer version
@@ -54,7 +58,9 @@ def test_assign_mentor_with_stale_form_version_is_a_conflict(ctx):
     candidate = make_candidate()
     seen = candidate.version_id
     with transaction():
-        workflow.fire(staff, candidate.id, "pause", expected_version=seen)
+        workflow.fire(
+            staff, candidate.id, "pause", expected_version=seen, reason="Waiting for the visa."
+        )
     with pytest.raises(Conflict), transaction():
         candidates.assign_mentor(staff, candidate.id, mentor.id, seen)
 

@@ -159,9 +159,17 @@ def test_full_path_proposed_to_started(staff, candidate, project):
 
     # the placement's steps never move the candidate's phase on their own
     assert reload(Candidate, candidate.id).phase == "company_placement"
+    # … not from a form whose confirmation box was left empty …
+    with pytest.raises(Refused, match="Tick the box"), transaction():
+        workflow.fire(
+            staff, candidate.id, "confirm_placement", expected_version=None, confirmed=False
+        )
+    assert reload(Placement, placement.id).status == "accepted"
     # … and confirming the candidate's placement starts the placement
     with transaction():
-        workflow.fire(staff, candidate.id, "confirm_placement", expected_version=None)
+        workflow.fire(
+            staff, candidate.id, "confirm_placement", expected_version=None, confirmed=True
+        )
     placement = reload(Placement, placement.id)
     assert (placement.status, placement.start_date) == ("started", START)
     assert placement.decided_at is not None

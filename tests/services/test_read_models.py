@@ -60,19 +60,19 @@ def test_during_the_immersion_its_end_is_planned(staff, mentor):
         STARTED, candidate.immersion_planned_end, "planned"
     )
     # a pause does not end it
-    candidate = fire(staff, candidate, "pause")
+    candidate = fire(staff, candidate, "pause", reason="Waiting for the visa.")
     assert board.immersion(candidate).status == "planned"
 
 
 def test_a_completed_immersion_shows_the_day_it_was_completed(staff, mentor):
     candidate = in_immersion(staff, mentor)
-    candidate = fire(staff, candidate, "pause")
+    candidate = fire(staff, candidate, "pause", reason="Waiting for the visa.")
     candidate = fire(staff, candidate, "resume")
     candidate = fire(staff, candidate, "complete_immersion")
     assert candidate.immersion_planned_end > TODAY  # completed before its planned end
     assert board.immersion(candidate) == board.Immersion(STARTED, TODAY, "completed")
     # and it stays completed whatever comes after (a pause in mentoring, a withdrawal)
-    candidate = fire(staff, candidate, "pause")
+    candidate = fire(staff, candidate, "pause", reason="Waiting for the visa.")
     candidate = fire(staff, candidate, "withdraw", reason="Moved to Germany")
     assert board.immersion(candidate) == board.Immersion(STARTED, TODAY, "completed")
 
@@ -81,7 +81,7 @@ def test_a_completed_immersion_shows_the_day_it_was_completed(staff, mentor):
 def test_withdrawn_during_the_immersion_it_ended_early(staff, mentor, paused_first):
     candidate = in_immersion(staff, mentor)
     if paused_first:
-        candidate = fire(staff, candidate, "pause")
+        candidate = fire(staff, candidate, "pause", reason="Waiting for the visa.")
     candidate = fire(staff, candidate, "withdraw", reason="Found a job at home")
     assert board.immersion(candidate) == board.Immersion(STARTED, TODAY, "ended")
 

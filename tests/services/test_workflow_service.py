@@ -114,7 +114,9 @@ def test_stale_version_is_a_conflict(staff):
     candidate = make_candidate()
     stale = candidate.version_id
     with transaction():
-        workflow.fire(staff, candidate.id, "pause", expected_version=stale)
+        workflow.fire(
+            staff, candidate.id, "pause", expected_version=stale, reason="Waiting for the visa."
+        )
     with pytest.raises(Conflict), transaction():
         workflow.fire(staff, candidate.id, "withdraw", expected_version=stale, reason="Moved")
     candidate = reload(candidate.id)
@@ -222,7 +224,9 @@ def test_placement_path_and_fall_through(staff):
 def test_pause_and_resume_return_to_the_phase_left(staff):
     candidate = make_candidate(phase="language_immersion")
     with transaction():
-        workflow.fire(staff, candidate.id, "pause", expected_version=None)
+        workflow.fire(
+            staff, candidate.id, "pause", expected_version=None, reason="Waiting for the visa."
+        )
     assert reload(candidate.id).paused_from == "language_immersion"
     with transaction():
         workflow.fire(staff, candidate.id, "resume", expected_version=None)
@@ -235,7 +239,7 @@ def test_audit_trail_matches_state_after_a_journey(staff):
     candidate = make_candidate(mentor=mentor)
     for trigger, kwargs in [
         ("start_immersion", {}),
-        ("pause", {}),
+        ("pause", {"reason": "Waiting for the visa."}),
         ("resume", {}),
         ("complete_immersion", {"override_reason": "Certificate from home university"}),
         ("withdraw", {"reason": "Took a job in Namibia"}),

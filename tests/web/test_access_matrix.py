@@ -110,6 +110,7 @@ PROFILE = {
 ASSESSMENT = {"level": "A2", "assessed_on": TODAY}
 MEETING = {"met_on": TODAY, "note": "Talked about the placement."}
 TRANSITION_UNKNOWN = {"trigger": "teleport"}
+PAUSE = {"trigger": "pause", "reason": "Waiting for the visa."}
 
 # -- the policy -----------------------------------------------------------------------------
 
@@ -122,7 +123,8 @@ STAFF = [
     Row("staff", "POST", "/desk/candidates/new", 302, REGISTRATION, "/desk/candidates/"),
     Row("staff", "POST", "/desk/candidates/new", 422),
     # transitions: success, empty form, wrong phase, failing guard, unknown trigger, stale
-    Row("staff", "POST", "/desk/candidates/{c1}/transition", 302, {"trigger": "pause"},
+    Row("staff", "POST", "/desk/candidates/{c1}/transition", 422, {"trigger": "pause"}),  # why?
+    Row("staff", "POST", "/desk/candidates/{c1}/transition", 302, PAUSE,
         "/desk/candidates/{c1}"),
     Row("staff", "POST", "/desk/candidates/{c1}/transition", 422),
     Row("staff", "POST", "/desk/candidates/{c1}/transition", 409, {"trigger": "start_immersion"}),
@@ -181,8 +183,11 @@ MENTOR = [
     Row("mentor", "POST", "/mentor/mentees/{c1}/meetings", 422),
     Row("mentor", "POST", "/mentor/mentees/{c2}/meetings", 404, MEETING),
     # sign-off needs no fields; a stale version is a conflict
-    Row("mentor", "POST", "/mentor/mentees/{c1}/signoff", 302, {}, "/mentor/mentees/{c1}"),
-    Row("mentor", "POST", "/mentor/mentees/{c1}/signoff", 409, {"version": "999"}),
+    Row("mentor", "POST", "/mentor/mentees/{c1}/signoff", 302, {"confirmed": "y"},
+        "/mentor/mentees/{c1}"),
+    Row("mentor", "POST", "/mentor/mentees/{c1}/signoff", 422),  # not confirmed
+    Row("mentor", "POST", "/mentor/mentees/{c1}/signoff", 409,
+        {"version": "999", "confirmed": "y"}),
     Row("mentor", "POST", "/mentor/mentees/{c2}/signoff", 404),
 ]  # fmt: skip
 
@@ -258,7 +263,8 @@ ACCOUNT = [
         Row(role, "POST", "/notifications/read", 302, location="/notifications"),
         Row(role, "GET", "/settings", 200),
         Row(role, "POST", "/settings", 302, {"opt_out": "y"}, "/settings"),
-        Row(role, "POST", "/settings/calendar", 302, location="/settings"),
+        Row(role, "POST", "/settings/calendar", 302, {"confirmed": "y"}, "/settings"),
+        Row(role, "POST", "/settings/calendar", 422),  # not confirmed
     )
 ]
 # The feed is reached by its secret address alone (calendar apps do not log in).

@@ -206,7 +206,7 @@ def test_decide_only_from_applied(desk, data):
     url = f"/desk/partners/{partner_id}/decision"
     response = client.post(url, data={"decision": "decline", "note": "Outside our region."})
     assert response.status_code == 302
-    assert client.post(url, data={"decision": "accept"}).status_code == 409
+    assert client.post(url, data={"decision": "accept", "confirmed": "y"}).status_code == 409
     assert client.post(url, data={"decision": "decline"}).status_code == 409
     assert client.post(url, data={"decision": "perhaps"}).status_code == 422
     with data() as session:

@@ -183,7 +183,9 @@ def test_calendar_feed_token_can_be_replaced(client, make_client, data, login):
     for wrong in ("not-the-token", old[:-1], "x" * 80):
         assert reader.get(f"/calendar/{wrong}.ics").status_code == 404
 
-    response = client.post("/settings/calendar")
+    assert client.post("/settings/calendar").status_code == 422  # the box is not ticked
+    assert feed_token(client) == old
+    response = client.post("/settings/calendar", data={"confirmed": "y"})
     assert response.status_code == 302
     new = feed_token(client)
 

@@ -39,6 +39,7 @@ from onboarding.account.forms import (
     EnableTwoFactorForm,
     ProfileSettingsForm,
     ReminderSettingsForm,
+    ResetCalendarForm,
 )
 from onboarding.auth.forms import (
     AcceptInvitationForm,
@@ -62,7 +63,7 @@ from onboarding.desk.forms import (
 from onboarding.documents.forms import ReviewForm, UploadForm
 from onboarding.extensions import db
 from onboarding.forms import AssessmentForm, TransitionForm, VersionForm
-from onboarding.mentor.forms import MeetingForm
+from onboarding.mentor.forms import MeetingForm, SignOffForm
 from onboarding.models import Base, User
 from onboarding.partners.forms import (
     CampaignForm,
@@ -94,7 +95,7 @@ FORMS = {
     "account.new_recovery_codes": ConfirmPasswordForm,
     "account.mark_read": VersionForm,
     "account.settings": ReminderSettingsForm,
-    "account.reset_calendar": VersionForm,
+    "account.reset_calendar": ResetCalendarForm,
     "candidate.profile": ProfileForm,
     "documents.my_documents": UploadForm,
     "documents.review": ReviewForm,
@@ -126,7 +127,7 @@ FORMS = {
     "mentor.transition": TransitionForm,
     "mentor.record_assessment": AssessmentForm,
     "mentor.log_meeting": MeetingForm,
-    "mentor.sign_off": VersionForm,
+    "mentor.sign_off": SignOffForm,
 }
 
 # Bad values by the kind of field they go to; MISSING leaves the field out, and every field

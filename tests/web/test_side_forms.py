@@ -239,7 +239,8 @@ def test_a_step_the_workflow_refuses_is_explained_at_its_form(as_mentor, world, 
 def test_sign_off_on_a_stale_page_is_a_conflict_shown_at_its_form(as_mentor, world, locale):
     action = f"/mentor/mentees/{world['mentee']}/signoff"
 
-    response = as_mentor.post(action, data={"version": str(world["version"] + 7)})
+    stale = {"version": str(world["version"] + 7), "confirmed": "y"}
+    response = as_mentor.post(action, data=stale)
 
     page = response.get_data(as_text=True)
     assert response.status_code == 409

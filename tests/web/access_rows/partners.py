@@ -45,7 +45,7 @@ CAMPAIGN = {
     "ends_on": "2026-03-10",
     "partner_ids": "{accepted_partner}",
 }
-ACCEPT = {"decision": "accept", "note": "Welcome aboard."}
+ACCEPT = {"decision": "accept", "note": "Welcome aboard.", "confirmed": "y"}
 
 # The partner call is public: everybody may read it and apply, signed in or not.
 PUBLIC = [
@@ -66,6 +66,8 @@ STAFF = [
     Row("staff", "POST", "/desk/partners/{partner}/decision", 302, ACCEPT,
         "/desk/partners/{partner}"),
     Row("staff", "POST", "/desk/partners/{partner}/decision", 422),
+    Row("staff", "POST", "/desk/partners/{partner}/decision", 422,
+        {"decision": "accept", "note": "Welcome aboard."}),  # acceptance not confirmed
     # decided once: accepting again is a conflict
     Row("staff", "POST", "/desk/partners/{accepted_partner}/decision", 409, ACCEPT),
     Row("staff", "POST", "/desk/partners/{unknown}/decision", 404, ACCEPT),
