@@ -14,14 +14,17 @@ from onboarding.models import (
     AuditEvent,
     Candidate,
     Company,
+    Document,
     LanguageAssessment,
     MentoringMeeting,
     Placement,
     User,
 )
+from onboarding.services import documents, reminders, workflow
+from onboarding.services.workflow import StepShown
+from workflows.checklist import Checklist
 from workflows.onboarding import LANGUAGE_IMMERSION, MENTORED_PHASES, ON_HOLD, PHASES
 from workflows.reminders import PROGRAMME_TZ
-
 
 # The board's sort orders (the `sort` query parameter): a column, "-" first for descending.
 # Without one the board is in pipeline order, grouped by phase, then by name.
@@ -52,6 +55,28 @@ class BoardFilter:
     def grouped(self) -> bool:
         """Rows come grouped by phase (the board's own order)."""
         return self.sort is None
+
+    def query_args(self, **changes: object) -> dict[str, object]:
+        """The query string of this board with `changes` (a link that keeps the others);
+        empty values left out, and the page only when given."""
+        args: dict[str, object] = {
+            "phase": self.phase,
+            "country": self.country,
+            "q": self.search,
+            "mentor": self.mentor,
+            "sort": self.sort,
+        }
+        args.update(changes)
+        return {key: value for key, value in args.items() if value}
+
+    def sort_state(self, column: str) -> tuple[str | None, str]:
+        """How the board is sorted on `column` (the `aria-sort` value, None if not), and
+        the sort order its header links to (ascending first, then the other way)."""
+        if self.sort == column:
+            return "ascending", f"-{column}"
+        if self.sort == f"-{column}":
+            return "descending", column
+        return None, column
 
 
 def _like(text: str) -> str:
@@ -251,11 +276,47 @@ def mentees(mentor: User) -> list[Candidate]:
         db.session.scalars(
             select(Candidate)
             .join(User, Candidate.user_id == User.id)
-            .options(joinedload(Candidate.user))
+            .options(joinedload(Candidate.user), joinedload(Candidate.mentor))
             .where(Candidate.mentor_id == mentor.id)
             .order_by(func.lower(User.name))
         )
     )
+
+
+@dataclass(frozen=True)
+class MenteeRow:
+    """One line of the mentor's home: the mentee, what comes next and whom it waits on, the
+    last meeting, what is overdue and how far the documents are."""
+
+    candidate: Candidate
+    step: StepShown
+    last_meeting: date | None
+    overdue: list[str]  # the overdue reminders' lines, in the reader's language
+    checklist: Checklist
+
+
+def mentee_rows(mentor: User) -> list[MenteeRow]:
+    """The mentor's home, in a fixed number of queries whatever the number of mentees."""
+    people = mentees(mentor)
+    if not people:
+        return []
+    steps = workflow.next_steps(people, mentor.role)
+    facts = reminders.scheduling.facts_for_many(people)
+    due = reminders.overdue(people, facts=facts)
+    ids = [c.id for c in people]
+    papers: dict[int, list[Document]] = {i: [] for i in ids}
+    for document in db.session.scalars(select(Document).where(Document.candidate_id.in_(ids))):
+        papers[document.candidate_id].append(document)
+    return [
+        MenteeRow(
+            candidate=c,
+            step=steps[c.id],
+            last_meeting=facts[c.id].last_meeting_on,
+            overdue=[reminders.planned_subject(p, c) for p in due[c.id]],
+            checklist=documents.checklist_for(c, papers[c.id]),
+        )
+        for c in people
+    ]
 
 
 @dataclass(frozen=True)

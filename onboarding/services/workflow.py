@@ -46,9 +46,7 @@ def facts_for(
 ) -> OnboardingFacts:
     """What the guards need to know, read in a fixed number of queries."""
     facts = facts_for_many([candidate], role, now=now)[candidate.id]
-    return replace(
-        facts, reason=reason, override_reason=override_reason, start_date=start_date
-    )
+    return replace(facts, reason=reason, override_reason=override_reason, start_date=start_date)
 
 
 def facts_for_many(

@@ -92,19 +92,25 @@ def facts_for_many(
 
 
 def overdue(
-    candidates: Sequence[Candidate], now: datetime | None = None
+    candidates: Sequence[Candidate],
+    now: datetime | None = None,
+    *,
+    facts: dict[int, ReminderFacts] | None = None,
 ) -> dict[int, list[PlannedReminder]]:
     """What is overdue for each candidate: the reminders the rules still call for whose
     moment has passed (the deadline is not met, or it would have stopped them), for the
-    mentor or the desk — the ones worded about the candidate, not to them. By id."""
+    mentor or the desk — the ones worded about the candidate, not to them. By id; pass
+    `facts` (from `facts_for_many` at the same `now`) when already read."""
     now = now or utcnow()
+    if facts is None:
+        facts = facts_for_many(candidates, now)
     return {
         candidate_id: [
             planned
             for planned in plan(candidate_facts, now, include_expired=True)
             if planned.due_at <= now and planned.audience in ("mentor", "desk")
         ]
-        for candidate_id, candidate_facts in facts_for_many(candidates, now).items()
+        for candidate_id, candidate_facts in facts.items()
     }
 
 
@@ -116,7 +122,8 @@ def _recipients(candidate: Candidate, audience: str, staff: list[User]) -> list[
     return staff
 
 
-def _params(candidate: Candidate) -> dict:
+def params_for(candidate: Candidate) -> dict:
+    """The values a reminder's text names, kept with the row."""
     return {"candidate": candidate.name, "phase": candidate.phase}
 
 
@@ -166,7 +173,7 @@ def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
                 recipient_id=recipient_id,
                 due_at=due_at,
                 anchor=planned.anchor.isoformat(),
-                params=_params(candidate),
+                params=params_for(candidate),
                 essential=planned.essential,
             )
         )
