@@ -448,6 +448,7 @@ def candidate_matches(candidate_id: int):
         "desk/matches.html",
         candidate=candidate,
         matches=matching.projects_for(candidate),
+        cannot_propose=candidates.placement_not_possible(candidate),
         labels=LABELS,
     )
 
