@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from onboarding.extensions import db
@@ -127,10 +128,11 @@ def _order(board_filter: BoardFilter, country_order: list[str] | None) -> list:
         return [case(phase_order, value=Candidate.phase), name, Candidate.id]
     column = board_filter.sort.lstrip("-")
     descending = board_filter.sort.startswith("-")
+    key: ColumnElement[Any]
     if column == "name":
         key = name
     elif column == "since":
-        key = Candidate.phase_entered_at
+        key = Candidate.__table__.c.phase_entered_at
     elif country_order:  # the order of the country names as the reader reads them
         key = case(
             {code: index for index, code in enumerate(country_order)},
@@ -138,7 +140,7 @@ def _order(board_filter: BoardFilter, country_order: list[str] | None) -> list:
             else_=len(country_order),
         )
     else:
-        key = Candidate.country_code
+        key = Candidate.__table__.c.country_code
     first = key.desc() if descending else key.asc()
     ties = [name, Candidate.id] if column != "name" else [Candidate.id]
     return [first, *ties]

@@ -62,13 +62,12 @@ def facts_for_many(
     mentor_ids = {c.mentor_id for c in candidates if c.mentor_id is not None}
     loads: dict[int, int] = {}
     if mentor_ids:
-        loads = dict(
-            db.session.execute(
-                select(Candidate.mentor_id, func.count(Candidate.id))
-                .where(Candidate.mentor_id.in_(mentor_ids), Candidate.phase.in_(MENTORED_PHASES))
-                .group_by(Candidate.mentor_id)
-            ).all()
-        )
+        rows = db.session.execute(
+            select(Candidate.mentor_id, func.count(Candidate.id))
+            .where(Candidate.mentor_id.in_(mentor_ids), Candidate.phase.in_(MENTORED_PHASES))
+            .group_by(Candidate.mentor_id)
+        ).all()
+        loads = {mentor_id: count for mentor_id, count in rows if mentor_id is not None}
     interviews: dict[int, list[datetime | None]] = {}
     for candidate_id, interview_at in db.session.execute(
         select(Placement.candidate_id, Placement.interview_at).where(

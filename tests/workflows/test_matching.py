@@ -15,8 +15,8 @@ import pytest
 from workflows.matching import (
     AVAILABILITY_GRACE_DAYS,
     COMPONENTS,
-    WEIGHTS,
     DECLARED_LEVEL_DISCOUNT,
+    WEIGHTS,
     CandidateProfile,
     DutchBasis,
     Part,
