@@ -172,8 +172,11 @@ def candidate_page(candidate_id: int, template: str, *, refused: SideForm | None
     }
     if actor.role == "staff":
         mentor_options = board.mentor_options()
+        # Without a mentor the select starts empty: showing the first mentor would look as
+        # if they had been assigned.
+        unassigned = [("", _("— choose a mentor —"))] if candidate.mentor_id is None else []
         forms["mentor_form"].mentor_id.choices = options(
-            (m.id, f"{m.name} ({m.load}/{m.capacity})") for m in mentor_options
+            [*unassigned, *((m.id, f"{m.name} ({m.load}/{m.capacity})") for m in mentor_options)]
         )
         placement_form = forms["placement_form"]
         company_list = board.companies()

@@ -1,3 +1,4 @@
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -52,10 +53,19 @@ def known_country(form, field) -> None:
         raise ValidationError(_l("Choose a country from the list."))
 
 
+def mark_required(form: BaseForm) -> None:
+    """Say "(required)" after the label of each required field, so that it shows before the
+    form is sent (the inputs carry the `required` attribute too)."""
+    marker = _("(required)")
+    for field in form:
+        if field.flags.required and field.label and not field.label.text.endswith(marker):
+            field.label.text = f"{field.label.text} {marker}"
+
+
 class CandidateFields(BaseForm):
     """A candidate's registration details with their checks, shared by the registration and
     the desk's correction of them: a country from the list, a free email address, a campaign
-    and only an accepted partner (the choices)."""
+    and only an accepted partner (the choices). Required fields say so in their label."""
 
     name = name_field()
     email = email_field()
@@ -93,6 +103,7 @@ class CandidateFields(BaseForm):
         campaigns, partners = campaign_and_partner_choices()
         self.campaign_id.choices = options([("", _l("None")), *campaigns])
         self.partner_id.choices = options([("", _l("None")), *partners])
+        mark_required(self)
 
 
 class RegisterCandidateForm(CandidateFields):
@@ -105,8 +116,9 @@ class CorrectDetailsForm(CandidateFields):
 
 
 class AssignMentorForm(BaseForm):
+    # optional_int: the empty "choose a mentor" option (refused as not filled in).
     mentor_id = SelectField(
-        _l("Mentor"), coerce=int, validate_choice=False, validators=[input_required()]
+        _l("Mentor"), coerce=optional_int, validate_choice=False, validators=[input_required()]
     )
     version = version_field()
 

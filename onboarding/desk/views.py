@@ -17,6 +17,7 @@ from onboarding.desk.forms import (
     RegisterCandidateForm,
 )
 from onboarding.forms import AssessmentForm, TransitionForm, VersionForm
+from onboarding.i18n import country_name
 from onboarding.pages import (
     DESK_PAGE,
     candidate_page,
@@ -35,6 +36,7 @@ from onboarding.services import (
     people,
     placements,
     reminders,
+    workflow,
 )
 from onboarding.services.access import visible_candidate
 from onboarding.services.errors import Conflict, Refused
@@ -67,27 +69,44 @@ def staff_only():
     return None
 
 
-def board_filter_from(args: MultiDict[str, str]) -> board.BoardFilter:
-    """The board's filters from the query string (the board and its CSV export)."""
+def board_filter_from(
+    args: MultiDict[str, str], mentor_ids: set[int] | None = None
+) -> board.BoardFilter:
+    """The board's filters from the query string (the board and its CSV export). A value
+    the board does not know (a phase, a sort order, a mentor, a page) is left out, as if
+    not given; `mentor_ids`: the mentors one may filter on (None: any id)."""
+    mentor = args.get("mentor", "")
+    mentor_id = int(mentor) if mentor.isdigit() and len(mentor) <= 18 else None
+    if mentor_id is not None and mentor_ids is not None and mentor_id not in mentor_ids:
+        mentor_id = None
+    sort = args.get("sort")
     return board.BoardFilter(
         phase=args.get("phase") if args.get("phase") in PHASES else None,
         country=text_arg(args, "country", 2).upper() or None,
         search=text_arg(args, "q", 120),
         page=page_arg(args),
+        mentor_id=mentor_id,
+        without_mentor=mentor == board.NO_MENTOR,
+        sort=sort if sort in board.SORTS else None,
     )
 
 
 @bp.get("/", endpoint="board")
 def board_view():
-    board_filter = board_filter_from(request.args)
+    mentors = board.mentor_options()
+    board_filter = board_filter_from(request.args, {m.id for m in mentors})
+    countries = sorted(board.countries_in_use(), key=lambda code: country_name(code).lower())
+    page = board.board_page(board_filter, current_app.config["BOARD_PAGE_SIZE"], countries)
     return render_template(
         "desk/board.html",
         filter=board_filter,
         counts=board.phase_counts(board_filter),
-        page=board.board_page(board_filter, current_app.config["BOARD_PAGE_SIZE"]),
-        countries=board.countries_in_use(),
+        page=page,
+        steps=workflow.next_steps(page.items, current_user.role),
+        countries=countries,
+        mentors=mentors,
         phases=PHASES,
-        stuck=board.stuck_candidates(),
+        stuck=board.stuck_candidates(board_filter),
     )
 
 
@@ -429,6 +448,7 @@ def candidate_matches(candidate_id: int):
         "desk/matches.html",
         candidate=candidate,
         matches=matching.projects_for(candidate),
+        cannot_propose=candidates.placement_not_possible(candidate),
         labels=LABELS,
     )
 

@@ -27,7 +27,7 @@ def mentors_only():
 
 @bp.get("/")
 def index():
-    return render_template("mentor/index.html", mentees=board.mentees(current_user))
+    return render_template("mentor/index.html", rows=board.mentee_rows(current_user))
 
 
 @bp.get("/mentees/<int:candidate_id>")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from onboarding.extensions import db
@@ -14,13 +15,24 @@ from onboarding.models import (
     AuditEvent,
     Candidate,
     Company,
+    Document,
     LanguageAssessment,
     MentoringMeeting,
     Placement,
     User,
 )
+from onboarding.services import documents, reminders, workflow
+from onboarding.services.workflow import StepShown
+from workflows.checklist import Checklist
 from workflows.onboarding import LANGUAGE_IMMERSION, MENTORED_PHASES, ON_HOLD, PHASES
 from workflows.reminders import PROGRAMME_TZ
+
+# The board's sort orders (the `sort` query parameter): a column, "-" first for descending.
+# Without one the board is in pipeline order, grouped by phase, then by name.
+SORT_COLUMNS = ("name", "since", "country")
+SORTS = (*SORT_COLUMNS, *(f"-{column}" for column in SORT_COLUMNS))
+# Who has no mentor, in the mentor filter (`mentor=none`).
+NO_MENTOR = "none"
 
 
 @dataclass(frozen=True)
@@ -29,21 +41,75 @@ class BoardFilter:
     country: str | None = None
     search: str = ""
     page: int = 1
+    mentor_id: int | None = None
+    without_mentor: bool = False
+    sort: str | None = None  # one of SORTS; None: pipeline order
+
+    @property
+    def mentor(self) -> str:
+        """The mentor filter as the query string carries it ("" for everyone)."""
+        if self.without_mentor:
+            return NO_MENTOR
+        return str(self.mentor_id) if self.mentor_id is not None else ""
+
+    @property
+    def grouped(self) -> bool:
+        """Rows come grouped by phase (the board's own order)."""
+        return self.sort is None
+
+    def query_args(self, **changes: object) -> dict[str, object]:
+        """The query string of this board with `changes` (a link that keeps the others);
+        empty values left out, and the page only when given."""
+        args: dict[str, object] = {
+            "phase": self.phase,
+            "country": self.country,
+            "q": self.search,
+            "mentor": self.mentor,
+            "sort": self.sort,
+        }
+        args.update(changes)
+        return {key: value for key, value in args.items() if value}
+
+    def sort_state(self, column: str) -> tuple[str | None, str]:
+        """How the board is sorted on `column` (the `aria-sort` value, None if not), and
+        the sort order its header links to (ascending first, then the other way)."""
+        if self.sort == column:
+            return "ascending", f"-{column}"
+        if self.sort == f"-{column}":
+            return "descending", column
+        return None, column
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern that finds `text` anywhere, its own % and _ taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _filtered(query, board_filter: BoardFilter, *, with_phase: bool = True):
+    """The filters on a query that joins Candidate and its User."""
     if board_filter.country:
         query = query.where(Candidate.country_code == board_filter.country)
-    if board_filter.search.strip():
-        pattern = f"%{board_filter.search.strip().lower()}%"
-        query = query.where(func.lower(User.name).like(pattern))
+    if search := board_filter.search.strip():
+        pattern = _like(search)
+        query = query.where(
+            or_(
+                func.lower(User.name).like(pattern, escape="\\"),
+                func.lower(User.email).like(pattern, escape="\\"),
+                func.lower(Candidate.origin_institution).like(pattern, escape="\\"),
+            )
+        )
+    if board_filter.without_mentor:
+        query = query.where(Candidate.mentor_id.is_(None))
+    elif board_filter.mentor_id is not None:
+        query = query.where(Candidate.mentor_id == board_filter.mentor_id)
     if with_phase and board_filter.phase:
         query = query.where(Candidate.phase == board_filter.phase)
     return query
 
 
 def phase_counts(board_filter: BoardFilter) -> dict[str, int]:
-    """Candidates per phase, honouring country and search (not the phase filter itself)."""
+    """Candidates per phase, honouring the other filters (not the phase filter itself)."""
     query = (
         select(Candidate.phase, func.count(Candidate.id))
         .join(User, Candidate.user_id == User.id)
@@ -55,25 +121,52 @@ def phase_counts(board_filter: BoardFilter) -> dict[str, int]:
     return counts
 
 
-def board_query(board_filter: BoardFilter):
-    """The board's candidates with their filters, in board order (phase, then name)."""
-    phase_order = {phase: index for index, phase in enumerate(PHASES)}
+def _order(board_filter: BoardFilter, country_order: list[str] | None) -> list:
+    name = func.lower(User.name)
+    if board_filter.sort is None:
+        phase_order = {phase: index for index, phase in enumerate(PHASES)}
+        return [case(phase_order, value=Candidate.phase), name, Candidate.id]
+    column = board_filter.sort.lstrip("-")
+    descending = board_filter.sort.startswith("-")
+    key: ColumnElement[Any]
+    if column == "name":
+        key = name
+    elif column == "since":
+        key = Candidate.__table__.c.phase_entered_at
+    elif country_order:  # the order of the country names as the reader reads them
+        key = case(
+            {code: index for index, code in enumerate(country_order)},
+            value=Candidate.country_code,
+            else_=len(country_order),
+        )
+    else:
+        key = Candidate.__table__.c.country_code
+    first = key.desc() if descending else key.asc()
+    ties = [name, Candidate.id] if column != "name" else [Candidate.id]
+    return [first, *ties]
+
+
+def board_query(board_filter: BoardFilter, country_order: list[str] | None = None):
+    """The board's candidates with their filters, in the chosen order (default: phase, then
+    name). `country_order`: the country codes in the order their names are shown."""
     query = (
         select(Candidate)
         .join(User, Candidate.user_id == User.id)
         .options(joinedload(Candidate.user), joinedload(Candidate.mentor))
-        .order_by(case(phase_order, value=Candidate.phase), func.lower(User.name), Candidate.id)
+        .order_by(*_order(board_filter, country_order))
     )
     return _filtered(query, board_filter)
 
 
-def board_page(board_filter: BoardFilter, per_page: int) -> Pagination:
-    return db.paginate(
-        board_query(board_filter),
-        page=max(board_filter.page, 1),
-        per_page=per_page,
-        error_out=False,
-    )
+def board_page(
+    board_filter: BoardFilter, per_page: int, country_order: list[str] | None = None
+) -> Pagination:
+    """One page of the board; a page beyond the last shows the last one."""
+    query = board_query(board_filter, country_order)
+    page = db.paginate(query, page=max(board_filter.page, 1), per_page=per_page, error_out=False)
+    if not page.items and page.total and page.page > 1:
+        page = db.paginate(query, page=page.pages, per_page=per_page, error_out=False)
+    return page
 
 
 def countries_in_use() -> list[str]:
@@ -185,11 +278,47 @@ def mentees(mentor: User) -> list[Candidate]:
         db.session.scalars(
             select(Candidate)
             .join(User, Candidate.user_id == User.id)
-            .options(joinedload(Candidate.user))
+            .options(joinedload(Candidate.user), joinedload(Candidate.mentor))
             .where(Candidate.mentor_id == mentor.id)
             .order_by(func.lower(User.name))
         )
     )
+
+
+@dataclass(frozen=True)
+class MenteeRow:
+    """One line of the mentor's home: the mentee, what comes next and whom it waits on, the
+    last meeting, what is overdue and how far the documents are."""
+
+    candidate: Candidate
+    step: StepShown
+    last_meeting: date | None
+    overdue: list[str]  # the overdue reminders' lines, in the reader's language
+    checklist: Checklist
+
+
+def mentee_rows(mentor: User) -> list[MenteeRow]:
+    """The mentor's home, in a fixed number of queries whatever the number of mentees."""
+    people = mentees(mentor)
+    if not people:
+        return []
+    steps = workflow.next_steps(people, mentor.role)
+    facts = reminders.scheduling.facts_for_many(people)
+    due = reminders.overdue(people, facts=facts)
+    ids = [c.id for c in people]
+    papers: dict[int, list[Document]] = {i: [] for i in ids}
+    for document in db.session.scalars(select(Document).where(Document.candidate_id.in_(ids))):
+        papers[document.candidate_id].append(document)
+    return [
+        MenteeRow(
+            candidate=c,
+            step=steps[c.id],
+            last_meeting=facts[c.id].last_meeting_on,
+            overdue=[reminders.planned_subject(p, c) for p in due[c.id]],
+            checklist=documents.checklist_for(c, papers[c.id]),
+        )
+        for c in people
+    ]
 
 
 @dataclass(frozen=True)
@@ -198,8 +327,11 @@ class StuckCandidate:
     days_over: int
 
 
-def stuck_candidates(limit: int = 20) -> list[StuckCandidate]:
-    """Candidates who stayed in their phase longer than the phase's limit, longest first."""
+def stuck_candidates(
+    board_filter: BoardFilter | None = None, limit: int = 20
+) -> list[StuckCandidate]:
+    """Candidates who stayed in their phase longer than the phase's limit, longest first;
+    among those the board's filters show (all of them without a filter)."""
     from onboarding.models import utcnow
     from workflows.reminders import PHASE_LIMIT_DAYS
 
@@ -210,13 +342,15 @@ def stuck_candidates(limit: int = 20) -> list[StuckCandidate]:
             for phase, days in PHASE_LIMIT_DAYS.items()
         )
     )
-    rows = db.session.scalars(
+    query = (
         select(Candidate)
+        .join(User, Candidate.user_id == User.id)
         .options(joinedload(Candidate.user))
         .where(over)
-        .order_by(Candidate.phase_entered_at)
+        .order_by(Candidate.phase_entered_at, Candidate.id)
         .limit(limit)
-    ).all()
+    )
+    rows = db.session.scalars(_filtered(query, board_filter or BoardFilter())).all()
     return [
         StuckCandidate(c, (now - c.phase_entered_at).days - PHASE_LIMIT_DAYS[c.phase]) for c in rows
     ]

@@ -288,6 +288,14 @@ def sign_off(
     return candidate
 
 
+def placement_not_possible(candidate: Candidate) -> str | None:
+    """Why no placement can be recorded for the candidate now (None: it can): the rule
+    `record_placement` applies, for pages that would offer one (the matching pages)."""
+    if candidate.phase not in MENTORED_PHASES:
+        return _("A placement can only be recorded during mentoring or company placement.")
+    return None
+
+
 def record_placement(
     actor: User,
     candidate_id: int,
@@ -306,8 +314,8 @@ def record_placement(
     now = now or utcnow()
     require_role(actor, "staff")
     candidate = visible_candidate(actor, candidate_id)
-    if candidate.phase not in MENTORED_PHASES:
-        raise Conflict(_("A placement can only be recorded during mentoring or company placement."))
+    if (not_now := placement_not_possible(candidate)) is not None:
+        raise Conflict(not_now)
     company = db.session.get(Company, company_id)
     if company is None:
         raise Refused(_("Choose one of the listed companies."))

@@ -21,6 +21,19 @@ def best_recorded_level(candidate_id: int) -> str | None:
     )
 
 
+def best_recorded_levels(candidate_ids: list[int]) -> dict[int, str]:
+    """`best_recorded_level` for many candidates in one query (those with none left out)."""
+    if not candidate_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(LanguageAssessment.candidate_id, func.max(LanguageAssessment.level))
+            .where(LanguageAssessment.candidate_id.in_(candidate_ids))
+            .group_by(LanguageAssessment.candidate_id)
+        ).all()
+    )
+
+
 def target_level() -> str:
     return current_app.config["DUTCH_TARGET_LEVEL"]
 

@@ -1,5 +1,10 @@
 """Ranking candidates for a project (in SQL, so it stays fast with many candidates) and
-projects for a candidate, each result explained by `workflows.matching.explain`."""
+projects for a candidate, each result explained by `workflows.matching.explain`.
+
+The Dutch level is the latest assessed one where there is one, else the declared profile
+level one CEFR step lower (`workflows.matching.DECLARED_LEVEL_DISCOUNT`): the SQL ranking
+and the Python explanation read both from the same latest-assessment query.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +20,13 @@ from onboarding.models import (
     CandidateField,
     CandidateMunicipality,
     CandidateSkill,
+    LanguageAssessment,
     Placement,
     Project,
 )
 from workflows.matching import (
     AVAILABILITY_GRACE_DAYS,
+    DECLARED_LEVEL_DISCOUNT,
     ELIGIBLE_PHASES,
     WEIGHTS,
     CandidateProfile,
@@ -70,11 +77,55 @@ def project_profile(project: Project) -> ProjectProfile:
     )
 
 
-def candidate_profile(candidate: Candidate) -> CandidateProfile:
+Assessed = tuple[str, date]  # the latest assessment's level and day
+
+
+def _latest_assessments():
+    """Each candidate's latest assessment (by day, then the later record) as a subquery."""
+    numbered = select(
+        LanguageAssessment.candidate_id,
+        LanguageAssessment.level,
+        LanguageAssessment.assessed_on,
+        func.row_number()
+        .over(
+            partition_by=LanguageAssessment.candidate_id,
+            order_by=(LanguageAssessment.assessed_on.desc(), LanguageAssessment.id.desc()),
+        )
+        .label("n"),
+    ).subquery()
+    return (
+        select(numbered.c.candidate_id, numbered.c.level, numbered.c.assessed_on)
+        .where(numbered.c.n == 1)
+        .subquery()
+    )
+
+
+def latest_assessments(candidate_ids: list[int]) -> dict[int, Assessed]:
+    """The latest assessed level and its day for each of these candidates (if any)."""
+    if not candidate_ids:
+        return {}
+    latest = _latest_assessments()
+    rows = db.session.execute(
+        select(latest.c.candidate_id, latest.c.level, latest.c.assessed_on).where(
+            latest.c.candidate_id.in_(candidate_ids)
+        )
+    ).all()
+    return {candidate_id: (level, day) for candidate_id, level, day in rows}
+
+
+def candidate_profile(
+    candidate: Candidate, latest: dict[int, Assessed] | None = None
+) -> CandidateProfile:
+    """The candidate as matching sees them; `latest`: from `latest_assessments` when read
+    for many candidates at once (else read here)."""
+    if latest is None:
+        latest = latest_assessments([candidate.id])
+    assessed = latest.get(candidate.id)
     return CandidateProfile(
         stem_field=candidate.stem_field,
         skills=frozenset(s.skill for s in candidate.skills),
-        dutch_level=candidate.dutch_level,
+        dutch_level=assessed[0] if assessed else candidate.dutch_level,
+        dutch_assessed_on=assessed[1] if assessed else None,
         available_from=candidate.available_from,
         preferred_municipalities=frozenset(
             m.municipality for m in candidate.preferred_municipalities
@@ -132,10 +183,17 @@ def _scored_query(profile: ProjectProfile):
     else:
         skills = literal(1.0)
     if profile.min_dutch_level:
+        latest = _latest_assessments()
+        query = query.outerjoin(latest, latest.c.candidate_id == Candidate.id)
+        ranks = {level: index + 1 for index, level in enumerate(CEFR_LEVELS)}
+        declared = {level: rank - DECLARED_LEVEL_DISCOUNT for level, rank in ranks.items()}
         rank = case(
-            {level: index + 1 for index, level in enumerate(CEFR_LEVELS)},
-            value=Candidate.dutch_level,
-            else_=-10,  # unknown: far below any minimum, as in workflows.matching
+            (latest.c.level.is_not(None), case(ranks, value=latest.c.level, else_=-10)),
+            else_=case(
+                declared,
+                value=Candidate.dutch_level,
+                else_=-10,  # unknown: far below any minimum, as in workflows.matching
+            ),
         )
         gap = level_rank(profile.min_dutch_level) - rank
         dutch: ColumnElement[float] = case((gap <= 0, 1.0), (gap == 1, 0.5), else_=0.0)
@@ -185,6 +243,7 @@ def candidates_for(project: Project, limit: int = 25) -> list[Match]:
         query.where(_eligible(project.id)).order_by(points.desc(), Candidate.id).limit(limit)
     ).all()
     ids = [row.id for row in ranked]
+    latest = latest_assessments(ids)
     loaded = {
         c.id: c
         for c in db.session.scalars(
@@ -200,10 +259,14 @@ def candidates_for(project: Project, limit: int = 25) -> list[Match]:
     }
     matches = []
     for row in ranked:
-        candidate = loaded[row.id]
-        parts = explain(candidate_profile(candidate), profile)
+        candidate_fit = candidate_profile(loaded[row.id], latest)
         matches.append(
-            Match(candidate, project, score(candidate_profile(candidate), profile), parts)
+            Match(
+                loaded[row.id],
+                project,
+                score(candidate_fit, profile),
+                explain(candidate_fit, profile),
+            )
         )
     return matches
 

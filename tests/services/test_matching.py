@@ -17,6 +17,7 @@ from onboarding.models import (
     Candidate,
     CandidateMunicipality,
     CandidateSkill,
+    LanguageAssessment,
     Placement,
     Project,
 )
@@ -25,6 +26,7 @@ from onboarding.services.matching import (
     _scored_query,
     candidate_profile,
     candidates_for,
+    latest_assessments,
     project_profile,
     projects_for,
     seats_left,
@@ -49,10 +51,14 @@ def add_candidate(
     dutch_level: str | None = None,
     available_from: date | None = None,
     municipalities=(),
+    assessments=(),
 ) -> Candidate:
+    """`dutch_level`: declared on the profile; `assessments`: (level, day) pairs recorded."""
     candidate = make_candidate(
         phase=phase, stem_field=stem_field, dutch_level=dutch_level, available_from=available_from
     )
+    for level, day in assessments:
+        db.session.add(LanguageAssessment(candidate_id=candidate.id, level=level, assessed_on=day))
     candidate.skills = [CandidateSkill(skill=s) for s in skills]
     candidate.preferred_municipalities = [
         CandidateMunicipality(municipality=m) for m in municipalities
@@ -107,6 +113,10 @@ def varied_candidates(n: int = 30, seed: int = 2026) -> list[Candidate]:
                 if AVAILABLE[i % len(AVAILABLE)] is None
                 else S + timedelta(days=AVAILABLE[i % len(AVAILABLE)]),
                 municipalities=PLACES[rng.randrange(len(PLACES))],
+                # a third declared only, the others assessed (the latest one counts)
+                assessments=[]
+                if i % 3 == 0
+                else [(rng.choice(LEVELS[1:]), S - timedelta(days=d)) for d in (90, 10)][: i % 3],
             )
         )
     return made
@@ -114,7 +124,8 @@ def varied_candidates(n: int = 30, seed: int = 2026) -> list[Candidate]:
 
 def python_ranking(candidates, project) -> list[tuple[int, float]]:
     profile = project_profile(project)
-    scored = [(c.id, score(candidate_profile(c), profile)) for c in candidates]
+    latest = latest_assessments([c.id for c in candidates])
+    scored = [(c.id, score(candidate_profile(c, latest), profile)) for c in candidates]
     return sorted(scored, key=lambda pair: (-pair[1], pair[0]))
 
 
@@ -183,14 +194,34 @@ def test_hand_checked_candidate_in_the_database(ctx):
     candidate = add_candidate(
         stem_field="energy",
         skills=["python", "statistics"],
-        dutch_level="B1",
+        dutch_level="C2",  # declared; the assessment below counts
         available_from=S + timedelta(days=10),
         municipalities=["Genk"],
+        assessments=[("C1", date(2026, 3, 1)), ("B1", date(2026, 6, 12))],
     )
     (match,) = candidates_for(project)
-    # 30 (energy) + 20 (2 of 3 skills) + 20 (B1 ≥ B1) + 5 (10 days late) + 10 (Genk) = 85
+    # 30 (energy) + 20 (2 of 3 skills) + 20 (assessed B1 ≥ B1) + 5 (10 days late) + 10 (Genk)
     assert (match.candidate.id, match.score) == (candidate.id, 85.0)
     assert [p.points for p in match.parts] == pytest.approx([30, 20, 20, 5, 10])
+    dutch = match.parts[2].dutch
+    assert (dutch.level, dutch.assessed_on) == ("B1", date(2026, 6, 12))
+
+
+def test_a_declared_level_scores_one_step_lower_in_sql_and_in_python(ctx):
+    project = add_project(min_dutch_level="C2")
+    declared = add_candidate(dutch_level="C2", skills=["python"])
+    assessed = add_candidate(dutch_level="A1", skills=["python"], assessments=[("C2", S)])
+    ranked = {m.candidate.id: m for m in candidates_for(project)}
+    parts = {cid: {p.key: p for p in m.parts} for cid, m in ranked.items()}
+    # a self-declared C2 counts as C1 against C2: half of 20; the assessed C2 gets all 20
+    assert parts[declared.id]["dutch"].points == 10
+    assert not parts[declared.id]["dutch"].dutch.assessed
+    assert parts[assessed.id]["dutch"].points == 20
+    assert ranked[assessed.id].score - ranked[declared.id].score == 10
+    assert [m.candidate.id for m in candidates_for(project)][:2] == [assessed.id, declared.id]
+    # the candidate's own ranking of projects reads the same level
+    (for_declared,) = projects_for(declared)
+    assert {p.key: p.points for p in for_declared.parts}["dutch"] == 10
 
 
 # -- hard filters ---------------------------------------------------------------------------
@@ -314,9 +345,9 @@ def test_projects_for_lists_only_open_projects_with_seats_ranked_and_explained(c
     candidate = add_candidate(
         stem_field="energy",
         skills=["python", "statistics"],
-        dutch_level="B1",
         available_from=S + timedelta(days=10),
         municipalities=["Genk"],
+        assessments=[("B1", S - timedelta(days=30))],
     )
     genk, hasselt = make_company(municipality="Genk"), make_company(municipality="Hasselt")
     # 85 = 30 + 20 + 20 + 5 + 10 (the hand-checked base example)

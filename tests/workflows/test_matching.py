@@ -15,8 +15,10 @@ import pytest
 from workflows.matching import (
     AVAILABILITY_GRACE_DAYS,
     COMPONENTS,
+    DECLARED_LEVEL_DISCOUNT,
     WEIGHTS,
     CandidateProfile,
+    DutchBasis,
     Part,
     ProjectProfile,
     explain,
@@ -26,14 +28,16 @@ from workflows.matching import (
 
 S = date(2026, 9, 1)  # the project's start date
 
-# An energy graduate who knows python and statistics, speaks Dutch at B1, is available ten
-# days after the project starts and would like to work in Genk.
+# An energy graduate who knows python and statistics, speaks Dutch at B1 (assessed), is
+# available ten days after the project starts and would like to work in Genk.
+ASSESSED_ON = date(2026, 6, 12)
 CANDIDATE = CandidateProfile(
     stem_field="energy",
     skills=frozenset({"python", "statistics"}),
     dutch_level="B1",
     available_from=S + timedelta(days=10),
     preferred_municipalities=frozenset({"Genk"}),
+    dutch_assessed_on=ASSESSED_ON,
 )
 # An energy/physics project in Genk asking for three skills and at least B1, starting on S.
 PROJECT = ProjectProfile(
@@ -177,6 +181,44 @@ def test_project_variations(project_change, candidate_change, expected, sum_):
     assert sum(int(term) for term in sum_.split(" + ")) == expected
     candidate = replace(CANDIDATE, **candidate_change)
     assert score(candidate, replace(PROJECT, **project_change)) == expected
+
+
+# A level declared on the profile (no assessment) counts one CEFR step lower.
+DECLARED = [
+    # declared B1 scores as B1 - 1 = A2 against minimum B1: gap 1 → half of 20 = 10
+    ("B1", "B1", 10.0),
+    # declared B2 counts as B1 → full 20; a declared C2 as C1 → full 20
+    ("B2", "B1", 20.0),
+    ("C2", "B1", 20.0),
+    # declared A2 counts as A1 → gap 2 → 0; declared A1 as below A1 → against A1: gap 1 → 10
+    ("A2", "B1", 0.0),
+    ("A1", "A1", 10.0),
+    # a declared C2 against minimum C2 counts as C1 → 10 (an assessed C2 gets 20)
+    ("C2", "C2", 10.0),
+    # no level at all → nothing
+    (None, "A1", 0.0),
+]
+
+
+@pytest.mark.parametrize(("declared", "minimum", "points"), DECLARED)
+def test_a_declared_level_counts_one_step_lower(declared, minimum, points):
+    candidate = replace(CANDIDATE, dutch_level=declared, dutch_assessed_on=None)
+    project = replace(PROJECT, min_dutch_level=minimum)
+    dutch = next(p for p in explain(candidate, project) if p.key == "dutch")
+    assert dutch.points == points
+    assert dutch.dutch is not None and not dutch.dutch.assessed
+    assert dutch.dutch.level == declared
+    assert DECLARED_LEVEL_DISCOUNT == 1
+
+
+def test_an_assessed_level_counts_as_it_is_and_the_breakdown_says_when():
+    assessed_c2 = replace(CANDIDATE, dutch_level="C2")
+    project = replace(PROJECT, min_dutch_level="C2")
+    parts = {p.key: p for p in explain(assessed_c2, project)}
+    assert parts["dutch"].points == 20
+    assert parts["dutch"].dutch == DutchBasis("C2", ASSESSED_ON)
+    assert parts["dutch"].dutch.assessed
+    assert all(p.dutch is None for key, p in parts.items() if key != "dutch")
 
 
 def test_perfect_and_hopeless_pairs():

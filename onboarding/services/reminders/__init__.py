@@ -17,8 +17,8 @@ from onboarding.services.reminders.reading import (
     unread_count,
     upcoming_for,
 )
-from onboarding.services.reminders.rendering import build_email, subject
-from onboarding.services.reminders.scheduling import reschedule, reschedule_all
+from onboarding.services.reminders.rendering import build_email, planned_subject, subject
+from onboarding.services.reminders.scheduling import overdue, reschedule, reschedule_all
 
 __all__ = [
     "DispatchResult",
@@ -27,6 +27,8 @@ __all__ = [
     "mail_outage",
     "mark_all_read",
     "notifications_for",
+    "overdue",
+    "planned_subject",
     "queue",
     "queue_counts",
     "reschedule",

@@ -10,9 +10,10 @@ from flask_babel import force_locale, format_date, format_datetime, gettext
 
 from onboarding.i18n import phase_label
 from onboarding.links import public_url
-from onboarding.models import Reminder
+from onboarding.models import Candidate, Reminder
 from onboarding.services import mail
-from workflows.reminders import RULES_BY_KEY
+from onboarding.services.reminders.scheduling import params_for
+from workflows.reminders import RULES_BY_KEY, PlannedReminder
 
 
 def anchor_value(reminder: Reminder) -> date | datetime:
@@ -34,15 +35,22 @@ def _link(reminder: Reminder) -> str:
 
 def subject(reminder: Reminder) -> str:
     """The reminder's one-line text in the current locale (email subject, in-app title)."""
-    anchor = anchor_value(reminder)
+    return _subject_text(reminder.rule, anchor_value(reminder), dict(reminder.params or {}))
+
+
+def planned_subject(planned: PlannedReminder, candidate: Candidate) -> str:
+    """The same line for a reminder the rules call for (not necessarily a stored row)."""
+    return _subject_text(planned.rule, planned.anchor, params_for(candidate))
+
+
+def _subject_text(rule: str, anchor: date | datetime, params: dict[str, Any]) -> str:
     when = (
         format_datetime(anchor, "medium")
         if isinstance(anchor, datetime)
         else format_date(anchor, "long")
     )
-    params = dict(reminder.params or {})
     return gettext(
-        RULES_BY_KEY[reminder.rule].subject,
+        RULES_BY_KEY[rule].subject,
         candidate=params.get("candidate", ""),
         phase=phase_label(params["phase"]) if params.get("phase") else "",
         date=when,

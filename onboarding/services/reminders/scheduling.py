@@ -8,6 +8,7 @@ late). Nothing here commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -25,51 +26,92 @@ from onboarding.models import (
 )
 from onboarding.services import dutch
 from workflows.dates import local_date
+from workflows.onboarding import level_at_least
 from workflows.placement import AWAITING_INTERVIEW_STATUSES, SECURED_STATUSES
 from workflows.reminders import PlannedReminder, ReminderFacts, plan
 
 
 def facts_for(candidate: Candidate, now: datetime | None = None) -> ReminderFacts:
     """What the rules may know about the candidate at `now` (default: the current time)."""
+    return facts_for_many([candidate], now)[candidate.id]
+
+
+def facts_for_many(
+    candidates: Sequence[Candidate], now: datetime | None = None
+) -> dict[int, ReminderFacts]:
+    """`facts_for` for many candidates in five queries whatever their number, by id."""
     now = now or utcnow()
-    last_meeting = db.session.scalar(
-        select(func.max(MentoringMeeting.met_on)).where(
-            MentoringMeeting.candidate_id == candidate.id
-        )
-    )
+    ids = [c.id for c in candidates]
+    if not ids:
+        return {}
+
+    def by_candidate(model, value, *conditions) -> dict:
+        rows = db.session.execute(
+            select(model.candidate_id, value)
+            .where(model.candidate_id.in_(ids), *conditions)
+            .group_by(model.candidate_id)
+        ).all()
+        return {candidate_id: found for candidate_id, found in rows}
+
+    last_meetings = by_candidate(MentoringMeeting, func.max(MentoringMeeting.met_on))
     # Mentoring starts when the candidate last entered the mentoring phase.
-    mentoring_started = db.session.scalar(
-        select(func.max(AuditEvent.at)).where(
-            AuditEvent.candidate_id == candidate.id,
-            AuditEvent.to_phase == "mentoring",
-            AuditEvent.from_phase != "mentoring",
-        )
+    mentoring_started = by_candidate(
+        AuditEvent,
+        func.max(AuditEvent.at),
+        AuditEvent.to_phase == "mentoring",
+        AuditEvent.from_phase != "mentoring",
     )
     # Only an interview still ahead of a placement waiting for it: once the placement has
     # moved on (offer and later) or the interview time has passed, nobody is reminded of it.
-    next_interview = db.session.scalar(
-        select(func.min(Placement.interview_at)).where(
-            Placement.candidate_id == candidate.id,
-            Placement.status.in_(AWAITING_INTERVIEW_STATUSES),
-            Placement.interview_at > now,
+    next_interviews = by_candidate(
+        Placement,
+        func.min(Placement.interview_at),
+        Placement.status.in_(AWAITING_INTERVIEW_STATUSES),
+        Placement.interview_at > now,
+    )
+    starts = by_candidate(
+        Placement, func.max(Placement.start_date), Placement.status.in_(SECURED_STATUSES)
+    )
+    levels = dutch.best_recorded_levels(ids)
+    target = dutch.target_level()
+    facts = {}
+    for candidate in candidates:
+        entered = candidate.phase_entered_at or now
+        started = mentoring_started.get(candidate.id)
+        facts[candidate.id] = ReminderFacts(
+            phase=candidate.phase,
+            phase_entered_on=local_date(entered),
+            immersion_planned_end=candidate.immersion_planned_end,
+            passed_dutch_target=level_at_least(levels.get(candidate.id), target),
+            last_meeting_on=last_meetings.get(candidate.id),
+            mentoring_started_on=local_date(started) if started else None,
+            next_interview_at=next_interviews.get(candidate.id),
+            placement_start=starts.get(candidate.id),
         )
-    )
-    start = db.session.scalar(
-        select(func.max(Placement.start_date)).where(
-            Placement.candidate_id == candidate.id, Placement.status.in_(SECURED_STATUSES)
-        )
-    )
-    entered = candidate.phase_entered_at or now
-    return ReminderFacts(
-        phase=candidate.phase,
-        phase_entered_on=local_date(entered),
-        immersion_planned_end=candidate.immersion_planned_end,
-        passed_dutch_target=dutch.passed_target(candidate.id),
-        last_meeting_on=last_meeting,
-        mentoring_started_on=local_date(mentoring_started) if mentoring_started else None,
-        next_interview_at=next_interview,
-        placement_start=start,
-    )
+    return facts
+
+
+def overdue(
+    candidates: Sequence[Candidate],
+    now: datetime | None = None,
+    *,
+    facts: dict[int, ReminderFacts] | None = None,
+) -> dict[int, list[PlannedReminder]]:
+    """What is overdue for each candidate: the reminders the rules still call for whose
+    moment has passed (the deadline is not met, or it would have stopped them), for the
+    mentor or the desk — the ones worded about the candidate, not to them. By id; pass
+    `facts` (from `facts_for_many` at the same `now`) when already read."""
+    now = now or utcnow()
+    if facts is None:
+        facts = facts_for_many(candidates, now)
+    return {
+        candidate_id: [
+            planned
+            for planned in plan(candidate_facts, now, include_expired=True)
+            if planned.due_at <= now and planned.audience in ("mentor", "desk")
+        ]
+        for candidate_id, candidate_facts in facts.items()
+    }
 
 
 def _recipients(candidate: Candidate, audience: str, staff: list[User]) -> list[User]:
@@ -80,7 +122,8 @@ def _recipients(candidate: Candidate, audience: str, staff: list[User]) -> list[
     return staff
 
 
-def _params(candidate: Candidate) -> dict:
+def params_for(candidate: Candidate) -> dict:
+    """The values a reminder's text names, kept with the row."""
     return {"candidate": candidate.name, "phase": candidate.phase}
 
 
@@ -130,7 +173,7 @@ def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
                 recipient_id=recipient_id,
                 due_at=due_at,
                 anchor=planned.anchor.isoformat(),
-                params=_params(candidate),
+                params=params_for(candidate),
                 essential=planned.essential,
             )
         )
