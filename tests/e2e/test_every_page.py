@@ -35,11 +35,11 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DESK_EMAIL = "desk@onthaal.example"
 MENTOR_EMAIL = "mentor.an@onthaal.example"
 IMPORT_CSV = (
-    "name,email,country,origin_institution,stem_field,graduation_date,outreach_channel\n"
-    "Selma Amukoto,selma.amukoto@example.org,NA,University of Namibia,engineering,2025-06-30,"
-    "partner_referral\n"
-    "Bad Row,not-an-email,XX,,astrology,yesterday,nowhere\n"
-).encode()
+    b"name,email,country,origin_institution,stem_field,graduation_date,outreach_channel\n"
+    b"Selma Amukoto,selma.amukoto@example.org,NA,University of Namibia,engineering,2025-06-30,"
+    b"partner_referral\n"
+    b"Bad Row,not-an-email,XX,,astrology,yesterday,nowhere\n"
+)
 
 
 @dataclass(frozen=True)
@@ -193,8 +193,18 @@ def switch_language(page, lang: str) -> None:
 
 def overflow(page) -> int:
     """How many pixels the page is wider than the window (0: it reflows)."""
+    return page.evaluate("Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
+
+
+def nav_wraps_or_scrolls(page) -> bool:
+    """The header's navigation is not one row that fits (it wrapped, or it needs scrolling)."""
     return page.evaluate(
-        "Math.max(0, document.documentElement.scrollWidth - window.innerWidth)"
+        """() => {
+          const nav = document.querySelector('nav.main-nav');
+          if (!nav) return false;
+          const tops = new Set([...nav.querySelectorAll('a')].map(a => a.offsetTop));
+          return tops.size > 1 || nav.scrollWidth > nav.clientWidth;
+        }"""
     )
 
 
@@ -232,7 +242,9 @@ def test_every_page_reflows_on_a_phone_and_axe_finds_nothing(browser, world, res
                         problems.append(f"{row} [{lang}]: HTTP {response.status}")
                     extra = overflow(page)
                     if extra:
-                        problems.append(f"{row} [{lang}] {item.path}: {extra} px too wide at {PHONE}")
+                        problems.append(
+                            f"{row} [{lang}] {item.path}: {extra} px too wide at {PHONE}"
+                        )
                     results = axe.run(page, options=options)
                     nodes = 0
                     for violation in results.response["violations"]:
@@ -244,23 +256,73 @@ def test_every_page_reflows_on_a_phone_and_axe_finds_nothing(browser, world, res
                                 f"{node.get('failureSummary', '').splitlines()[-1:]}"
                             )
                     table[row, lang] = (extra, nodes)
+                    if item.wide and lang == "nl":
+                        shot = results_dir / f"every-page-{role}-{item.name.replace(' ', '-')}"
+                        page.screenshot(path=f"{shot}-{PHONE}.png")
                     if item.wide:
                         for width in OTHER_WIDTHS:
+                            # The page reflows as the window is resized: no need to reload it.
                             page.set_viewport_size({"width": width, "height": 900})
-                            page.goto(base + item.path)
                             extra = overflow(page)
+                            if lang == "nl":
+                                page.screenshot(path=f"{shot}-{width}.png")
                             wide[row, width] = max(wide[row, width], extra)
                             if extra:
                                 problems.append(
                                     f"{row} [{lang}] {item.path}: {extra} px too wide at {width}"
                                 )
+                            if width == 1280 and nav_wraps_or_scrolls(page):
+                                problems.append(
+                                    f"{row} [{lang}]: the main nav does not fit at 1280"
+                                )
         finally:
             context.close()
+
+    for role, path, name in (
+        ("desk", f"/desk/candidates/{ids['placing']}", "desk-candidate"),
+        ("mentor", f"/mentor/mentees/{ids['mentee']}", "mentor-mentee"),
+    ):
+        problems += check_print(browser, base, role, path, results_dir / f"print-{name}")
 
     summary = summary_table(table, wide)
     (results_dir / "every_page.md").write_text(summary + "\n" + "\n".join(problems) + "\n")
     print("\n" + summary)
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+# What must not be on paper: the header (navigation, language, account), forms and buttons.
+HIDDEN_IN_PRINT = "header, nav, form, button, footer, .skip-link"
+
+
+def check_print(browser, base: str, role: str, path: str, stem) -> list[str]:
+    """The candidate's file as printed on A4 (in nl): only the file, nothing cut off sideways.
+    Writes a PDF and a screenshot of the print layout for humans."""
+    context = browser.new_context(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
+    context.set_default_timeout(TIMEOUT)
+    try:
+        page = context.new_page()
+        log_in(page, base, role)
+        switch_language(page, "nl")
+        page.goto(base + path)
+        page.emulate_media(media="print")
+        found = []
+        shown = page.evaluate(
+            """selector => [...document.querySelectorAll(selector)]
+                 .filter(e => e.getClientRects().length > 0).map(e => e.tagName.toLowerCase())""",
+            HIDDEN_IN_PRINT,
+        )
+        if shown:
+            found.append(f"print {path}: still printed: {sorted(set(shown))}")
+        if overflow(page):
+            found.append(f"print {path}: {overflow(page)} px wider than A4")
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        if background not in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"):
+            found.append(f"print {path}: background {background}, not white")
+        page.pdf(path=f"{stem}.pdf", format="A4", print_background=False)
+        page.screenshot(path=f"{stem}.png", full_page=True)
+        return found
+    finally:
+        context.close()
 
 
 def summary_table(table: dict, wide: dict) -> str:
