@@ -48,6 +48,7 @@ class Page:
     name: str  # the row of the summary table
     path: str
     wide: bool = False  # also opened at OTHER_WIDTHS
+    status: int = 200
     # Done on the page after it opened (e.g. submitting an empty form to see its errors).
     then: Callable | None = None
 
@@ -126,7 +127,7 @@ def pages(ids: dict) -> list[Page]:
         Page("anonymous", "forgot password", "/forgot-password"),
         Page("anonymous", "partner apply", "/partners/apply", wide=True),
         Page("anonymous", "partner apply (errors)", "/partners/apply", then=submit_empty),
-        Page("anonymous", "invalid invitation", "/invitation/not-a-real-token-000000000000"),
+        Page("anonymous", "invalid invitation", "/invitation/not-a-real-token-0000", status=404),
         Page("candidate", "dashboard", "/me/", wide=True),
         Page("candidate", "profile", "/me/profile"),
         Page("candidate", "documents", "/me/documents"),
@@ -196,6 +197,49 @@ def overflow(page) -> int:
     return page.evaluate("Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
 
 
+def row_name(item: Page) -> str:
+    return f"{item.role} {item.name}"
+
+
+def on_a_phone(page, url: str, item: Page, axe, where: str, problems: list) -> tuple[int, int]:
+    """Open the page at PHONE px: (overflow px, axe violation nodes); problems noted."""
+    page.set_viewport_size({"width": PHONE, "height": 800})
+    response = page.goto(url)
+    assert response is not None
+    if item.then is not None:
+        item.then(page)
+    elif response.status != item.status:
+        problems.append(f"{where}: HTTP {response.status}, not {item.status}")
+    extra = overflow(page)
+    if extra:
+        problems.append(f"{where}: {extra} px too wide at {PHONE} px")
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    nodes = 0
+    for violation in axe.run(page, options=options).response["violations"]:
+        for node in violation["nodes"]:
+            nodes += 1
+            summary = node.get("failureSummary", "").splitlines()[-1:]
+            problems.append(
+                f"{where}: axe {violation['id']} ({violation['impact']}) at {node['target']}: "
+                f"{summary}"
+            )
+    return extra, nodes
+
+
+def other_widths(page, shot) -> list[tuple[int, int]]:
+    """The open page resized to each of OTHER_WIDTHS (it reflows without a reload), ending at
+    the widest: [(width, overflow px)]; with `shot`, a screenshot at each width."""
+    found = []
+    if shot:
+        page.screenshot(path=f"{shot}-{PHONE}.png")
+    for width in OTHER_WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        found.append((width, overflow(page)))
+        if shot:
+            page.screenshot(path=f"{shot}-{width}.png")
+    return found
+
+
 def nav_wraps_or_scrolls(page) -> bool:
     """The header's navigation is not one row that fits (it wrapped, or it needs scrolling)."""
     return page.evaluate(
@@ -213,7 +257,6 @@ def test_every_page_reflows_on_a_phone_and_axe_finds_nothing(browser, world, res
 
     base, ids = world
     axe = Axe()
-    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
     by_role: dict[str, list[Page]] = defaultdict(list)
     for item in pages(ids):
         by_role[item.role].append(item)
@@ -232,49 +275,19 @@ def test_every_page_reflows_on_a_phone_and_axe_finds_nothing(browser, world, res
             for lang in LANGUAGES:
                 switch_language(page, lang)
                 for item in role_pages:
-                    row = f"{role} {item.name}"
-                    page.set_viewport_size({"width": PHONE, "height": 800})
-                    response = page.goto(base + item.path)
-                    assert response is not None
-                    if item.then is not None:
-                        item.then(page)
-                    elif response.status >= 400 and "invitation" not in item.path:
-                        problems.append(f"{row} [{lang}]: HTTP {response.status}")
-                    extra = overflow(page)
-                    if extra:
-                        problems.append(
-                            f"{row} [{lang}] {item.path}: {extra} px too wide at {PHONE}"
-                        )
-                    results = axe.run(page, options=options)
-                    nodes = 0
-                    for violation in results.response["violations"]:
-                        for node in violation["nodes"]:
-                            nodes += 1
-                            problems.append(
-                                f"{row} [{lang}] {item.path}: axe {violation['id']} "
-                                f"({violation['impact']}) at {node['target']}: "
-                                f"{node.get('failureSummary', '').splitlines()[-1:]}"
-                            )
-                    table[row, lang] = (extra, nodes)
-                    if item.wide and lang == "nl":
-                        shot = results_dir / f"every-page-{role}-{item.name.replace(' ', '-')}"
-                        page.screenshot(path=f"{shot}-{PHONE}.png")
+                    row = row_name(item)
+                    where = f"{row} [{lang}] {item.path}"
+                    table[row, lang] = on_a_phone(
+                        page, base + item.path, item, axe, where, problems
+                    )
                     if item.wide:
-                        for width in OTHER_WIDTHS:
-                            # The page reflows as the window is resized: no need to reload it.
-                            page.set_viewport_size({"width": width, "height": 900})
-                            extra = overflow(page)
-                            if lang == "nl":
-                                page.screenshot(path=f"{shot}-{width}.png")
+                        shot = results_dir / f"every-page-{row.replace(' ', '-')}"
+                        for width, extra in other_widths(page, shot if lang == "nl" else None):
                             wide[row, width] = max(wide[row, width], extra)
                             if extra:
-                                problems.append(
-                                    f"{row} [{lang}] {item.path}: {extra} px too wide at {width}"
-                                )
-                            if width == 1280 and nav_wraps_or_scrolls(page):
-                                problems.append(
-                                    f"{row} [{lang}]: the main nav does not fit at 1280"
-                                )
+                                problems.append(f"{where}: {extra} px too wide at {width}")
+                        if nav_wraps_or_scrolls(page):
+                            problems.append(f"{where}: the main nav does not fit at 1280 px")
         finally:
             context.close()
 
