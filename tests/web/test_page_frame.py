@@ -48,7 +48,7 @@ def test_field_errors_are_tied_to_their_inputs_and_announced_once(client):
     name_input = re.search(r"<input[^>]*\bid=\"name\"[^>]*>", body).group(0)
     assert 'aria-invalid="true"' in name_input
     assert 'aria-describedby="name-error"' in name_input
-    assert '<p class="error" id="name-error">' in body
+    assert '<div class="errors" id="name-error"><p class="error">' in body
     assert 'aria-describedby="kind-error"' in body and 'id="kind-error"' in body
 
 
