@@ -2,11 +2,13 @@
 switching the interface language."""
 
 import time
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -46,6 +48,7 @@ ENROLMENT_ENDPOINTS = {
     "account.enable_two_factor",
     "auth.logout",
     "auth.switch_language",
+    "auth.favicon",
     "static",
 }
 
@@ -53,6 +56,17 @@ ENROLMENT_ENDPOINTS = {
 @bp.get("/")
 def index():
     return redirect(home_url())
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links; it is a static file, cacheable."""
+    # Read whole (411 bytes): a streamed file would stay open for a client that never reads it.
+    icon = Path(current_app.static_folder or "", "favicon.ico").read_bytes()
+    response = current_app.response_class(icon, mimetype="image/vnd.microsoft.icon")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])

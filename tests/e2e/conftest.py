@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,11 +51,9 @@ def live_app(smtp_server, tmp_path_factory):
             db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def live_server(live_app):
-    """The app on http://127.0.0.1:<port>, with one staff user (STAFF_EMAIL / PASSWORD)."""
-    app = live_app
-    port = app.extensions["e2e_port"]
+@contextmanager
+def serving(app, port: int) -> Iterator[str]:
+    """`app` on http://127.0.0.1:<port> in a thread, for as long as the block runs."""
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
@@ -63,6 +63,13 @@ def live_server(live_app):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """The app on http://127.0.0.1:<port>, with one staff user (STAFF_EMAIL / PASSWORD)."""
+    with serving(live_app, live_app.extensions["e2e_port"]) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

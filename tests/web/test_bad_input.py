@@ -49,7 +49,7 @@ BAD_REGISTRATIONS = [
 
 def field_errors(page: str) -> list[str]:
     """The messages partials/forms.html shows under the fields, as plain text."""
-    return [html.unescape(m) for m in re.findall(r'<p class="error" role="alert">(.*?)</p>', page)]
+    return [html.unescape(m) for m in re.findall(r'<p class="error">(.*?)</p>', page)]
 
 
 def catalog(locale: str) -> Translations:

@@ -32,7 +32,7 @@ NEW_PASSWORD = "a brand new passphrase"
 
 
 def field_errors(page: str) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r'<p class="error" role="alert">(.*?)</p>', page)]
+    return [html.unescape(m) for m in re.findall(r'<p class="error">(.*?)</p>', page)]
 
 
 # -- (a) CSRF -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from importlib import import_module
 
 MODULES = [
     import_module(f"tests.web.access_rows.{name}")
-    for name in ("placements", "documents", "partners", "reports", "accounts", "people")
+    for name in ("placements", "documents", "partners", "reports", "accounts", "people", "site")
 ]
 
 AREAS = [area for module in MODULES for area in getattr(module, "AREAS", [])]
