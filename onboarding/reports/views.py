@@ -12,14 +12,13 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Blueprint, abort, render_template, request
-from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from onboarding import csvfiles
 from onboarding.forms import date_range_message, in_date_range
-from onboarding.i18n import country_name, phase_label
+from onboarding.i18n import country_name, format_decimal, format_percent, phase_label
 from onboarding.services import charts, reports
 from onboarding.services.errors import Refused
 from onboarding.web import csv_download, role_required

@@ -8,10 +8,10 @@ import io
 import re
 
 from flask import current_app
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from onboarding.extensions import db
+from onboarding.i18n import format_decimal
 from onboarding.services.errors import Refused
 
 MAX_BYTES = 2 * 1024 * 1024
