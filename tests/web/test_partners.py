@@ -340,7 +340,7 @@ def test_a_file_with_bad_rows_imports_nothing_and_shows_each_row(desk, data, out
         GOOD[0],
         "Tendai Moyo,not-an-email,ZW,University of Zimbabwe,physics,2025-01-31,partner_referral,",
         GOOD[1],
-        "Already Here,already@example.org,XX,Somewhere,energy,31/01/2025,partner_referral,maybe",
+        "Already Here,already@example.org,XX,Somewhere,energy,01/31/2025,partner_referral,maybe",
         GOOD[0].replace("Hilma Amupolo", "Hilma Again"),
     ]
     before = {m: count(data, m) for m in (User, Candidate, AuditEvent, Invitation)}
@@ -355,7 +355,7 @@ def test_a_file_with_bad_rows_imports_nothing_and_shows_each_row(desk, data, out
     for text in (
         "already@example.org is already registered",
         "“XX” is not a two-letter country",
-        "“31/01/2025” is not a date written as YYYY-MM-DD",
+        "“01/31/2025” is not a date written as YYYY-MM-DD",
         "write yes or no",
     ):
         assert text in row5
@@ -373,7 +373,9 @@ def test_bad_rows_are_described_in_the_readers_language(desk, data):
         session.commit()
     response = upload(client, ids, csv_file(HEADER, GOOD[0].replace("2025-06-30", "gisteren")))
     page = html.unescape(client.get(response.location).get_data(as_text=True))
-    expected = catalog("nl").gettext("%(column)s: “%(value)s” is not a date written as YYYY-MM-DD.")
+    expected = catalog("nl").gettext(
+        "%(column)s: “%(value)s” is not a date written as YYYY-MM-DD or DD/MM/YYYY."
+    )
     assert expected % {"column": "graduation_date", "value": "gisteren"} in page
 
 
