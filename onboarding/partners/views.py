@@ -30,6 +30,7 @@ from onboarding.vocabulary import (
 from onboarding.web import (
     claim_once,
     csv_download,
+    csv_form,
     finish_once,
     role_required,
     sent_before,
@@ -265,10 +266,10 @@ def import_run(job_id: int):
 @bp.get("/desk/export/partners.csv")
 @role_required("staff")
 def export_partners():
-    return csv_download(exports.partners_csv(), "partners.csv")
+    return csv_download(exports.partners_csv(csv_form()), "partners.csv")
 
 
 @bp.get("/desk/export/campaigns.csv")
 @role_required("staff")
 def export_campaigns():
-    return csv_download(exports.campaigns_csv(), "campaigns.csv")
+    return csv_download(exports.campaigns_csv(csv_form()), "campaigns.csv")

@@ -21,7 +21,7 @@ from onboarding.forms import date_range_message, in_date_range
 from onboarding.i18n import country_name, format_decimal, format_percent, phase_label
 from onboarding.services import charts, reports
 from onboarding.services.errors import Refused
-from onboarding.web import csv_download, role_required
+from onboarding.web import csv_download, csv_form, role_required
 
 bp = Blueprint("reports", __name__)
 
@@ -101,7 +101,7 @@ def download(name: str):
     if errors:
         raise Refused(_("The filters are not valid."), errors)
     section = next(s for s in sections(reports.build_report(report_filter)) if s.name == name)
-    return csv_download(to_csv(section), f"onthaal-{name}.csv")
+    return csv_download(to_csv(section, csv_form()), f"onthaal-{name}.csv")
 
 
 # -- the filter -----------------------------------------------------------------------------
@@ -347,5 +347,7 @@ def immersion_section(report: reports.Report) -> Section:
     )
 
 
-def to_csv(section: Section) -> str:
-    return csvfiles.to_csv(section.headers, ([cell.value for cell in row] for row in section.rows))
+def to_csv(section: Section, form: csvfiles.CsvForm = csvfiles.MACHINE) -> str:
+    return csvfiles.to_csv(
+        section.headers, ([cell.value for cell in row] for row in section.rows), form
+    )
