@@ -223,10 +223,16 @@ def import_start():
         "partners/import_start.html",
         form=form,
         recent=imports.recent_jobs(),
-        required_columns=imports.REQUIRED_COLUMNS,
-        optional_columns=imports.OPTIONAL_COLUMNS,
+        columns=imports.columns.COLUMNS,
         max_rows=imports.max_rows(),
     ), status
+
+
+@bp.get("/desk/import/template.csv")
+@role_required("staff")
+def import_template():
+    """The columns and one example row, to fill in (machine form, or ?format=excel)."""
+    return csv_download(imports.template_csv(csv_form()), "prospects-template.csv")
 
 
 @bp.get("/desk/import/<int:job_id>")

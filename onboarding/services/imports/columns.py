@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from onboarding.csvfiles import MACHINE, CsvForm, to_csv
 from onboarding.i18n import LANGUAGE_NAMES
 from onboarding.models import LOCALES
 from onboarding.vocabulary import OUTREACH_CHANNEL_LABELS, STEM_FIELD_LABELS
@@ -74,13 +76,13 @@ OPTIONAL_COLUMNS = tuple(column.key for column in COLUMNS if not column.required
 KEYS = tuple(BY_KEY)
 
 # The example row of the template file.
-EXAMPLE = {
+EXAMPLE: dict[str, object] = {
     "name": "Hilma Amupolo",
     "email": "hilma.amupolo@example.org",
     "country": "NA",
     "origin_institution": "University of Namibia",
     "stem_field": "computer_science",
-    "graduation_date": "2025-06-30",
+    "graduation_date": date(2025, 6, 30),
     "outreach_channel": "partner_referral",
     "language": "en",
     "consent": "yes",
@@ -126,3 +128,14 @@ def choice_codes() -> dict[str, dict[str, str]]:
 def accepted_labels(key: str) -> str:
     """A choice column's labels in the reader's language, for an error message."""
     return ", ".join(f"“{label}”" for label in BY_KEY[key].choices.values())
+
+
+def template_csv(form: CsvForm = MACHINE) -> str:
+    """The template file: the header and one example row. For other programs with the keys
+    and codes; for Excel with the labels in the reader's language (both import as they are)."""
+    if not form.local:
+        return to_csv(KEYS, [[EXAMPLE[key] for key in KEYS]], form)
+    example = [
+        column.choices.get(str(EXAMPLE[column.key]), EXAMPLE[column.key]) for column in COLUMNS
+    ]
+    return to_csv([column.label for column in COLUMNS], [example], form)
