@@ -63,6 +63,14 @@ def guard(value: object) -> str:
     return str(value)
 
 
+_GUARDED_PIECE = re.compile(r"(^|[;,\t\r\n])'(?=[=+\-@\t\r])")
+
+
+def unguard(text: str) -> str:
+    """A cell as it was before `guard` (the import reads our own exports back)."""
+    return _GUARDED_PIECE.sub(r"\1", text)
+
+
 def _number(value: int | float | Decimal, form: CsvForm) -> str:
     text = str(value)
     return text.replace(".", ",") if form.local else text

@@ -9,6 +9,7 @@ import io
 from flask import current_app
 from flask_babel import gettext as _
 
+from onboarding.csvfiles import unguard
 from onboarding.extensions import db
 from onboarding.i18n import format_decimal
 from onboarding.services.errors import Refused
@@ -136,6 +137,8 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
 
     def cell(record: list[str], column: str) -> str:
         index = positions.get(column)
-        return record[index].strip() if index is not None and index < len(record) else ""
+        if index is None or index >= len(record):
+            return ""
+        return unguard(record[index].strip())  # our exports' formula guard, undone
 
     return [(number, {c: cell(record, c) for c in COLUMNS}) for number, record in data]
