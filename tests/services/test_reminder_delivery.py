@@ -136,6 +136,9 @@ def test_interview_reminder_shows_brussels_time(ctx, outbox, locale):
     full_day = format_date(interview_at.astimezone(BRUSSELS), "full", locale=regional)
     assert full_day in body
     assert "10:00:00" not in body and "10:00:00" not in message["Subject"]
+    if locale == "en":  # British, not US: "15 Jul 2027, 10:00", never "Jul 15, 2027, 10:00 AM"
+        assert re.search(r"\b15 Jul 2027, 10:00$", message["Subject"])
+        assert "AM" not in body and "July 15" not in body
     assert "10:00" in body
     assert "08:00" not in body and "08:00" not in message["Subject"]
 
