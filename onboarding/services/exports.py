@@ -71,13 +71,13 @@ def candidates_csv(board_filter: board.BoardFilter, form: CsvForm = MACHINE) -> 
             ),
             form,
         )
-    header = [
+    labels: list[object] = [
         *(BY_KEY[key].label for key in ("name", "email", "country")), _("Country"),
         *(BY_KEY[key].label for key in BY_KEY if key not in ("name", "email", "country")),
         _("Phase"), _("Mentor"), _("Campaign"), _("Partner"), _("Registered on"),
     ]  # fmt: skip
     return to_csv(
-        header,
+        labels,
         (
             [
                 c.user.name,
