@@ -10,7 +10,7 @@ import re
 import secrets
 from datetime import UTC, date, datetime
 
-from flask_babel import format_date, get_translations
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -39,7 +39,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from onboarding.i18n import LANGUAGE_NAMES
+from onboarding.i18n import LANGUAGE_NAMES, format_date
 from onboarding.rules import SKILL_LENGTH, is_plain_name, skill_items
 from workflows.dates import programme_today
 from workflows.onboarding import CEFR_LEVELS

@@ -5,13 +5,14 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Response, abort, flash, redirect, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response as BaseResponse
 
+from onboarding import csvfiles
 from onboarding.extensions import login_manager
 from onboarding.forms import (
     control_characters_message,
@@ -122,8 +123,16 @@ def home_url() -> str:
     }[current_user.role]
 
 
+def csv_form() -> csvfiles.CsvForm:
+    """The CSV form the request asks for: `?format=excel` for Belgian Excel, else the
+    comma/UTC form for other programs."""
+    return csvfiles.form_from(request.args)
+
+
 def csv_download(text: str, filename: str) -> Response:
-    """A CSV file (from `onboarding.csvfiles.to_csv`) as a download."""
+    """A CSV file (from `onboarding.csvfiles.to_csv`) as a download; the spreadsheet form
+    is named after the machine form (candidates-excel.csv)."""
+    filename = csvfiles.filename(filename, csv_form())
     return Response(
         text.encode("utf-8"),
         content_type="text/csv; charset=utf-8",

@@ -51,6 +51,7 @@ from onboarding.vocabulary import (
 from onboarding.web import (
     claim_once,
     csv_download,
+    csv_form,
     finish_once,
     page_arg,
     role_required,
@@ -458,17 +459,20 @@ def candidate_matches(candidate_id: int):
 
 @bp.get("/export/candidates.csv")
 def export_candidates():
-    return csv_download(exports.candidates_csv(board_filter_from(request.args)), "candidates.csv")
+    return csv_download(
+        exports.candidates_csv(board_filter_from(request.args), csv_form()), "candidates.csv"
+    )
 
 
 @bp.get("/export/companies.csv")
 def export_companies():
-    return csv_download(exports.companies_csv(), "companies.csv")
+    return csv_download(exports.companies_csv(csv_form()), "companies.csv")
 
 
 @bp.get("/export/reminders.csv")
 def export_reminders():
     status = request.args.get("status")
     return csv_download(
-        exports.reminders_csv(status if status in REMINDER_STATUSES else None), "reminders.csv"
+        exports.reminders_csv(status if status in REMINDER_STATUSES else None, csv_form()),
+        "reminders.csv",
     )

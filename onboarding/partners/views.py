@@ -30,6 +30,7 @@ from onboarding.vocabulary import (
 from onboarding.web import (
     claim_once,
     csv_download,
+    csv_form,
     finish_once,
     role_required,
     sent_before,
@@ -222,10 +223,16 @@ def import_start():
         "partners/import_start.html",
         form=form,
         recent=imports.recent_jobs(),
-        required_columns=imports.REQUIRED_COLUMNS,
-        optional_columns=imports.OPTIONAL_COLUMNS,
+        columns=imports.columns.COLUMNS,
         max_rows=imports.max_rows(),
     ), status
+
+
+@bp.get("/desk/import/template.csv")
+@role_required("staff")
+def import_template():
+    """The columns and one example row, to fill in (machine form, or ?format=excel)."""
+    return csv_download(imports.template_csv(csv_form()), "prospects-template.csv")
 
 
 @bp.get("/desk/import/<int:job_id>")
@@ -265,10 +272,10 @@ def import_run(job_id: int):
 @bp.get("/desk/export/partners.csv")
 @role_required("staff")
 def export_partners():
-    return csv_download(exports.partners_csv(), "partners.csv")
+    return csv_download(exports.partners_csv(csv_form()), "partners.csv")
 
 
 @bp.get("/desk/export/campaigns.csv")
 @role_required("staff")
 def export_campaigns():
-    return csv_download(exports.campaigns_csv(), "campaigns.csv")
+    return csv_download(exports.campaigns_csv(csv_form()), "campaigns.csv")

@@ -12,17 +12,16 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Blueprint, abort, render_template, request
-from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from onboarding import csvfiles
 from onboarding.forms import date_range_message, in_date_range
-from onboarding.i18n import country_name, phase_label
+from onboarding.i18n import country_name, format_decimal, format_percent, phase_label
 from onboarding.services import charts, reports
 from onboarding.services.errors import Refused
-from onboarding.web import csv_download, role_required
+from onboarding.web import csv_download, csv_form, role_required
 
 bp = Blueprint("reports", __name__)
 
@@ -102,7 +101,7 @@ def download(name: str):
     if errors:
         raise Refused(_("The filters are not valid."), errors)
     section = next(s for s in sections(reports.build_report(report_filter)) if s.name == name)
-    return csv_download(to_csv(section), f"onthaal-{name}.csv")
+    return csv_download(to_csv(section, csv_form()), f"onthaal-{name}.csv")
 
 
 # -- the filter -----------------------------------------------------------------------------
@@ -348,5 +347,7 @@ def immersion_section(report: reports.Report) -> Section:
     )
 
 
-def to_csv(section: Section) -> str:
-    return csvfiles.to_csv(section.headers, ([cell.value for cell in row] for row in section.rows))
+def to_csv(section: Section, form: csvfiles.CsvForm = csvfiles.MACHINE) -> str:
+    return csvfiles.to_csv(
+        section.headers, ([cell.value for cell in row] for row in section.rows), form
+    )

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from onboarding.db import after_rollback, count_of, end_read
 from onboarding.extensions import db
+from onboarding.i18n import format_decimal
 from onboarding.models import Candidate, Document, User, utcnow
 from onboarding.services import audit
 from onboarding.services.access import own_candidate, require_role, visible_candidate

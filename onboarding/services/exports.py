@@ -1,7 +1,11 @@
-"""The desk's lists as CSV for spreadsheets: UTF-8 with a BOM (so Excel reads the accents),
-column headers in the reader's language, and no cell that a spreadsheet would run.
+"""The desk's lists as CSV, in the two forms of `onboarding.csvfiles`: for other programs
+(comma, ISO dates, UTC) and for Belgian Excel (semicolon, the reader's dates, Brussels time,
+decimal commas). Column headers are in the reader's language and values are typed (dates,
+moments, numbers): the form decides how they are written.
 
-Dates are written as ISO 8601 (YYYY-MM-DD), which every spreadsheet reads as a date.
+The candidates export is also the import's format: its machine form has the import's column
+keys and codes (plus the board's columns, which the import ignores), its Excel form the same
+columns' labels, which the import reads too.
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from onboarding.csvfiles import to_csv
+from onboarding.csvfiles import MACHINE, CsvForm, to_csv
 from onboarding.extensions import db
-from onboarding.i18n import country_name, phase_label
+from onboarding.i18n import LANGUAGE_NAMES, country_name, phase_label
 from onboarding.models import Campaign, Candidate, Partner
 from onboarding.services import board, campaigns
+from onboarding.services.imports.columns import BY_KEY, CONSENT_LABELS
 from onboarding.vocabulary import (
     CAMPAIGN_KIND_LABELS,
     COMPANY_SIZE_LABELS,
@@ -27,14 +32,6 @@ from onboarding.vocabulary import (
 )
 
 
-def _iso(value) -> str:
-    return value.isoformat() if value else ""
-
-
-def _day(moment) -> str:
-    return moment.date().isoformat() if moment else ""
-
-
 def _names(model, ids) -> dict[int, str]:
     ids = {i for i in ids if i is not None}
     if not ids:
@@ -42,18 +39,45 @@ def _names(model, ids) -> dict[int, str]:
     return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
 
 
-def candidates_csv(board_filter: board.BoardFilter) -> str:
+def candidates_csv(board_filter: board.BoardFilter, form: CsvForm = MACHINE) -> str:
     """The board's candidates (same filters: phase, country, name search), in board order."""
     rows = db.session.scalars(board.board_query(board_filter)).all()
     campaign_names = _names(Campaign, (c.campaign_id for c in rows))
     partner_names = _names(Partner, (c.partner_id for c in rows))
-    header = [
-        _("Name"), _("Email address"), _("Country code"), _("Country"),
-        _("Origin institution"), _("STEM field"), _("Graduation date"), _("Outreach channel"),
+    if not form.local:  # the import's keys and codes, then the board's columns
+        header = [
+            *BY_KEY, "phase", "mentor", "campaign", "partner", "registered_at",
+        ]  # fmt: skip
+        return to_csv(
+            header,
+            (
+                [
+                    c.user.name,
+                    c.user.email,
+                    c.country_code,
+                    c.origin_institution,
+                    c.stem_field,
+                    c.graduation_date,
+                    c.outreach_channel,
+                    c.user.locale,
+                    "yes" if c.consent_at else "no",
+                    c.phase,
+                    c.mentor.name if c.mentor else "",
+                    campaign_names.get(c.campaign_id, ""),
+                    partner_names.get(c.partner_id, ""),
+                    c.created_at,
+                ]  # fmt: skip
+                for c in rows
+            ),
+            form,
+        )
+    labels: list[object] = [
+        *(BY_KEY[key].label for key in ("name", "email", "country")), _("Country"),
+        *(BY_KEY[key].label for key in BY_KEY if key not in ("name", "email", "country")),
         _("Phase"), _("Mentor"), _("Campaign"), _("Partner"), _("Registered on"),
     ]  # fmt: skip
     return to_csv(
-        header,
+        labels,
         (
             [
                 c.user.name,
@@ -61,21 +85,24 @@ def candidates_csv(board_filter: board.BoardFilter) -> str:
                 c.country_code,
                 country_name(c.country_code),
                 c.origin_institution,
-                str(STEM_FIELD_LABELS.get(c.stem_field, c.stem_field)),
-                _iso(c.graduation_date),
-                str(OUTREACH_CHANNEL_LABELS.get(c.outreach_channel, c.outreach_channel)),
+                STEM_FIELD_LABELS.get(c.stem_field, c.stem_field),
+                c.graduation_date,
+                OUTREACH_CHANNEL_LABELS.get(c.outreach_channel, c.outreach_channel),
+                LANGUAGE_NAMES.get(c.user.locale, c.user.locale),
+                CONSENT_LABELS["yes" if c.consent_at else "no"],
                 phase_label(c.phase),
                 c.mentor.name if c.mentor else "",
                 campaign_names.get(c.campaign_id, ""),
                 partner_names.get(c.partner_id, ""),
-                _day(c.created_at),
+                c.created_at,
             ]
             for c in rows
         ),
+        form,
     )
 
 
-def partners_csv() -> str:
+def partners_csv(form: CsvForm = MACHINE) -> str:
     partners = db.session.scalars(
         select(Partner)
         .options(selectinload(Partner.campaigns))
@@ -104,17 +131,18 @@ def partners_csv() -> str:
                 p.contact_email,
                 p.website or "",
                 country_name(p.country_code) if p.country_code else "",
-                _day(p.created_at),
-                _day(p.reviewed_at),
+                p.created_at,
+                p.reviewed_at,
                 "; ".join(sorted(c.name for c in p.campaigns)),
                 referred.get(p.id, 0),
             ]
             for p in partners
         ),
+        form,
     )
 
 
-def campaigns_csv() -> str:
+def campaigns_csv(form: CsvForm = MACHINE) -> str:
     header = [
         _("Campaign"), _("Type"), _("Target countries"), _("Target regions"), _("Start date"),
         _("End date"), _("Partners"), _("Prospects"),
@@ -127,17 +155,18 @@ def campaigns_csv() -> str:
                 str(CAMPAIGN_KIND_LABELS.get(row.campaign.kind, row.campaign.kind)),
                 "; ".join(country_name(code) for code in row.campaign.target_countries or []),
                 row.campaign.target_regions or "",
-                _iso(row.campaign.starts_on),
-                _iso(row.campaign.ends_on),
+                row.campaign.starts_on,
+                row.campaign.ends_on,
                 "; ".join(p.name for p in row.campaign.partners),
                 row.prospects,
             ]
             for row in campaigns.listing()
         ),
+        form,
     )
 
 
-def companies_csv() -> str:
+def companies_csv(form: CsvForm = MACHINE) -> str:
     """Every company with each of its projects on a line (a company without projects once)."""
     from onboarding.models import Company
 
@@ -160,13 +189,13 @@ def companies_csv() -> str:
         for project in company.projects:
             rows.append(
                 [*base, project.title, PROJECT_KIND_LABELS[project.kind],
-                 _iso(project.start_date), project.seats,
+                 project.start_date, project.seats,
                  _("open") if project.is_open else _("closed")]
             )  # fmt: skip
-    return to_csv(header, rows)
+    return to_csv(header, rows, form)
 
 
-def reminders_csv(status: str | None) -> str:
+def reminders_csv(status: str | None, form: CsvForm = MACHINE) -> str:
     """The reminder queue (optionally one status), with errors, newest first."""
     from onboarding.models import Reminder
     from onboarding.services import reminders
@@ -180,8 +209,8 @@ def reminders_csv(status: str | None) -> str:
         query = query.where(Reminder.status == status)
     header = [_("Due"), _("Reminder"), _("To"), _("Status"), _("Attempts"), _("Error")]
     rows = [
-        [r.due_at.isoformat(timespec="minutes"), reminders.subject(r), r.recipient.name,
+        [r.due_at, reminders.subject(r), r.recipient.name,
          REMINDER_STATUS_LABELS[r.status], r.attempts, r.last_error or ""]
         for r in db.session.scalars(query)
     ]  # fmt: skip
-    return to_csv(header, rows)
+    return to_csv(header, rows, form)

@@ -11,10 +11,11 @@ import math
 import time
 
 from flask import current_app
-from flask_babel import format_datetime, ngettext
+from flask_babel import ngettext
 from limits import parse
 
 from onboarding.extensions import limiter
+from onboarding.i18n import format_time
 from onboarding.services.errors import Throttled
 
 
@@ -59,5 +60,5 @@ def too_many_message(wait_seconds: int) -> str:
         "Too many attempts. Try again in %(num)d minute (at %(time)s, Brussels time).",
         "Too many attempts. Try again in %(num)d minutes (at %(time)s, Brussels time).",
         minutes,
-        time=format_datetime(at, "HH:mm"),
+        time=format_time(at),
     )

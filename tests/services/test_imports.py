@@ -108,7 +108,7 @@ def test_each_bad_row_is_reported_and_nothing_can_be_imported(world):
     make_candidate(email="already@example.org")
     rows = [
         GOOD_ROWS[0],
-        ("", "not-an-email", "XX", "UNAM", "rocket_science", "30/06/2025", "radio", "fr",
+        ("", "not-an-email", "XX", "UNAM", "rocket_science", "06/30/2025", "radio", "fr",
          "maybe"),
         ("Jan <b>", "hilma@example.org", "NA", "UNAM", "energy", "2025-02-30",
          "partner_referral", "", ""),
@@ -138,7 +138,7 @@ def test_each_bad_row_is_reported_and_nothing_can_be_imported(world):
         "email: a person with the address already@example.org is already registered."
         in (messages[5])
     )
-    assert any("“30/06/2025” is not a date written as YYYY-MM-DD" in m for m in messages[3])
+    assert any("“06/30/2025” is not a date written as YYYY-MM-DD" in m for m in messages[3])
     assert [row["row"] for row in job.rows] == [2, 6]
     with pytest.raises(Refused), transaction():
         imports.claim(world[0], job.id)

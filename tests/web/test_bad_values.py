@@ -14,6 +14,7 @@ import pytest
 from babel.dates import format_date
 from sqlalchemy import select
 
+from onboarding.i18n import FORMAT_LOCALES
 from onboarding.models import CandidateSkill
 from tests.factories import make_candidate
 from tests.web.test_form_errors import (
@@ -152,8 +153,8 @@ def expected(locale: str, msgid: str, params: dict | None) -> tuple[str, str]:
     """The message as the reader sees it, and in English; `None` params: the date range."""
     if params is None:
         params = {
-            "first": format_date(date(1950, 1, 1), "long", locale=locale),
-            "last": format_date(date(2100, 12, 31), "long", locale=locale),
+            "first": format_date(date(1950, 1, 1), "long", locale=FORMAT_LOCALES[locale]),
+            "last": format_date(date(2100, 12, 31), "long", locale=FORMAT_LOCALES[locale]),
         }
         english = {"first": "January 1, 1950", "last": "December 31, 2100"}
         return catalog(locale).gettext(msgid) % params, msgid % english

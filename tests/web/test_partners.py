@@ -26,7 +26,7 @@ from onboarding.models import (
     Partner,
     User,
 )
-from onboarding.services import jobs, partners
+from onboarding.services import imports, jobs, partners
 from tests.factories import make_candidate, make_partner, make_user
 
 APPLICATION = {
@@ -62,10 +62,11 @@ def count(data, model) -> int:
         return session.scalar(select(func.count()).select_from(model))
 
 
-def read_csv(response) -> list[list[str]]:
+def read_csv(response, delimiter=",") -> list[list[str]]:
     body = response.get_data()
     assert body.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    text = body.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
 @pytest.fixture
@@ -340,7 +341,7 @@ def test_a_file_with_bad_rows_imports_nothing_and_shows_each_row(desk, data, out
         GOOD[0],
         "Tendai Moyo,not-an-email,ZW,University of Zimbabwe,physics,2025-01-31,partner_referral,",
         GOOD[1],
-        "Already Here,already@example.org,XX,Somewhere,energy,31/01/2025,partner_referral,maybe",
+        "Already Here,already@example.org,XX,Somewhere,energy,01/31/2025,partner_referral,maybe",
         GOOD[0].replace("Hilma Amupolo", "Hilma Again"),
     ]
     before = {m: count(data, m) for m in (User, Candidate, AuditEvent, Invitation)}
@@ -355,7 +356,7 @@ def test_a_file_with_bad_rows_imports_nothing_and_shows_each_row(desk, data, out
     for text in (
         "already@example.org is already registered",
         "“XX” is not a two-letter country",
-        "“31/01/2025” is not a date written as YYYY-MM-DD",
+        "“01/31/2025” is not a date written as YYYY-MM-DD",
         "write yes or no",
     ):
         assert text in row5
@@ -373,7 +374,9 @@ def test_bad_rows_are_described_in_the_readers_language(desk, data):
         session.commit()
     response = upload(client, ids, csv_file(HEADER, GOOD[0].replace("2025-06-30", "gisteren")))
     page = html.unescape(client.get(response.location).get_data(as_text=True))
-    expected = catalog("nl").gettext("%(column)s: “%(value)s” is not a date written as YYYY-MM-DD.")
+    expected = catalog("nl").gettext(
+        "%(column)s: “%(value)s” is not a date written as YYYY-MM-DD or DD/MM/YYYY."
+    )
     assert expected % {"column": "graduation_date", "value": "gisteren"} in page
 
 
@@ -490,11 +493,13 @@ def test_candidates_export_honours_the_board_filters_and_guards_formulas(desk, d
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"].startswith("attachment;")
     rows = read_csv(response)
-    assert rows[0][:3] == ["Name", "Email address", "Country code"]
+    # The machine form: the import's column keys and codes, then the board's columns.
+    assert rows[0][:9] == list(imports.COLUMNS)
+    assert rows[0][9:] == ["phase", "mentor", "campaign", "partner", "registered_at"]
     assert sorted(r[0] for r in rows[1:]) == ["Hendrik Amupolo", "Hilma Amupolo", "Tendai Moyo"]
     hilma = next(r for r in rows if r[0] == "Hilma Amupolo")
-    assert hilma[2:5] == ["NA", "Namibia", "'=cmd|' /C calc'!A0"]
-    assert hilma[10:12] == ["Windhoek mission", "University of Namibia"]
+    assert hilma[2:4] == ["NA", "'=cmd|' /C calc'!A0"]
+    assert hilma[11:13] == ["Windhoek mission", "University of Namibia"]
     filtered = read_csv(client.get("/desk/export/candidates.csv?q=amupolo&country=na"))
     assert [r[0] for r in filtered[1:]] == ["Hilma Amupolo"]
     filtered = read_csv(client.get("/desk/export/candidates.csv?phase=mentoring"))
@@ -536,7 +541,7 @@ def test_export_headers_are_in_the_readers_language(desk, data):
     with data() as session:
         session.get(User, ids["staff"]).locale = "nl"
         session.commit()
-    header = read_csv(client.get("/desk/export/candidates.csv"))[0]
+    header = read_csv(client.get("/desk/export/candidates.csv?format=excel"), ";")[0]
     texts = catalog("nl")
     assert header[:2] == [texts.gettext("Name"), texts.gettext("Email address")]
     assert header[0] != "Name"

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from onboarding.db import transaction
 from onboarding.extensions import db
+from onboarding.i18n import FORMAT_LOCALES
 from onboarding.models import Placement, Project, User, utcnow
 from onboarding.services import candidates, placements, workflow
 from tests.factories import make_candidate, make_company, make_user
@@ -40,7 +41,7 @@ def say(locale: str, msgid: str, **params) -> str:
 
 
 def long_date(day: date, locale: str) -> str:
-    return format_date(day, "long", locale=locale)
+    return format_date(day, "long", locale=FORMAT_LOCALES[locale])
 
 
 def element(page: str, pattern: str) -> str:

@@ -135,7 +135,8 @@ def test_csv_files_match_the_tables(desk, history, query):
     query = query.format(**history)
     page = desk.get(f"/desk/reports{query}").get_data(as_text=True)
     for name in NAMES:
-        link = html.unescape(re.search(r'href="([^"]+)"[^>]*download', section(page, name))[1])
+        found = re.search(r'data-format="csv" href="([^"]+)"', section(page, name))
+        link = html.unescape(found[1])
         assert link == f"/desk/reports/{name}.csv{query}"
         response = desk.get(link)
         assert response.headers["Content-Disposition"] == (

@@ -2,6 +2,7 @@
 
 One module per stage:
 
+0. `columns`: the columns, their labels and accepted values (the page, the template file);
 1. `reading`: the file's size, encoding, delimiter, header and rows (an unreadable file is
    refused without a job);
 2. `rows`: every row checked by the registration rules, against the file and the database;
@@ -10,6 +11,7 @@ One module per stage:
 5. `presentation`: problems, progress and outcome in the reader's language.
 """
 
+from onboarding.services.imports.columns import template_csv
 from onboarding.services.imports.jobs import can_run_again, claim, get_job, preview, recent_jobs
 from onboarding.services.imports.presentation import (
     failure_text,
@@ -47,4 +49,5 @@ __all__ = [
     "run_import",
     "run_job",
     "start",
+    "template_csv",
 ]

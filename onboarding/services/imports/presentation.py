@@ -9,11 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from onboarding.models import ImportJob
-from onboarding.services.imports.rows import ROW_MESSAGES
+from onboarding.services.imports.rows import ROW_MESSAGES, allowed_text
 
 
 def problem_text(problem: dict) -> str:
     params = {key: value for key, value in problem.items() if key != "code"}
+    if problem["code"] == "choice_invalid":
+        params["allowed"] = allowed_text(problem)
     return str(ROW_MESSAGES[problem["code"]]) % params
 
 

@@ -5,31 +5,30 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 from flask import current_app
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from onboarding.csvfiles import unguard
 from onboarding.extensions import db
+from onboarding.i18n import format_decimal
 from onboarding.services.errors import Refused
+from onboarding.services.imports.columns import (
+    KEYS,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    header_keys,
+    normalised,
+)
+
+__all__ = ["COLUMNS", "OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "decode", "read_rows"]
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 # On SQLite the import's one transaction holds the single write lock; 1,000 rows take a few
 # seconds, well within the time other writers wait (db.BUSY_TIMEOUT_MS).
 SQLITE_MAX_ROWS = 1000
-REQUIRED_COLUMNS = (
-    "name",
-    "email",
-    "country",
-    "origin_institution",
-    "stem_field",
-    "graduation_date",
-    "outreach_channel",
-)
-OPTIONAL_COLUMNS = ("language", "consent")
-COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+COLUMNS = KEYS
 
 
 def max_bytes() -> int:
@@ -84,10 +83,6 @@ def _delimiter(header_line: str) -> str:
     return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
 
 
-def _column_key(name: str) -> str:
-    return re.sub(r"[\s-]+", "_", name.strip().lower())
-
-
 def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
     """(spreadsheet row number, values by column) for each non-blank row; the header is
     row 1. Refused when columns are missing or there are too many rows."""
@@ -110,9 +105,13 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
     if not numbered:
         raise Refused(_("The file is empty."))
     _header_number, header = numbered[0]
+    # A column is named by its key or by its label in nl, af or en (as the export writes it).
+    known = header_keys()
     positions: dict[str, int] = {}
     for index, name in enumerate(header):
-        positions.setdefault(_column_key(name), index)
+        key = known.get(normalised(name))
+        if key:
+            positions.setdefault(key, index)
     missing = [column for column in REQUIRED_COLUMNS if column not in positions]
     if missing:
         raise Refused(
@@ -138,6 +137,8 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
 
     def cell(record: list[str], column: str) -> str:
         index = positions.get(column)
-        return record[index].strip() if index is not None and index < len(record) else ""
+        if index is None or index >= len(record):
+            return ""
+        return unguard(record[index].strip())  # our exports' formula guard, undone
 
     return [(number, {c: cell(record, c) for c in COLUMNS}) for number, record in data]

@@ -5,7 +5,7 @@ the people already registered. Problems are codes with parameters, translated wh
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
@@ -13,15 +13,23 @@ from sqlalchemy import select
 
 from onboarding.extensions import db
 from onboarding.i18n import valid_country
-from onboarding.models import LOCALES, User
+from onboarding.models import User
 from onboarding.rules import is_plain_name
-from onboarding.services.imports.reading import REQUIRED_COLUMNS
-from onboarding.vocabulary import OUTREACH_CHANNELS, STEM_FIELDS
+from onboarding.services.imports.columns import (
+    NO,
+    REQUIRED_COLUMNS,
+    YES,
+    accepted_labels,
+    choice_codes,
+    normalised,
+)
 
 MAX_LENGTHS = {"name": 120, "email": 254, "origin_institution": 200}
-YES = {"yes", "y", "ja", "true", "1"}
-NO = {"no", "n", "nee", "false", "0", ""}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Day first, as Excel with Belgian (or British, or Afrikaans) settings saves a date: 30/06/2025,
+# 30-06-2025 or 30.06.2025.
+DAY_FIRST_DATE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
+CHOICE_COLUMNS = ("stem_field", "outreach_channel", "language")
 
 # Row problems, by code; %(column)s is the column's name as written in the file's header.
 ROW_MESSAGES = {
@@ -37,7 +45,9 @@ ROW_MESSAGES = {
         "%(column)s: “%(value)s” is not a two-letter country code (ISO 3166), such as NA or ZA."
     ),
     "choice_invalid": _l("%(column)s: “%(value)s” is not one of: %(allowed)s."),
-    "date_invalid": _l("%(column)s: “%(value)s” is not a date written as YYYY-MM-DD."),
+    "date_invalid": _l(
+        "%(column)s: “%(value)s” is not a date written as YYYY-MM-DD or DD/MM/YYYY."
+    ),
     "consent_invalid": _l("%(column)s: write yes or no, not “%(value)s”."),
 }
 
@@ -50,16 +60,39 @@ def _shown(value: str) -> str:
     return value if len(value) <= 60 else value[:57] + "…"
 
 
-def _choice_key(value: str) -> str:
-    return re.sub(r"[\s-]+", "_", value.strip().lower())
+def _invalid_choice(column: str, value: str) -> dict:
+    # The accepted labels are named when the problem is shown, in the reader's language.
+    return _problem("choice_invalid", column, value=_shown(value), choices=column)
 
 
-def _invalid_choice(column: str, value: str, allowed) -> dict:
-    return _problem("choice_invalid", column, value=_shown(value), allowed=", ".join(allowed))
+def allowed_text(problem: dict) -> str:
+    """The values a choice problem names: the column's labels in the reader's language (rows
+    checked before the labels were stored keep their list of codes)."""
+    if "choices" in problem:
+        return accepted_labels(problem["choices"])
+    return problem.get("allowed", "")
 
 
-def check_row(values: dict[str, str]) -> tuple[dict | None, list[dict]]:
-    """The row ready for `candidates.register` (or None) and its problems."""
+def parse_date(text: str) -> date | None:
+    """2025-06-30 or 30/06/2025 (also with - or .) as a date; None if it is neither."""
+    try:
+        if ISO_DATE.fullmatch(text):
+            return datetime.strptime(text, "%Y-%m-%d").date()
+        day_first = DAY_FIRST_DATE.fullmatch(text)
+        if day_first:
+            day, _sep, month, year = day_first.groups()
+            return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    return None
+
+
+def check_row(
+    values: dict[str, str], codes: dict[str, dict[str, str]] | None = None
+) -> tuple[dict | None, list[dict]]:
+    """The row ready for `candidates.register` (or None) and its problems. `codes` is
+    `columns.choice_codes()`, computed once per file."""
+    codes = codes if codes is not None else choice_codes()
     problems: list[dict] = []
     for column in REQUIRED_COLUMNS:
         if not values[column]:
@@ -80,24 +113,21 @@ def check_row(values: dict[str, str]) -> tuple[dict | None, list[dict]]:
     country = values["country"].upper()
     if country and not valid_country(country):
         problems.append(_problem("country_unknown", "country", value=_shown(values["country"])))
-    chosen = {}
-    for column, allowed in (("stem_field", STEM_FIELDS), ("outreach_channel", OUTREACH_CHANNELS)):
-        chosen[column] = _choice_key(values[column])  # "Computer science" → computer_science
-        if values[column] and chosen[column] not in allowed:
-            problems.append(_invalid_choice(column, values[column], allowed))
+    chosen: dict[str, str | None] = {}
+    for column in CHOICE_COLUMNS:
+        # "computer_science", "Computer science", "Informatica" → computer_science
+        chosen[column] = codes[column].get(normalised(values[column]))
+        if values[column] and chosen[column] is None:
+            problems.append(_invalid_choice(column, values[column]))
     graduation = None
     if values["graduation_date"]:
-        try:
-            if not ISO_DATE.fullmatch(values["graduation_date"]):
-                raise ValueError(values["graduation_date"])
-            graduation = datetime.strptime(values["graduation_date"], "%Y-%m-%d").date()
-        except ValueError:
+        graduation = parse_date(values["graduation_date"])
+        if graduation is None:
             value = _shown(values["graduation_date"])
             problems.append(_problem("date_invalid", "graduation_date", value=value))
-    locale = values["language"].lower() or "en"
-    if locale not in LOCALES:
-        problems.append(_invalid_choice("language", values["language"], LOCALES))
-    consent = values["consent"].lower()
+    locale = chosen["language"] or "en"
+    consent = normalised(values["consent"])
+    consent = codes["consent"].get(consent, consent)
     if consent not in YES | NO:
         problems.append(_problem("consent_invalid", "consent", value=_shown(values["consent"])))
     if problems or graduation is None:  # a required, valid date: no problem means one
@@ -129,8 +159,9 @@ def check_rows(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[dict], list
     errors: list[dict] = []
     first_row_of: dict[str, int] = {}
     checked: list[tuple[int, dict | None, list[dict], str | None]] = []
+    codes = choice_codes()
     for number, values in rows:
-        row, problems = check_row(values)
+        row, problems = check_row(values, codes)
         email: str | None = values["email"].lower()
         if email and not any(p["column"] == "email" for p in problems):
             if email in first_row_of:

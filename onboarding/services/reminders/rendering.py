@@ -6,9 +6,9 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import render_template
-from flask_babel import force_locale, format_date, format_datetime, gettext
+from flask_babel import force_locale, gettext
 
-from onboarding.i18n import phase_label
+from onboarding.i18n import format_date, format_datetime, phase_label
 from onboarding.links import public_url
 from onboarding.models import Candidate, Reminder
 from onboarding.services import mail
