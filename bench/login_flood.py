@@ -14,12 +14,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -29,31 +27,11 @@ sys.path.insert(0, str(ROOT))
 from onboarding import create_app  # noqa: E402
 from onboarding.db import transaction  # noqa: E402
 from onboarding.extensions import db  # noqa: E402
-from tests.conftest import free_port, migrate_fresh  # noqa: E402
+from tests.conftest import migrate_fresh  # noqa: E402
 from tests.factories import make_user  # noqa: E402
-from tests.load.test_load import Client  # noqa: E402
+from tests.load.test_load import Client, gunicorn  # noqa: E402
 
 STAFF = "desk@bench.example"
-
-
-def serve(database_url: str, instance: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret",
-           "ONTHAAL_PUBLIC_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    server = subprocess.Popen(
-        [gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(base + "/login", timeout=2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    return server, base
 
 
 def desk_times(client: Client, until: float) -> list[float]:
@@ -79,7 +57,7 @@ def main() -> None:
             with transaction():
                 make_user("staff", email=STAFF, name="Bench Desk")
             db.engine.dispose()
-        server, base = serve(url, Path(folder))
+        server, base = gunicorn({**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret"})
         try:
             desk = Client(base, "desk")
             desk.login(STAFF)

@@ -84,6 +84,21 @@ class CandidateFields(BaseForm):
         _l("Referred by partner"), coerce=optional_int, validators=[Optional()]
     )
 
+    def candidate_details(self) -> dict:
+        """The typed details as the services' `Registration` and `Details` name them."""
+        return {
+            "name": self.name.data,
+            "email": self.email.data,
+            "country_code": self.country.data,
+            "origin_institution": self.origin_institution.data,
+            "stem_field": self.stem_field.data,
+            "graduation_date": self.graduation_date.data,
+            "outreach_channel": self.outreach_channel.data,
+            "locale": self.locale.data,
+            "campaign_id": self.campaign_id.data,
+            "partner_id": self.partner_id.data,
+        }
+
     def validate_email(self, field) -> None:
         # Checked again (and backed by a unique constraint) in the service; here it keeps
         # what the desk typed on the form instead of a separate error page.

@@ -120,19 +120,7 @@ def register():
         claim_once(form)
         candidate, token = candidates.register(
             current_user,
-            candidates.Registration(
-                name=form.name.data,
-                email=form.email.data,
-                country_code=form.country.data,
-                origin_institution=form.origin_institution.data,
-                stem_field=form.stem_field.data,
-                graduation_date=form.graduation_date.data,
-                outreach_channel=form.outreach_channel.data,
-                locale=form.locale.data,
-                consent_recorded=form.consent.data,
-                campaign_id=form.campaign_id.data,
-                partner_id=form.partner_id.data,
-            ),
+            candidates.Registration(**form.candidate_details(), consent_recorded=form.consent.data),
         )
         flash(_("%(name)s has been registered.", name=candidate.name), "success")
         send_invitation(candidate.user, token)
@@ -240,18 +228,7 @@ def correct_details(candidate_id: int):
             correction = candidates.correct_details(
                 current_user,
                 candidate_id,
-                candidates.Details(
-                    name=form.name.data,
-                    email=form.email.data,
-                    country_code=form.country.data,
-                    origin_institution=form.origin_institution.data,
-                    stem_field=form.stem_field.data,
-                    graduation_date=form.graduation_date.data,
-                    locale=form.locale.data,
-                    outreach_channel=form.outreach_channel.data,
-                    campaign_id=form.campaign_id.data,
-                    partner_id=form.partner_id.data,
-                ),
+                candidates.Details(**form.candidate_details()),
                 form.version.data,
             )
         except (Refused, Conflict) as error:

@@ -76,6 +76,28 @@ class Client:
         assert status == 302, f"login of {email} answered {status}"
 
 
+def gunicorn(env: dict, *, stderr=subprocess.DEVNULL, timeout: int = 30):
+    """The app under gunicorn with two workers on a free loopback port, once it answers;
+    returns the process and its base URL (the caller terminates it)."""
+    port = free_port()
+    env = {**env, "ONTHAAL_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2",
+         "--bind", f"127.0.0.1:{port}", "--timeout", str(timeout), "--log-level", "warning",
+         "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/login", timeout=2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server, base
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):  # the status itself is what we count
         return None
@@ -159,24 +181,9 @@ def served(request, tmp_path, smtp_server):
     ids = world(app)
     with app.app_context():
         url = db.engine.url.render_as_string(hide_password=False)
-    port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "load-test-secret",
-           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_server.port),
-           "ONTHAAL_PUBLIC_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    server = subprocess.Popen(
-        [gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--timeout", "60",
-         "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/login", timeout=2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_server.port)}  # fmt: skip
+    server, base = gunicorn(env, stderr=subprocess.PIPE, timeout=60)
     try:
         yield base, ids, app, request.param
     finally:

@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -19,9 +15,9 @@ import pytest
 from onboarding import create_app
 from onboarding.db import transaction
 from onboarding.extensions import db
-from tests.conftest import CI, free_port, migrate_fresh, test_config
+from tests.conftest import CI, migrate_fresh, test_config
 from tests.factories import make_user
-from tests.load.test_load import Client
+from tests.load.test_load import Client, gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS = ("127.0.0.1", 6379)
@@ -48,25 +44,12 @@ def test_two_workers_count_failed_logins_together(tmp_path, smtp_server):
         with transaction():
             make_user("staff", email="desk@throttle.example")
         db.engine.dispose()
-    port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "throttle-test",
            "RATELIMIT_STORAGE_URI": f"redis://{REDIS[0]}:{REDIS[1]}/15",
            "RATELIMIT_KEY_PREFIX": f"onthaal-test-{uuid.uuid4().hex}",
            "ONTHAAL_LOGIN_LIMIT_ACCOUNT": f"{LIMIT} per 10 minutes"}  # fmt: skip
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    server = subprocess.Popen(
-        [gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    server, base = gunicorn(env)
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/login", timeout=2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
         statuses = []
         for number in range(LIMIT + 3):  # a new connection each time: both workers answer
             client = Client(base, f"guesser-{number}")
