@@ -88,12 +88,15 @@ def register_blueprints(app: Flask) -> None:
     from onboarding.account.views import bp as account_bp
     from onboarding.auth.views import bp as auth_bp
     from onboarding.candidate.views import bp as candidate_bp
+    from onboarding.consent.views import bp as consent_bp
     from onboarding.desk.views import bp as desk_bp
     from onboarding.documents.views import bp as documents_bp
     from onboarding.mentor.views import bp as mentor_bp
+    from onboarding.mydata.views import bp as mydata_bp
     from onboarding.partners.views import bp as partners_bp
     from onboarding.people.views import bp as people_bp
     from onboarding.reports.views import bp as reports_bp
+    from onboarding.retention.views import bp as retention_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
@@ -104,6 +107,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(partners_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(consent_bp)
+    app.register_blueprint(mydata_bp)
+    app.register_blueprint(retention_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -97,6 +97,26 @@ class Config:
     JOB_LEASE_SECONDS = int(os.environ.get("ONTHAAL_JOB_LEASE_SECONDS", "120"))
     JOB_MAX_ATTEMPTS = int(os.environ.get("ONTHAAL_JOB_MAX_ATTEMPTS", "3"))
 
+    # Personal data: how long it is kept (the privacy notice states these figures). The
+    # worker's nightly purge erases a candidate this many days after they were withdrawn or
+    # placed (unless on legal hold), and removes rejected documents, invitation and reset
+    # links after they expired, and the rows of CSV imports after they ended.
+    RETENTION_WITHDRAWN_DAYS = int(os.environ.get("ONTHAAL_RETENTION_WITHDRAWN_DAYS", "365"))
+    RETENTION_PLACED_DAYS = int(os.environ.get("ONTHAAL_RETENTION_PLACED_DAYS", "730"))
+    RETENTION_REJECTED_DOCUMENT_DAYS = int(
+        os.environ.get("ONTHAAL_RETENTION_REJECTED_DOCUMENT_DAYS", "90")
+    )
+    RETENTION_INVITATION_DAYS = int(os.environ.get("ONTHAAL_RETENTION_INVITATION_DAYS", "30"))
+    RETENTION_IMPORT_DAYS = int(os.environ.get("ONTHAAL_RETENTION_IMPORT_DAYS", "30"))
+    # The desk's "due for purge" list looks this far ahead.
+    PURGE_NOTICE_DAYS = int(os.environ.get("ONTHAAL_PURGE_NOTICE_DAYS", "7"))
+    # The nightly purge runs at this hour, Brussels time.
+    PURGE_HOUR = int(os.environ.get("ONTHAAL_PURGE_HOUR", "3"))
+    # A data export (ZIP) can be downloaded for this many days after it is ready.
+    DATA_EXPORT_VALID_DAYS = int(os.environ.get("ONTHAAL_DATA_EXPORT_VALID_DAYS", "7"))
+    # The programme's contact for privacy questions, named in the privacy notice.
+    PRIVACY_CONTACT = os.environ.get("ONTHAAL_PRIVACY_CONTACT", "privacy@onthaal.example")
+
 
 def validate(config) -> None:
     if config["STAFF_2FA"] not in {"optional", "required"}:

@@ -104,6 +104,13 @@ def after_commit(callback: Callable[[], None]) -> None:
     db.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
+def remove_after_commit(path: Path) -> None:
+    """Delete a stored file once the unit of work that removed its row has committed: a
+    rollback keeps the file (no row ever points at a missing file); a crash in between
+    leaves an orphan file, which the purge's sweep removes."""
+    after_commit(lambda: path.unlink(missing_ok=True))
+
+
 def end_read() -> None:
     """Before slow work (a password hash, a file write): end the transaction if it has only
     read so far; on SQLite that releases the write lock a POST takes at its first statement.

@@ -16,6 +16,17 @@ from onboarding.models.company import Company, Project
 from onboarding.models.document import Document
 from onboarding.models.job import JOB_STATUSES, Job
 from onboarding.models.partner import Campaign, ImportJob, Partner, campaign_partners
+from onboarding.models.privacy import (
+    CONSENT_ACTIONS,
+    DOCUMENT_ACCESS_ACTIONS,
+    EXPORT_STATUSES,
+    PURGE_RULES,
+    Consent,
+    DataExport,
+    DataPurge,
+    DocumentAccess,
+    PrivacyNotice,
+)
 from onboarding.models.reminder import MailServerStatus, Reminder
 from onboarding.models.submission import FormToken
 from onboarding.models.user import (
@@ -28,6 +39,15 @@ from onboarding.models.user import (
 )
 
 __all__ = [
+    "CONSENT_ACTIONS",
+    "DOCUMENT_ACCESS_ACTIONS",
+    "EXPORT_STATUSES",
+    "PURGE_RULES",
+    "Consent",
+    "DataExport",
+    "DataPurge",
+    "DocumentAccess",
+    "PrivacyNotice",
     "JOB_STATUSES",
     "LINK_PURPOSES",
     "LOCALES",

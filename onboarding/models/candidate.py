@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.models.base import Base, UTCDateTime, utcnow
@@ -16,6 +27,7 @@ from workflows.onboarding import ACTIVE_PHASES, CEFR_LEVELS, PHASES
 
 if TYPE_CHECKING:  # resolved by SQLAlchemy at run time; imported for the type checker only
     from onboarding.models.company import Company, Project
+    from onboarding.models.privacy import PrivacyNotice
 
 PLACEMENT_STATUSES = placement_flow.STATUSES
 _LIVE = _in("status", placement_flow.LIVE_STATUSES)
@@ -72,7 +84,25 @@ class Candidate(Base):
     mentor_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
+    # The consent in force: when it was given and to which notice version (None: none, or
+    # withdrawn); the history is in `consents`.
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_notice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("privacy_notices.id", ondelete="RESTRICT")
+    )
+    share_with_companies: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Erasure asked for by the candidate (the desk confirms), a legal hold that stops erasure
+    # and purge, and when the candidate was erased (the row stays, anonymous, for reports).
+    erasure_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    legal_hold_reason: Mapped[str | None] = mapped_column(Text)
+    legal_hold_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    legal_hold_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     immersion_start: Mapped[date | None] = mapped_column(Date)
     immersion_planned_end: Mapped[date | None] = mapped_column(Date)
@@ -85,6 +115,7 @@ class Candidate(Base):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], back_populates="candidate")
     mentor: Mapped[User | None] = relationship(foreign_keys=[mentor_id])
+    consent_notice: Mapped[PrivacyNotice | None] = relationship()
     placements: Mapped[list[Placement]] = relationship(
         back_populates="candidate", order_by="Placement.id"
     )

@@ -1,0 +1,1 @@
+"""The privacy notice (versioned, published by staff) and the candidate's consent to it."""

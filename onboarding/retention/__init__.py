@@ -1,0 +1,1 @@
+"""Erasure on request (Art. 17), legal holds and the retention purge."""
