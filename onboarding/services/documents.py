@@ -28,6 +28,7 @@ from onboarding.models import Candidate, Document, User, utcnow
 from onboarding.services import audit
 from onboarding.services.access import own_candidate, require_role, visible_candidate
 from onboarding.services.errors import NotFound, Refused
+from onboarding.storage import private_folder
 from onboarding.vocabulary import DOCUMENT_KIND_LABELS, DOCUMENT_KINDS
 from workflows import checklist as checklist_rules
 from workflows.checklist import Checklist
@@ -65,9 +66,7 @@ def max_request_bytes() -> int:
 
 def folder() -> Path:
     """`<instance>/documents`, outside the web root, created private on first use."""
-    path = Path(current_app.instance_path) / "documents"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    return private_folder("documents")
 
 
 def kind_label(kind: str) -> str:
