@@ -5,7 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import Optional
 
-from onboarding.forms import REQUIRED, BaseForm, max_length, options
+from onboarding.forms import REQUIRED, BaseForm, confirmation, max_length, options, required
 from onboarding.services.documents import kind_label
 from onboarding.vocabulary import DOCUMENT_KINDS
 
@@ -30,4 +30,22 @@ class ReviewForm(BaseForm):
     reason = TextAreaField(
         _l("Reason for rejection (the candidate sees it)"),
         validators=[Optional(), max_length(2000)],
+    )
+
+
+class DeleteOwnDocumentForm(BaseForm):
+    confirmed = confirmation(
+        _l("Yes, delete this document."),
+        _l("Tick the box to confirm that the document must be deleted."),
+    )
+
+
+class RemoveDocumentForm(BaseForm):
+    reason = TextAreaField(
+        _l("Reason for removing it (kept in the history)"),
+        validators=[required(), max_length(2000)],
+    )
+    confirmed = confirmation(
+        _l("Yes, remove this document and its file."),
+        _l("Tick the box to confirm that the document must be removed."),
     )

@@ -11,11 +11,16 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from onboarding.documents.forms import ReviewForm, UploadForm
+from onboarding.documents.forms import (
+    DeleteOwnDocumentForm,
+    RemoveDocumentForm,
+    ReviewForm,
+    UploadForm,
+)
 from onboarding.services import documents
 from onboarding.services.access import own_candidate, visible_candidate
 from onboarding.services.errors import Refused
-from onboarding.web import role_required, validated
+from onboarding.web import role_required, validated, writes_on_get
 
 bp = Blueprint("documents", __name__)
 
@@ -75,11 +80,22 @@ def my_documents():
         form=form,
         refusal=refusal,
         max_megabytes=documents.max_megabytes(),
+        delete_form=DeleteOwnDocumentForm(formdata=None),
     )
     return page, status
 
 
+@bp.post("/me/documents/<int:document_id>/delete")
+@role_required("candidate")
+def delete_own(document_id: int):
+    validated(DeleteOwnDocumentForm(), _("The document could not be deleted."))
+    document = documents.delete_own(current_user, document_id)
+    flash(_("“%(name)s” has been deleted.", name=document.original_name), "success")
+    return redirect(url_for("documents.my_documents"))
+
+
 @bp.get("/documents/<int:document_id>")
+@writes_on_get  # staff's and mentors' downloads are logged for the candidate
 @role_required("candidate", "mentor", "staff")
 def download(document_id: int):
     document, content = documents.read_document(current_user, document_id)
@@ -102,10 +118,17 @@ def download(document_id: int):
 
 
 @bp.get("/desk/candidates/<int:candidate_id>/documents")
+@writes_on_get  # the candidate sees that the desk opened their documents
 @role_required("staff")
 def review_list(candidate_id: int):
     candidate = visible_candidate(current_user, candidate_id)
-    return _page("documents/review.html", candidate, form=ReviewForm(formdata=None))
+    documents.opened_list(current_user, candidate)
+    return _page(
+        "documents/review.html",
+        candidate,
+        form=ReviewForm(formdata=None),
+        remove_form=RemoveDocumentForm(formdata=None),
+    )
 
 
 @bp.post("/desk/documents/<int:document_id>/review")
@@ -120,8 +143,19 @@ def review(document_id: int):
     return redirect(url_for("documents.review_list", candidate_id=document.candidate_id))
 
 
+@bp.post("/desk/documents/<int:document_id>/delete")
+@role_required("staff")
+def remove(document_id: int):
+    form = validated(RemoveDocumentForm(), _("The document could not be removed."))
+    document = documents.delete_by_desk(current_user, document_id, form.reason.data)
+    flash(_("“%(name)s” has been removed.", name=document.original_name), "success")
+    return redirect(url_for("documents.review_list", candidate_id=document.candidate_id))
+
+
 @bp.get("/mentor/mentees/<int:candidate_id>/documents")
+@writes_on_get  # the candidate sees that their mentor opened their documents
 @role_required("mentor")
 def mentee_documents(candidate_id: int):
     candidate = visible_candidate(current_user, candidate_id)
+    documents.opened_list(current_user, candidate)
     return _page("documents/mentee.html", candidate)

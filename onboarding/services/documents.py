@@ -21,11 +21,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from onboarding.db import after_rollback, count_of, end_read
+from onboarding.db import after_rollback, count_of, end_read, remove_after_commit
 from onboarding.extensions import db
 from onboarding.i18n import format_decimal
 from onboarding.models import Candidate, Document, User, utcnow
-from onboarding.services import audit
+from onboarding.services import audit, document_access
 from onboarding.services.access import own_candidate, require_role, visible_candidate
 from onboarding.services.errors import NotFound, Refused
 from onboarding.storage import private_folder
@@ -219,12 +219,60 @@ def visible_document(actor: User, document_id: int) -> Document:
 
 
 def read_document(actor: User, document_id: int) -> tuple[Document, bytes]:
-    """The document and its content, for a download by someone allowed to see it."""
-    document = visible_document(actor, document_id)
+    """The document and its content, for a download by someone allowed to see it; staff's
+    and a mentor's downloads are logged for the candidate (`document_access`)."""
+    document, candidate = _visible(actor, document_id)
     path = folder() / document.stored_name
     if not STORED_NAME.fullmatch(document.stored_name) or not path.is_file():
         raise NotFound(_("This document does not exist or is not yours to see."))
+    document_access.record(actor, candidate, "downloaded", document)
     return document, path.read_bytes()
+
+
+def opened_list(actor: User, candidate: Candidate) -> None:
+    """Staff or a mentor opened the candidate's documents list: logged for the candidate."""
+    document_access.record(actor, candidate, "listed")
+
+
+def _remove(document: Document) -> None:
+    """Delete the row now and its file once the unit of work has committed (a rollback
+    keeps both)."""
+    if STORED_NAME.fullmatch(document.stored_name):
+        remove_after_commit(folder() / document.stored_name)
+    db.session.delete(document)
+    db.session.flush()
+
+
+def delete_own(actor: User, document_id: int) -> Document:
+    """The candidate deletes a document of theirs that is not verified yet (pending or
+    rejected); a verified one stays until the welcome desk or retention removes it."""
+    require_role(actor, "candidate")
+    candidate = own_candidate(actor)
+    document = db.session.get(Document, document_id)
+    if document is None or document.candidate_id != candidate.id:
+        raise NotFound(_("This document does not exist or is not yours to see."))
+    if document.status == checklist_rules.VERIFIED:
+        raise Refused(
+            _("This document is verified, so you cannot delete it yourself. "
+              "Ask the welcome desk if it must be removed.")
+        )  # fmt: skip
+    audit.record(candidate, actor, "document_deleted", detail=document.original_name)
+    _remove(document)
+    return document
+
+
+def delete_by_desk(actor: User, document_id: int, reason: str) -> Document:
+    """The welcome desk removes any document of a candidate, with the reason (audited)."""
+    require_role(actor, "staff")
+    document, candidate = _visible(actor, document_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused(_("Give the reason for removing the document."))
+    audit.record(
+        candidate, actor, "document_removed", detail=document.original_name, reason=reason
+    )
+    _remove(document)
+    return document
 
 
 def documents_of(candidate: Candidate) -> list[Document]:

@@ -39,6 +39,9 @@ ACTION_LABELS = {
     "document_uploaded": _l("Document uploaded: %(detail)s"),
     "document_verified": _l("Document verified: %(detail)s"),
     "document_rejected": _l("Document rejected: %(detail)s"),
+    "document_deleted": _l("Document deleted by the candidate: %(detail)s"),
+    "document_removed": _l("Document removed by the welcome desk: %(detail)s"),
+    "data_export_requested": _l("Copy of the personal data requested"),
 }
 
 # The fields a correction names (`candidates.correct_details`), stored as keys.
