@@ -3,7 +3,16 @@ who looked at their file, and the ZIP export; the desk's export for a postal req
 download is for the person the export was made for (`for_user`) only: anyone else gets 404,
 and an expired one a 410 page."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -54,14 +63,14 @@ def download(export_id: int):
         export, path = data_export.for_download(current_user, export_id)
     except ExportExpired as error:
         return render_template("mydata/expired.html", message=error.message), 410
-    response = send_file(
-        path,
+    # Streamed in chunks; the file is opened only once the body is read, and closed with it.
+    response = Response(
+        data_export.chunks(path),
         mimetype="application/zip",
-        as_attachment=True,
-        download_name=data_export.download_name(export),
-        conditional=False,
-        etag=False,
-        max_age=None,
+        headers={
+            "Content-Disposition": f'attachment; filename="{data_export.download_name(export)}"',
+            "Content-Length": str(path.stat().st_size),
+        },
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -26,6 +26,7 @@ import re
 import secrets
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -268,14 +269,16 @@ def staff_exports(candidate: Candidate, limit: int = 50) -> list[ExportLine]:
     return [ExportLine(row, state_of(row, now)) for row in rows]
 
 
-def for_download(actor: User, export_id: int, now: datetime | None = None) -> tuple[DataExport, Path]:
+def for_download(
+    actor: User, export_id: int, now: datetime | None = None
+) -> tuple[DataExport, Path]:
     """The ready export and its file, for `for_user` only (anyone else: not found); an
     expired one is `ExportExpired` (410). Records when it was downloaded."""
     export = db.session.get(DataExport, export_id)
     if export is None or export.for_user_id != actor.id:
         raise _not_found()
     now = now or utcnow()
-    if export.status == "expired" or (export.status == "ready" and state_of(export, now) == "expired"):
+    if state_of(export, now) == "expired":
         raise ExportExpired(
             _("This download has expired. Ask for a new copy of your data on the same page.")
         )
@@ -286,6 +289,13 @@ def for_download(actor: User, export_id: int, now: datetime | None = None) -> tu
         raise _not_found()
     export.downloaded_at = now
     return export, path
+
+
+def chunks(path: Path) -> Iterator[bytes]:
+    """The file's content in pieces, for a streamed download."""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
 
 
 def download_name(export: DataExport) -> str:
@@ -497,6 +507,11 @@ def _file_digest(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
+def _remove_files(*paths: Path) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
 def _sync_folder(directory: Path) -> None:
     descriptor = os.open(directory, os.O_RDONLY)
     try:
@@ -564,7 +579,7 @@ def build(payload: dict[str, Any], beat: jobs.Beat) -> None:
     directory = folder()
     partial, final = directory / f".{stored_name}.part", directory / stored_name
     # No file without its row: a failed or rolled-back build removes what it wrote.
-    after_rollback(lambda: (partial.unlink(missing_ok=True), final.unlink(missing_ok=True)))
+    after_rollback(lambda: _remove_files(partial, final))
     try:
         write_zip(sources, data, summary, partial, beat)
         os.replace(partial, final)
@@ -616,7 +631,11 @@ class _ReadyNotice:
 
     def send(self, expires_at: datetime) -> None:
         message = mail.build_message(
-            self.to, self.locale, "data_export_ready", notice=self, link=self.link,
+            self.to,
+            self.locale,
+            "data_export_ready",
+            notice=self,
+            link=self.link,
             expires_at=expires_at,
         )
         try:

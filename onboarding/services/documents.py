@@ -268,9 +268,7 @@ def delete_by_desk(actor: User, document_id: int, reason: str) -> Document:
     reason = (reason or "").strip()
     if not reason:
         raise Refused(_("Give the reason for removing the document."))
-    audit.record(
-        candidate, actor, "document_removed", detail=document.original_name, reason=reason
-    )
+    audit.record(candidate, actor, "document_removed", detail=document.original_name, reason=reason)
     _remove(document)
     return document
 

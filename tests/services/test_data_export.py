@@ -88,21 +88,57 @@ def seeded():
     mentor = make_user("mentor", name="Mentor Mieke")
     candidate = make_candidate(name="Anna Shikongo", locale="nl", phase="mentoring",
                                mentor=mentor, phone=PHONE, degree_level="master")  # fmt: skip
-    db.session.add_all([CandidateSkill(candidate_id=candidate.id, skill="python"),
-                        CandidateMunicipality(candidate_id=candidate.id, municipality="Genk")])
+    db.session.add_all(
+        [
+            CandidateSkill(candidate_id=candidate.id, skill="python"),
+            CandidateMunicipality(candidate_id=candidate.id, municipality="Genk"),
+        ]
+    )
     make_assessment(candidate, "B1")
-    db.session.add(MentoringMeeting(candidate_id=candidate.id, mentor_id=mentor.id,
-                                    met_on=date(2026, 11, 20), note="Talked about housing."))
+    db.session.add(
+        MentoringMeeting(
+            candidate_id=candidate.id,
+            mentor_id=mentor.id,
+            met_on=date(2026, 11, 20),
+            note="Talked about housing.",
+        )
+    )
     make_placement(candidate, accepted=False)
-    db.session.add(AuditEvent(candidate_id=candidate.id, action="pause", from_phase="mentoring",
-                              to_phase="on_hold", reason="Visa appointment"))
-    db.session.add(Reminder(rule="book_assessment", candidate_id=candidate.id,
-                            recipient_id=candidate.user_id, due_at=utcnow(), anchor="2026-12-01",
-                            params={}, status="sent", sent_at=utcnow()))
-    db.session.add(Consent(candidate_id=candidate.id, action="given", actor_id=staff.id,
-                           on_behalf=True, note="Form signed at the desk"))
-    db.session.add(AccountEvent(kind="login", user_id=candidate.user_id,
-                                actor_id=candidate.user_id, address="192.0.2.7"))
+    db.session.add(
+        AuditEvent(
+            candidate_id=candidate.id,
+            action="pause",
+            from_phase="mentoring",
+            to_phase="on_hold",
+            reason="Visa appointment",
+        )
+    )
+    db.session.add(
+        Reminder(
+            rule="book_assessment",
+            candidate_id=candidate.id,
+            recipient_id=candidate.user_id,
+            due_at=utcnow(),
+            anchor="2026-12-01",
+            params={},
+            status="sent",
+            sent_at=utcnow(),
+        )
+    )
+    db.session.add(
+        Consent(
+            candidate_id=candidate.id,
+            action="given",
+            actor_id=staff.id,
+            on_behalf=True,
+            note="Form signed at the desk",
+        )
+    )
+    db.session.add(
+        AccountEvent(
+            kind="login", user_id=candidate.user_id, actor_id=candidate.user_id, address="192.0.2.7"
+        )
+    )
     db.session.commit()
     passport = documents.upload(candidate.user, "passport", PDF, "paspoort Anna.pdf")
     diploma = documents.upload(candidate.user, "diploma", PNG, "diplôma.png")

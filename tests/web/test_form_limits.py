@@ -40,7 +40,7 @@ from onboarding.desk.forms import (
     ProjectForm,
     RegisterCandidateForm,
 )
-from onboarding.documents.forms import ReviewForm
+from onboarding.documents.forms import RemoveDocumentForm, ReviewForm
 from onboarding.forms import AssessmentForm, BaseForm, TransitionForm, each_skill_fits
 from onboarding.mentor.forms import MeetingForm
 from onboarding.models import (
@@ -49,6 +49,7 @@ from onboarding.models import (
     Candidate,
     CandidateSkill,
     Company,
+    DataExport,
     Document,
     LanguageAssessment,
     MentoringMeeting,
@@ -57,6 +58,7 @@ from onboarding.models import (
     Project,
     User,
 )
+from onboarding.mydata.forms import PostalExportForm
 from onboarding.partners.forms import CampaignForm, DecisionForm, PartnerApplicationForm
 from onboarding.people.forms import InvitePersonForm
 from onboarding.rules import SKILL_LENGTH
@@ -91,6 +93,8 @@ COLUMNS = {
     (ProjectForm, "title"): Project.title,
     (ProjectForm, "description"): Project.description,
     (ReviewForm, "reason"): Document.rejection_reason,
+    (RemoveDocumentForm, "reason"): AuditEvent.reason,
+    (PostalExportForm, "note"): DataExport.note,
     (PartnerApplicationForm, "name"): Partner.name,
     (PartnerApplicationForm, "contact_name"): Partner.contact_name,
     (PartnerApplicationForm, "email"): Partner.contact_email,
@@ -141,8 +145,8 @@ NOT_STORED = {
 
 
 def form_classes() -> list[type]:
-    for area in ("account", "auth", "candidate", "desk", "documents", "mentor", "partners",
-                 "people"):  # fmt: skip
+    for area in ("account", "auth", "candidate", "desk", "documents", "mentor", "mydata",
+                 "partners", "people"):  # fmt: skip
         importlib.import_module(f"onboarding.{area}.forms")
     found, todo = [], [BaseForm]
     while todo:
