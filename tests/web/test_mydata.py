@@ -125,7 +125,7 @@ def test_the_data_page_shows_what_is_held_in_the_candidates_language(world, clie
 def test_a_candidate_asks_downloads_and_nobody_else_can(world, client, make_client, login, data):
     login(client, world["candidate"])
     assert client.post("/me/data/exports").status_code == 302
-    assert "data-state=\"queued\"" in client.get("/me/data").get_data(as_text=True)
+    assert 'data-state="queued"' in client.get("/me/data").get_data(as_text=True)
     assert client.post("/me/data/exports").status_code == 422  # one at a time
     with data():
         jobs.work()
