@@ -34,7 +34,9 @@ def index():
     return render_template(
         "mydata/index.html",
         candidate=candidate,
-        held=data_export.held_about(candidate, account_event_limit=ACCOUNT_EVENTS_SHOWN),
+        held=data_export.held_about(
+            candidate, account_event_limit=ACCOUNT_EVENTS_SHOWN, for_page=True
+        ),
         account_events_shown=ACCOUNT_EVENTS_SHOWN,
         access=document_access.log_page(
             candidate, page_arg(request.args), current_app.config["BOARD_PAGE_SIZE"]

@@ -43,6 +43,7 @@ from onboarding.extensions import db
 from onboarding.links import public_url
 from onboarding.models import (
     AccountEvent,
+    AuditEvent,
     Candidate,
     Consent,
     DataExport,
@@ -62,7 +63,7 @@ from onboarding.services import (
     jobs,
     mail,
 )
-from onboarding.services.access import require_role, visible_candidate
+from onboarding.services.access import require_role
 from onboarding.services.errors import DomainError, NotFound, Refused
 from onboarding.services.history import TimelineEntry
 from onboarding.storage import private_folder
@@ -142,12 +143,6 @@ def request_export(actor: User, candidate: Candidate, note: str | None = None) -
     return export
 
 
-def request_for_candidate(actor: User, candidate_id: int, note: str | None) -> DataExport:
-    """The welcome desk answers a postal request for candidate `candidate_id`."""
-    require_role(actor, "staff")
-    return request_export(actor, visible_candidate(actor, candidate_id), note)
-
-
 # -- reading what is held ------------------------------------------------------------------
 
 
@@ -159,7 +154,7 @@ class Held:
     user: User
     detail: board.CandidateDetail
     timeline: list[TimelineEntry]
-    events: list[Any]  # AuditEvent rows, oldest first
+    events: list[AuditEvent]  # oldest first
     documents: list[Document]
     consents: list[Consent]
     account_events: list[AccountEvent]
@@ -195,9 +190,7 @@ def reminders_of(candidate: Candidate) -> list[Reminder]:
     )
 
 
-def _audit_events(candidate: Candidate) -> list[Any]:
-    from onboarding.models import AuditEvent
-
+def _audit_events(candidate: Candidate) -> list[AuditEvent]:
     return list(
         db.session.scalars(
             select(AuditEvent)
@@ -208,11 +201,17 @@ def _audit_events(candidate: Candidate) -> list[Any]:
     )
 
 
-def held_about(candidate: Candidate, *, account_event_limit: int | None = None) -> Held:
-    """What the summary page and the export show (the timeline in the current language)."""
+ALL = 1_000_000  # "every row" for the export; the page shows fewer
+
+
+def held_about(
+    candidate: Candidate, *, account_event_limit: int = ALL, for_page: bool = False
+) -> Held:
+    """What the summary page and the export show (the timeline in the current language).
+    `for_page`: leave out what the page reads elsewhere or does not show (the access log is
+    paged there; reminders are on the notifications page)."""
     events = account_events.events(
-        account_events.EventFilter(user_id=candidate.user_id),
-        limit=account_event_limit if account_event_limit is not None else 1_000_000,
+        account_events.EventFilter(user_id=candidate.user_id), limit=account_event_limit
     )
     return Held(
         candidate=candidate,
@@ -223,8 +222,8 @@ def held_about(candidate: Candidate, *, account_event_limit: int | None = None) 
         documents=documents.documents_of(candidate),
         consents=consents_of(candidate),
         account_events=events,
-        reminders=reminders_of(candidate),
-        access=document_access.log_of(candidate),
+        reminders=[] if for_page else reminders_of(candidate),
+        access=[] if for_page else document_access.log_of(candidate),
     )
 
 
