@@ -39,6 +39,11 @@ ACTION_LABELS = {
     "document_uploaded": _l("Document uploaded: %(detail)s"),
     "document_verified": _l("Document verified: %(detail)s"),
     "document_rejected": _l("Document rejected: %(detail)s"),
+    "erasure_requested": _l("The candidate asked for their personal data to be erased"),
+    "erasure_request_cancelled": _l("The candidate withdrew their request for erasure"),
+    "legal_hold_placed": _l("Legal hold placed: the data is kept until it is released"),
+    "legal_hold_released": _l("Legal hold released"),
+    "erased": _l("Personal data erased"),
 }
 
 # The fields a correction names (`candidates.correct_details`), stored as keys.
