@@ -59,6 +59,7 @@ from onboarding.models import (
 )
 from onboarding.partners.forms import CampaignForm, DecisionForm, PartnerApplicationForm
 from onboarding.people.forms import InvitePersonForm
+from onboarding.retention.forms import HoldForm
 from onboarding.rules import SKILL_LENGTH
 
 # (form, field) -> the column the field's value is stored in
@@ -99,6 +100,7 @@ COLUMNS = {
     (DecisionForm, "note"): Partner.decision_note,
     (CampaignForm, "name"): Campaign.name,
     (CampaignForm, "target_regions"): Campaign.target_regions,
+    (HoldForm, "reason"): Candidate.legal_hold_reason,
 }
 # Comma-separated lists stored one item per row (or per JSON item): each item is limited.
 PER_ITEM = {
@@ -142,7 +144,7 @@ NOT_STORED = {
 
 def form_classes() -> list[type]:
     for area in ("account", "auth", "candidate", "desk", "documents", "mentor", "partners",
-                 "people"):  # fmt: skip
+                 "people", "retention"):  # fmt: skip
         importlib.import_module(f"onboarding.{area}.forms")
     found, todo = [], [BaseForm]
     while todo:
