@@ -66,6 +66,8 @@ from onboarding.storage import private_folder
 ERASED_NAME = "—"
 # Audit details that are codes, not free text, which the reports read.
 KEPT_DETAILS = ("dutch_override",)
+# Account events are searched for the name only when it is at least this long.
+MIN_NAME_MATCH = 5
 
 # What the confirmation page names, in this order (see `what_goes`).
 WHAT_GOES_LABELS = {
@@ -113,7 +115,7 @@ def _events_of(candidate: Candidate):
     email, name = _identifiers(candidate)
     detail = func.lower(AccountEvent.detail)
     named = [detail.contains(email, autoescape=True)]
-    if name:
+    if len(name) >= MIN_NAME_MATCH:  # a very short name would match other people's lines
         named.append(detail.contains(name, autoescape=True))
     return or_(
         AccountEvent.user_id == candidate.user_id,
@@ -301,6 +303,10 @@ def erase(
     # The year is enough for any figure; the day is part of a person's story.
     candidate.graduation_date = date(candidate.graduation_date.year, 1, 1)
     candidate.mentor_id = None  # an erased candidate is no one's mentee any more
+    # No consent in force any more: whatever skips candidates without one (matching,
+    # non-essential reminders) skips the erased too.
+    candidate.consent_at = None
+    candidate.consent_notice_id = None
     candidate.share_with_companies = False
     candidate.erased_at = now
     rows["candidates"] = 1
