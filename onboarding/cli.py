@@ -1,4 +1,4 @@
-"""Flask commands: demo data and the translation workflow."""
+"""Flask commands: the first account, demo data, the retention purge and translations."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(translations)
+    app.cli.add_command(purge)
 
 
 @click.command("create-admin")
@@ -76,6 +77,30 @@ def seed_demo() -> None:
         ("candidate", "candidate@onthaal.example"),
     ):
         click.echo(f"  {role:<13} {email}")
+
+
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only print what would go; change nothing.")
+@click.option("--now", "now_text", help="Pretend it is this UTC time (ISO 8601), for tests.")
+@with_appcontext
+def purge(dry_run: bool, now_text: str | None) -> None:
+    """Apply the retention rules now (the worker does it every night): erase candidates
+    past their retention period, remove rejected documents, unused links, finished imports'
+    rows, expired exports and orphan files. Prints counts and candidate ids, never names."""
+    from datetime import UTC, datetime
+
+    from onboarding.services import retention
+
+    now = datetime.fromisoformat(now_text).astimezone(UTC) if now_text else None
+    result = retention.purge(now, dry_run=dry_run)
+    counts = result.counts()
+    click.echo("Dry run: nothing was changed. Would go:" if dry_run else "Purged:")
+    for rule in retention.RULE_LABELS:
+        click.echo(f"  {rule:<18} {counts.get(rule, 0)}")
+    ids = result.candidate_ids()
+    click.echo(f"  candidates erased: {', '.join(map(str, ids)) if ids else 'none'}")
+    for item, why in result.failed:
+        click.echo(f"  not done: {item.rule} {item.target_id or item.candidate_id}: {why}")
 
 
 @click.group()

@@ -50,6 +50,19 @@ def forget_form_tokens(app: Flask) -> None:
             db.session.remove()
 
 
+def nightly_purge(app: Flask) -> None:
+    """Nightly at PURGE_HOUR (Brussels): the retention purge (services.retention), one
+    transaction per candidate or item."""
+    from onboarding.extensions import db
+    from onboarding.services import retention
+
+    with app.app_context():
+        try:
+            retention.nightly()
+        finally:
+            db.session.remove()
+
+
 def _add_job(scheduler, app: Flask) -> None:
     from onboarding.services import jobs
 
@@ -68,6 +81,19 @@ def _add_job(scheduler, app: Flask) -> None:
             coalesce=True,  # missed ticks collapse into one
             replace_existing=True,
         )
+    scheduler.add_job(
+        nightly_purge,
+        "cron",
+        args=[app],
+        hour=app.config["PURGE_HOUR"],
+        minute=0,
+        timezone="Europe/Brussels",
+        id="retention-purge",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=3600,  # a worker restarted just after the hour still purges
+        replace_existing=True,
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # resolved by SQLAlchemy at run time; imported for the type c
     from onboarding.models.privacy import PrivacyNotice
 
 PLACEMENT_STATUSES = placement_flow.STATUSES
+ERASED_NAME = _l("Erased candidate")
 _LIVE = _in("status", placement_flow.LIVE_STATUSES)
 _LIVE_WITH_PROJECT = f"project_id IS NOT NULL AND {_LIVE}"
 _LIVE_WITHOUT_PROJECT = f"project_id IS NULL AND {_LIVE}"
@@ -131,6 +133,9 @@ class Candidate(Base):
 
     @property
     def name(self) -> str:
+        """The person's name; "Erased candidate" (translated) once erased (services.erasure)."""
+        if self.erased_at is not None:
+            return str(ERASED_NAME)
         return self.user.name
 
     def missing_profile_fields(self) -> tuple[str, ...]:

@@ -87,7 +87,9 @@ def _like(text: str) -> str:
 
 
 def _filtered(query, board_filter: BoardFilter, *, with_phase: bool = True):
-    """The filters on a query that joins Candidate and its User."""
+    """The filters on a query that joins Candidate and its User. Erased candidates are
+    never shown (they stay, anonymous, in the reports' figures)."""
+    query = query.where(Candidate.erased_at.is_(None))
     if board_filter.country:
         query = query.where(Candidate.country_code == board_filter.country)
     if search := board_filter.search.strip():

@@ -42,6 +42,11 @@ ACTION_LABELS = {
     "document_deleted": _l("Document deleted by the candidate: %(detail)s"),
     "document_removed": _l("Document removed by the welcome desk: %(detail)s"),
     "data_export_requested": _l("Copy of the personal data requested"),
+    "erasure_requested": _l("The candidate asked for their personal data to be erased"),
+    "erasure_request_cancelled": _l("The candidate withdrew their request for erasure"),
+    "legal_hold_placed": _l("Legal hold placed: the data is kept until it is released"),
+    "legal_hold_released": _l("Legal hold released"),
+    "erased": _l("Personal data erased"),
 }
 
 # The fields a correction names (`candidates.correct_details`), stored as keys.

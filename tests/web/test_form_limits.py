@@ -61,6 +61,7 @@ from onboarding.models import (
 from onboarding.mydata.forms import PostalExportForm
 from onboarding.partners.forms import CampaignForm, DecisionForm, PartnerApplicationForm
 from onboarding.people.forms import InvitePersonForm
+from onboarding.retention.forms import HoldForm
 from onboarding.rules import SKILL_LENGTH
 
 # (form, field) -> the column the field's value is stored in
@@ -103,6 +104,7 @@ COLUMNS = {
     (DecisionForm, "note"): Partner.decision_note,
     (CampaignForm, "name"): Campaign.name,
     (CampaignForm, "target_regions"): Campaign.target_regions,
+    (HoldForm, "reason"): Candidate.legal_hold_reason,
 }
 # Comma-separated lists stored one item per row (or per JSON item): each item is limited.
 PER_ITEM = {
@@ -146,7 +148,7 @@ NOT_STORED = {
 
 def form_classes() -> list[type]:
     for area in ("account", "auth", "candidate", "desk", "documents", "mentor", "mydata",
-                 "partners", "people"):  # fmt: skip
+                 "partners", "people", "retention"):  # fmt: skip
         importlib.import_module(f"onboarding.{area}.forms")
     found, todo = [], [BaseForm]
     while todo:

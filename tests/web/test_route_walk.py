@@ -78,6 +78,7 @@ from onboarding.partners.forms import (
     PartnerApplicationForm,
 )
 from onboarding.people.forms import CapacityForm, InvitePersonForm
+from onboarding.retention.forms import EraseForm, ErasureRequestForm, HoldForm
 from tests.conftest import PASSWORD
 from tests.web.test_form_errors import CSV, PDF, catalog, make_world
 
@@ -138,6 +139,11 @@ FORMS = {
     "mentor.record_assessment": AssessmentForm,
     "mentor.log_meeting": MeetingForm,
     "mentor.sign_off": SignOffForm,
+    "retention.erase": EraseForm,
+    "retention.hold": HoldForm,
+    "retention.release": None,
+    "retention.request_erasure": ErasureRequestForm,
+    "retention.cancel_erasure": None,
 }
 
 # Bad values by the kind of field they go to; MISSING leaves the field out, and every field

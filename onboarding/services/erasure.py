@@ -1,0 +1,366 @@
+"""Erasure of a candidate (GDPR Art. 17): what goes, and the anonymisation itself.
+
+After `erase` no name, email address, phone number, institution, free text or document
+bytes of the candidate remain anywhere; what stays is anonymous and keeps the reports'
+figures as they were:
+
+- the candidate row (id, phase, country, STEM field, degree and language levels, channel,
+  campaign, partner, registration and phase dates), with `erased_at` set;
+- the phase history (audit rows, reason and detail cleared — only the "dutch_override" code
+  stays, the immersion outcome counts it), assessments (note cleared), meetings (note
+  emptied) and placements (closed reason cleared);
+- the user row as a tombstone (a neutral name, `erased-<id>@erased.invalid`, no password,
+  two-factor secret or calendar token, inactive, every session ended).
+
+Deleted: documents (their files once the transaction has committed), reminders and
+notifications to or about the candidate, consent records, the document access log, data
+exports (and their files), invitation and reset links, recovery codes, the account's events
+(and any event whose detail names them), skills and preferred municipalities. CSV import
+jobs forget the candidate's rows and problems; job payloads that name them are emptied.
+
+Each erasure is one unit of work (the caller's request, or the purge's own transaction per
+candidate) and is itself recorded: a DataPurge row (who, when, which rule, rows per table,
+files) and an "erased" audit row, neither with personal data.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, or_, select, update
+
+from onboarding.db import remove_after_commit, rows_changed
+from onboarding.extensions import db
+from onboarding.models import (
+    AccountEvent,
+    AuditEvent,
+    Candidate,
+    CandidateMunicipality,
+    CandidateSkill,
+    Consent,
+    DataExport,
+    DataPurge,
+    Document,
+    DocumentAccess,
+    ImportJob,
+    Invitation,
+    Job,
+    LanguageAssessment,
+    MentoringMeeting,
+    Placement,
+    RecoveryCode,
+    Reminder,
+    User,
+    utcnow,
+)
+from onboarding.services import audit, sessions
+from onboarding.services.access import own_candidate, require_role
+from onboarding.services.errors import Conflict, Refused
+from onboarding.storage import private_folder
+
+# The tombstone's name: not a person's name, and sorts after every real one.
+ERASED_NAME = "—"
+# Audit details that are codes, not free text, which the reports read.
+KEPT_DETAILS = ("dutch_override",)
+# Account events are searched for the name only when it is at least this long.
+MIN_NAME_MATCH = 5
+
+# What the confirmation page names, in this order (see `what_goes`).
+WHAT_GOES_LABELS = {
+    "account": _l("The account (name, email address, password, two-factor secret)"),
+    "profile": _l("The profile (phone, institution, skills, municipalities, free text)"),
+    "documents": _l("Documents"),
+    "files": _l("Stored files (documents and data exports)"),
+    "meetings": _l("Notes of mentoring meetings"),
+    "reminders": _l("Reminders"),
+    "notifications": _l("Notifications"),
+    "consents": _l("Consent records"),
+    "document_access": _l("Lines of the document access log"),
+    "data_exports": _l("Data exports"),
+    "tokens": _l("Invitation and reset links, recovery codes"),
+    "account_events": _l("Account events"),
+}
+
+
+def erased_email(user_id: int) -> str:
+    return f"erased-{user_id}@erased.invalid"
+
+
+def is_erased(candidate: Candidate) -> bool:
+    return candidate.erased_at is not None
+
+
+def _count(statement) -> int:
+    return db.session.scalar(statement) or 0
+
+
+def _reminders_of(candidate: Candidate):
+    return or_(Reminder.candidate_id == candidate.id, Reminder.recipient_id == candidate.user_id)
+
+
+def _exports_of(candidate: Candidate):
+    return or_(DataExport.candidate_id == candidate.id, DataExport.for_user_id == candidate.user_id)
+
+
+def _identifiers(candidate: Candidate) -> tuple[str, str]:
+    """The candidate's email address and name, lower case, as other rows may quote them."""
+    return candidate.user.email.lower(), " ".join(candidate.user.name.split()).lower()
+
+
+def _events_of(candidate: Candidate):
+    email, name = _identifiers(candidate)
+    detail = func.lower(AccountEvent.detail)
+    named = [detail.contains(email, autoescape=True)]
+    if len(name) >= MIN_NAME_MATCH:  # a very short name would match other people's lines
+        named.append(detail.contains(name, autoescape=True))
+    return or_(
+        AccountEvent.user_id == candidate.user_id,
+        AccountEvent.actor_id == candidate.user_id,
+        *named,
+    )
+
+
+def what_goes(candidate: Candidate) -> dict[str, int]:
+    """How many of each kind an erasure removes or empties, for the confirmation page."""
+    cid, uid = candidate.id, candidate.user_id
+    documents = _count(select(func.count(Document.id)).where(Document.candidate_id == cid))
+    export_files = _count(
+        select(func.count(DataExport.id)).where(
+            _exports_of(candidate), DataExport.stored_name.is_not(None)
+        )
+    )
+    reminders = db.session.execute(
+        select(Reminder.status, Reminder.sent_at).where(_reminders_of(candidate))
+    ).all()
+    notifications = sum(1 for _status, sent_at in reminders if sent_at is not None)
+    return {
+        "account": 1,
+        "profile": 1,
+        "documents": documents,
+        "files": documents + export_files,
+        "meetings": _count(
+            select(func.count(MentoringMeeting.id)).where(MentoringMeeting.candidate_id == cid)
+        ),
+        "reminders": len(reminders) - notifications,
+        "notifications": notifications,
+        "consents": _count(select(func.count(Consent.id)).where(Consent.candidate_id == cid)),
+        "document_access": _count(
+            select(func.count(DocumentAccess.id)).where(
+                or_(DocumentAccess.candidate_id == cid, DocumentAccess.viewer_id == uid)
+            )
+        ),
+        "data_exports": _count(select(func.count(DataExport.id)).where(_exports_of(candidate))),
+        "tokens": _count(select(func.count(Invitation.id)).where(Invitation.user_id == uid))
+        + _count(select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == uid)),
+        "account_events": _count(select(func.count(AccountEvent.id)).where(_events_of(candidate))),
+    }
+
+
+def refuse_unless_erasable(candidate: Candidate) -> None:
+    if candidate.erased_at is not None:
+        raise Conflict(_("This candidate has already been erased."))
+    if candidate.legal_hold_at is not None:
+        raise Refused(
+            _(
+                "This candidate is under a legal hold: their data cannot be erased or purged "
+                "until the hold is released."
+            )
+        )
+
+
+def _mentions(value: Any, email: str, name: str) -> bool:
+    """Whether a JSON value (an import row, a problem, a job payload) names the person."""
+    if isinstance(value, dict):
+        return any(_mentions(item, email, name) for item in value.values())
+    if isinstance(value, list):
+        return any(_mentions(item, email, name) for item in value)
+    if isinstance(value, str):
+        text = " ".join(value.split()).lower()
+        return email in text or (bool(name) and text == name)
+    return False
+
+
+def _forget_in_imports(email: str, name: str) -> int:
+    """Drop the candidate's rows and problems from every CSV import job; jobs changed."""
+    changed = 0
+    for job in db.session.scalars(select(ImportJob)):
+        rows = [row for row in (job.rows or []) if not _mentions(row, email, name)]
+        errors = [entry for entry in (job.errors or []) if not _mentions(entry, email, name)]
+        if rows != (job.rows or []) or errors != (job.errors or []):
+            job.rows, job.errors = rows, errors
+            if job.failure and _mentions(job.failure, email, name):
+                job.failure = None
+            changed += 1
+    return changed
+
+
+def _forget_in_jobs(candidate: Candidate, email: str, name: str) -> int:
+    """Empty the payload of every job that names the candidate (by id, address or name)."""
+    changed = 0
+    ids = {("candidate_id", candidate.id), ("user_id", candidate.user_id)}
+    for job in db.session.scalars(select(Job)):
+        payload = job.payload or {}
+        by_id = any((key, payload.get(key)) in ids for key, _value in ids)
+        text = json.dumps(payload, ensure_ascii=False).lower()
+        if by_id or email in text or _mentions(payload, email, name):
+            job.payload = {}
+            if job.failure and _mentions(job.failure, email, name):
+                job.failure = None
+            changed += 1
+        elif job.failure and _mentions(job.failure, email, name):
+            job.failure = None
+            changed += 1
+    return changed
+
+
+def _deleted(statement) -> int:
+    return rows_changed(statement)
+
+
+def erase(
+    actor: User | None, candidate: Candidate, rule: str = "erasure", now: datetime | None = None
+) -> DataPurge:
+    """Erase `candidate` in the caller's unit of work (see the module docstring). `actor`
+    None: the nightly purge. Files go only once the unit of work has committed."""
+    if actor is not None:
+        require_role(actor, "staff")
+    refuse_unless_erasable(candidate)
+    now = now or utcnow()
+    user = candidate.user
+    cid, uid = candidate.id, user.id
+    email, name = _identifiers(candidate)
+    rows: dict[str, int] = {}
+    files = 0
+
+    documents_folder = private_folder("documents")
+    for stored_name in db.session.scalars(
+        select(Document.stored_name).where(Document.candidate_id == cid)
+    ):
+        remove_after_commit(documents_folder / stored_name)
+        files += 1
+    exports_folder = private_folder("exports")
+    for export_name in db.session.scalars(
+        select(DataExport.stored_name).where(
+            _exports_of(candidate), DataExport.stored_name.is_not(None)
+        )
+    ):
+        remove_after_commit(exports_folder / str(export_name))
+        files += 1
+
+    # The access log points at documents (SET NULL): delete it first.
+    rows["document_access"] = _deleted(
+        delete(DocumentAccess).where(
+            or_(DocumentAccess.candidate_id == cid, DocumentAccess.viewer_id == uid)
+        )
+    )
+    rows["documents"] = _deleted(delete(Document).where(Document.candidate_id == cid))
+    rows["data_exports"] = _deleted(delete(DataExport).where(_exports_of(candidate)))
+    rows["reminders"] = _deleted(delete(Reminder).where(_reminders_of(candidate)))
+    rows["consents"] = _deleted(delete(Consent).where(Consent.candidate_id == cid))
+    rows["invitations"] = _deleted(delete(Invitation).where(Invitation.user_id == uid))
+    rows["recovery_codes"] = _deleted(delete(RecoveryCode).where(RecoveryCode.user_id == uid))
+    rows["account_events"] = _deleted(delete(AccountEvent).where(_events_of(candidate)))
+    rows["candidate_skills"] = _deleted(
+        delete(CandidateSkill).where(CandidateSkill.candidate_id == cid)
+    )
+    rows["candidate_municipalities"] = _deleted(
+        delete(CandidateMunicipality).where(CandidateMunicipality.candidate_id == cid)
+    )
+    # Reason and detail are free text, but for the codes the reports read (KEPT_DETAILS).
+    rows["audit_events"] = _deleted(
+        update(AuditEvent)
+        .where(
+            AuditEvent.candidate_id == cid,
+            or_(AuditEvent.detail.is_(None), AuditEvent.detail.not_in(KEPT_DETAILS)),
+        )
+        .values(reason=None, detail=None)
+    )
+    rows["audit_events"] += _deleted(
+        update(AuditEvent)
+        .where(AuditEvent.candidate_id == cid, AuditEvent.detail.in_(KEPT_DETAILS))
+        .values(reason=None)
+    )
+    rows["language_assessments"] = _deleted(
+        update(LanguageAssessment).where(LanguageAssessment.candidate_id == cid).values(note=None)
+    )
+    rows["mentoring_meetings"] = _deleted(
+        update(MentoringMeeting).where(MentoringMeeting.candidate_id == cid).values(note="")
+    )
+    rows["placements"] = _deleted(
+        update(Placement).where(Placement.candidate_id == cid).values(closed_reason=None)
+    )
+    rows["import_jobs"] = _forget_in_imports(email, name)
+    rows["jobs"] = _forget_in_jobs(candidate, email, name)
+
+    candidate.phone = None
+    candidate.origin_institution = ""
+    candidate.withdrawn_reason = None
+    candidate.available_from = None
+    # The year is enough for any figure; the day is part of a person's story.
+    candidate.graduation_date = date(candidate.graduation_date.year, 1, 1)
+    candidate.mentor_id = None  # an erased candidate is no one's mentee any more
+    # No consent in force any more: whatever skips candidates without one (matching,
+    # non-essential reminders) skips the erased too.
+    candidate.consent_at = None
+    candidate.consent_notice_id = None
+    candidate.share_with_companies = False
+    candidate.erased_at = now
+    rows["candidates"] = 1
+
+    user.name = ERASED_NAME
+    user.email = erased_email(uid)
+    user.password_hash = None
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    user.calendar_token = None
+    user.password_changed_at = None
+    user.last_login_at = None
+    user.reminders_opt_out = True
+    user.active = False
+    sessions.end_all(user)
+    rows["users"] = 1
+
+    # Rows deleted or emptied, per table; tables left alone are not listed.
+    rows = {table: count for table, count in rows.items() if count}
+    audit.record(candidate, actor, "erased", at=now)
+    purge = DataPurge(
+        at=now,
+        actor_id=actor.id if actor is not None else None,
+        rule=rule,
+        candidate_id=cid,
+        rows=rows,
+        files=files,
+    )
+    db.session.add(purge)
+    db.session.flush()
+    # The session's copies of deleted and updated rows are stale now.
+    db.session.expire_all()
+    return purge
+
+
+# -- the candidate's own request (the desk confirms by erasing) --------------------------------
+
+
+def request_erasure(actor: User, now: datetime | None = None) -> Candidate:
+    """The candidate asks for their data to be erased; the welcome desk is told (privacy
+    overview) and confirms by erasing."""
+    candidate = own_candidate(actor)
+    if candidate.erasure_requested_at is None:
+        now = now or utcnow()
+        candidate.erasure_requested_at = now
+        audit.record(candidate, actor, "erasure_requested", at=now)
+    return candidate
+
+
+def cancel_erasure_request(actor: User, now: datetime | None = None) -> Candidate:
+    candidate = own_candidate(actor)
+    if candidate.erasure_requested_at is None:
+        raise Conflict(_("You have not asked for your data to be erased."))
+    candidate.erasure_requested_at = None
+    audit.record(candidate, actor, "erasure_request_cancelled", at=now or utcnow())
+    return candidate
