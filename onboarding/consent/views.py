@@ -132,8 +132,11 @@ def new_notice():
     if waiting is not None and request.method == "GET":
         flash(_("A draft version already exists: edit it or publish it first."), "info")
         return redirect(url_for("consent.edit_notice", notice_id=waiting.id))
-    start = consent.prefill()
-    form = NoticeForm(body_en=start.body_en, body_nl=start.body_nl, body_af=start.body_af)
+    if request.method == "POST":
+        form = NoticeForm()
+    else:
+        start = consent.prefill()
+        form = NoticeForm(body_en=start.body_en, body_nl=start.body_nl, body_af=start.body_af)
     if form.validate_on_submit():
         created = consent.new_draft(current_user, _text(form))
         flash(_("Draft version %(version)s has been saved.", version=created.version), "success")
@@ -149,7 +152,9 @@ def edit_notice(notice_id: int):
     record = consent.get_notice(notice_id)
     if request.method == "POST":
         consent.draft_to_edit(notice_id)  # a published version is refused (409)
-    form = NoticeForm(obj=record)
+        form = NoticeForm()  # only what was sent, never the stored text for a missing field
+    else:
+        form = NoticeForm(obj=record)
     if form.validate_on_submit():
         consent.save_draft(current_user, notice_id, _text(form))
         flash(_("Draft version %(version)s has been saved.", version=record.version), "success")
