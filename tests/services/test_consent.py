@@ -12,8 +12,15 @@ from sqlalchemy import select
 
 from onboarding.db import transaction
 from onboarding.extensions import db
-from onboarding.models import AuditEvent, Candidate, Consent, PrivacyNotice, Project, Reminder
-from onboarding.models import utcnow
+from onboarding.models import (
+    AuditEvent,
+    Candidate,
+    Consent,
+    PrivacyNotice,
+    Project,
+    Reminder,
+    utcnow,
+)
 from onboarding.services import candidates, consent, matching, workflow
 from onboarding.services.errors import Conflict, Forbidden, Refused
 from tests.factories import make_candidate, make_company, make_placement, make_user
@@ -73,7 +80,10 @@ def test_version_1_is_published_from_the_default_texts(ctx):
 
 
 def test_blocks_keep_paragraphs_escape_nothing_themselves_and_fill_in_the_marks(app, ctx):
-    body = "## Title\n\nOne <b>line</b>\nwrapped.\n\n- first\n- second\n\n[retention]\n\nAsk [contact]."
+    body = (
+        "## Title\n\nOne <b>line</b>\nwrapped.\n\n- first\n- second\n\n[retention]\n\n"
+        "Ask [contact]."
+    )
     found = consent.blocks(body)
     assert [b.kind for b in found] == ["heading", "paragraph", "list", "retention", "paragraph"]
     assert found[1].lines == ("One <b>line</b> wrapped.",)  # the template escapes it

@@ -50,6 +50,13 @@ from onboarding.auth.forms import (
     ResetPasswordForm,
 )
 from onboarding.candidate.forms import ProfileForm
+from onboarding.consent.forms import (
+    AcceptForm,
+    NoticeForm,
+    OnBehalfForm,
+    PublishForm,
+    WithdrawForm,
+)
 from onboarding.desk.forms import (
     AssignMentorForm,
     CompanyForm,
@@ -72,6 +79,7 @@ from onboarding.partners.forms import (
     PartnerApplicationForm,
 )
 from onboarding.people.forms import CapacityForm, InvitePersonForm
+from onboarding.services.consent import current_notice_id
 from tests.conftest import PASSWORD
 from tests.web.test_form_errors import CSV, PDF, catalog, make_world
 
@@ -128,6 +136,12 @@ FORMS = {
     "mentor.record_assessment": AssessmentForm,
     "mentor.log_meeting": MeetingForm,
     "mentor.sign_off": SignOffForm,
+    "consent.mine": AcceptForm,
+    "consent.withdraw": WithdrawForm,
+    "consent.new_notice": NoticeForm,
+    "consent.edit_notice": NoticeForm,
+    "consent.publish_notice": PublishForm,
+    "consent.record_for": OnBehalfForm,
 }
 
 # Bad values by the kind of field they go to; MISSING leaves the field out, and every field
@@ -217,6 +231,7 @@ class Walk:
             "placement_id": self.world["placement"],
             "project_id": self.world["project"],
             "job_id": 999_999,
+            "notice_id": self.world["notice"],
             "reminder_id": 999_999,
             "user_id": self.world["mentor_id"],
         }
@@ -333,6 +348,7 @@ def walker_world(app, rollback, data):
         world["mentor_id"] = session.scalar(
             select(User.id).where(User.email == world["emails"]["mentor"])
         )
+        world["notice"] = current_notice_id()  # the published version: edits are refused
         session.commit()
     return world
 
@@ -365,7 +381,7 @@ def test_walk_every_route_with_bad_values(app, rollback, client, login, walker_w
             path = walk.path(rule)
             if rule.arguments & {
                 "candidate_id", "campaign_id", "company_id", "document_id", "partner_id",
-                "placement_id", "project_id", "job_id", "reminder_id", "user_id",
+                "placement_id", "project_id", "job_id", "reminder_id", "user_id", "notice_id",
             }:  # fmt: skip
                 walk.send(client, role, method, walk.path(rule, huge_ids=True), {}, "huge id")
             if method == "GET":
