@@ -27,7 +27,6 @@ branch_labels = None
 depends_on = None
 
 TEXTS = Path(__file__).resolve().parents[2] / "consent" / "default_notice"
-PUBLISHED_AT = datetime(2026, 12, 2, 5, 0, tzinfo=timezone.utc)
 
 notices = sa.table(
     "privacy_notices",
@@ -47,6 +46,7 @@ def _text(locale):
 
 
 def upgrade():
+    published_at = datetime.now(timezone.utc)  # published as the database is set up
     op.bulk_insert(
         notices,
         [
@@ -56,8 +56,8 @@ def upgrade():
                 "body_af": _text("af"),
                 "body_en": _text("en"),
                 "changes": None,
-                "created_at": PUBLISHED_AT,
-                "published_at": PUBLISHED_AT,
+                "created_at": published_at,
+                "published_at": published_at,
             }
         ],
     )
