@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from onboarding.extensions import db
 from onboarding.models import Candidate, Company, Placement, Project, User, utcnow
-from onboarding.services import auth, candidates, placements, reminders, workflow
+from onboarding.services import auth, candidates, consent, placements, reminders, workflow
 from workflows.dates import add_months, local_date
 from workflows.onboarding import (
     COMPANY_PLACEMENT,
@@ -144,6 +144,9 @@ CANDIDATES = [Person(*row) for row in [
 PENDING_INVITATIONS = (1, 4)
 # In outreach without consent so far: the next step waits on them.
 NO_CONSENT_YET = (0, 3)
+# Gave consent, then withdrew it from his privacy page: the desk sees the flag, matching
+# leaves him out and his next step is blocked again.
+WITHDREW_CONSENT = 5
 
 MEETING_NOTES = [
     "Kennismaking: verwachtingen en doelen voor de komende weken afgesproken.",
@@ -241,6 +244,8 @@ def plot(index: int, person: Person, registered: date, today: date) -> tuple[lis
     if index not in PENDING_INVITATIONS:
         story.add(day + DAY, time(19, 30), "accept")
         story.add(day + DAY, time(19, 45), "profile", consent=consent == "candidate")
+    if index == WITHDREW_CONSENT:
+        story.add(day + timedelta(days=20), time(21, 10), "withdraw_consent")
     if person.target == OUTREACH:
         return story.steps, day
 
@@ -429,6 +434,9 @@ class _Teller:
             None,
             now=at,
         )
+
+    def withdraw_consent(self, at: datetime) -> None:
+        consent.withdraw(self.candidate.user, self.candidate, now=at)
 
     def assess(self, at: datetime, level: str, note: str) -> None:
         candidates.record_assessment(

@@ -16,6 +16,7 @@ from onboarding.models import (
     utcnow,
 )
 from onboarding.services.auth import hash_password
+from onboarding.services.consent import current_notice_id
 from tests.conftest import PASSWORD
 
 _sequence = itertools.count(1)
@@ -58,6 +59,8 @@ def make_candidate(
         phase=phase,
         mentor=mentor,
         consent_at=utcnow() if consent else None,
+        # Consent is to the published notice (migration 0011), as `consent.give` records it.
+        consent_notice_id=current_notice_id() if consent else None,
         **fields,
     )
     db.session.add(candidate)

@@ -123,6 +123,9 @@ class CandidateFields(BaseForm):
 
 class RegisterCandidateForm(CandidateFields):
     consent = BooleanField(_l("The candidate has consented to the processing of their data"))
+    consent_note = StringField(
+        _l("How was the consent received?"), validators=[Optional(), max_length(300)]
+    )
     once = once_field()
 
 

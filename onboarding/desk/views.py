@@ -120,7 +120,11 @@ def register():
         claim_once(form)
         candidate, token = candidates.register(
             current_user,
-            candidates.Registration(**form.candidate_details(), consent_recorded=form.consent.data),
+            candidates.Registration(
+                **form.candidate_details(),
+                consent_recorded=form.consent.data,
+                consent_note=form.consent_note.data if form.consent.data else None,
+            ),
         )
         flash(_("%(name)s has been registered.", name=candidate.name), "success")
         send_invitation(candidate.user, token)
@@ -426,6 +430,7 @@ def candidate_matches(candidate_id: int):
         "desk/matches.html",
         candidate=candidate,
         matches=matching.projects_for(candidate),
+        left_out=matching.excluded(candidate),
         cannot_propose=candidates.placement_not_possible(candidate),
         labels=LABELS,
     )

@@ -33,7 +33,17 @@ from onboarding.models import (
     utcnow,
 )
 from onboarding.rules import SKILL_LENGTH
-from onboarding.services import account_events, audit, auth, dutch, people, placements, reminders
+from onboarding.services import (
+    account_events,
+    audit,
+    auth,
+    consent,
+    dutch,
+    matching,
+    people,
+    placements,
+    reminders,
+)
 from onboarding.services.access import require_role, visible_candidate
 from onboarding.services.auth import email_taken
 from onboarding.services.companies import normalise_skills
@@ -63,6 +73,13 @@ class Registration:
     consent_recorded: bool
     campaign_id: int | None = None
     partner_id: int | None = None
+    # How the desk received the consent (None: the registration's default note).
+    consent_note: str | None = None
+
+
+def registration_note() -> str:
+    """The note on a consent the desk records at registration without saying more."""
+    return _("Recorded at registration by the welcome desk.")
 
 
 def register(actor: User, data: Registration, now: datetime | None = None) -> tuple[Candidate, str]:
@@ -82,7 +99,6 @@ def register(actor: User, data: Registration, now: datetime | None = None) -> tu
         stem_field=data.stem_field,
         graduation_date=data.graduation_date,
         outreach_channel=data.outreach_channel,
-        consent_at=now if data.consent_recorded else None,
         campaign_id=data.campaign_id,
         partner_id=data.partner_id,
         created_at=now,
@@ -95,7 +111,13 @@ def register(actor: User, data: Registration, now: datetime | None = None) -> tu
         raise Refused(_("A person with this email address is already registered.")) from error
     audit.record(candidate, actor, "registered", at=now)
     if data.consent_recorded:
-        audit.record(candidate, actor, "consent_recorded", at=now)
+        consent.give(
+            actor,
+            candidate,
+            share_with_companies=False,
+            on_behalf_note=data.consent_note or registration_note(),
+            now=now,
+        )
     token = auth.new_invitation(user, created_by=actor, now=now)
     account_events.record("account_created", user, actor, at=now)
     account_events.record("invitation_sent", user, actor, detail=user.email, at=now)
@@ -291,6 +313,8 @@ def sign_off(
 def placement_not_possible(candidate: Candidate) -> str | None:
     """Why no placement can be recorded for the candidate now (None: it can): the rule
     `record_placement` applies, for pages that would offer one (the matching pages)."""
+    if (left_out := matching.excluded(candidate)) is not None:
+        return left_out
     if candidate.phase not in MENTORED_PHASES:
         return _("A placement can only be recorded during mentoring or company placement.")
     return None
@@ -314,6 +338,10 @@ def record_placement(
     now = now or utcnow()
     require_role(actor, "staff")
     candidate = visible_candidate(actor, candidate_id)
+    if consent.withdrawn(candidate):  # no proposals to companies without consent
+        raise Refused(
+            _("The candidate could not be proposed."), [str(matching.excluded(candidate))]
+        )
     if (not_now := placement_not_possible(candidate)) is not None:
         raise Conflict(not_now)
     company = db.session.get(Company, company_id)
@@ -411,14 +439,12 @@ def update_profile(
         CandidateMunicipality(municipality=m) for m in sorted(set(data.preferred_municipalities))
     ]
     gave_consent = data.consent and candidate.consent_at is None
-    if gave_consent:
-        candidate.consent_at = now
     # Mark the versioned row changed even when only the user's name changed, so that two
     # tabs editing the same profile conflict instead of silently overwriting each other.
     flag_modified(candidate, "origin_institution")
     audit.record(candidate, actor, "profile_updated", at=now)
-    if gave_consent:
-        audit.record(candidate, actor, "consent_given", at=now)
+    if gave_consent:  # the profile's box: consent to the current notice, sharing unchanged
+        consent.give(actor, candidate, share_with_companies=candidate.share_with_companies, now=now)
     return candidate
 
 

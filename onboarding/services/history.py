@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "registered": _l("Registered for the programme"),
     "consent_recorded": _l("Consent to data processing recorded by the welcome desk"),
     "consent_given": _l("Consent to data processing given"),
+    "consent_withdrawn": _l("Consent to data processing withdrawn"),
     "invitation_sent": _l("Invitation sent again"),
     "invitation_accepted": _l("Invitation accepted, account activated"),
     "profile_updated": _l("Profile updated"),

@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select
 from sqlalchemy.orm import joinedload
 
 from onboarding.extensions import db
+from onboarding.i18n import format_date
 from onboarding.models import (
     Candidate,
     CandidateField,
@@ -134,9 +136,23 @@ def candidate_profile(
     )
 
 
+def excluded(candidate: Candidate) -> str | None:
+    """Why the candidate is left out of every ranking (None: they are not): they withdrew
+    their consent to data processing (`services.consent`)."""
+    if candidate.consent_withdrawn_at is not None:
+        return _(
+            "%(name)s withdrew their consent to data processing on %(date)s: they are left "
+            "out of matching and cannot be proposed to companies.",
+            name=candidate.name,
+            date=format_date(candidate.consent_withdrawn_at, "long"),
+        )
+    return None
+
+
 def _eligible(project_id: int):
-    """Hard requirements on the candidate: the right phase, not already placed elsewhere,
-    and not already in play for this project (a live placement on it)."""
+    """Hard requirements on the candidate: the right phase, consent not withdrawn, not
+    already placed elsewhere, and not already in play for this project (a live placement
+    on it)."""
     secured = exists().where(
         Placement.candidate_id == Candidate.id, Placement.status.in_(SECURED_STATUSES)
     )
@@ -145,7 +161,12 @@ def _eligible(project_id: int):
         Placement.project_id == project_id,
         Placement.status.in_(LIVE_STATUSES),
     )
-    return and_(Candidate.phase.in_(ELIGIBLE_PHASES), ~secured, ~proposed)
+    return and_(
+        Candidate.phase.in_(ELIGIBLE_PHASES),
+        Candidate.consent_withdrawn_at.is_(None),
+        ~secured,
+        ~proposed,
+    )
 
 
 def _scored_query(profile: ProjectProfile):
@@ -273,7 +294,10 @@ def candidates_for(project: Project, limit: int = 25) -> list[Match]:
 
 def projects_for(candidate: Candidate, limit: int = 25) -> list[Match]:
     """Open projects with free seats, ranked for the candidate, best first; not those the
-    candidate already has a live placement for."""
+    candidate already has a live placement for. None for a candidate left out of matching
+    (`excluded`)."""
+    if excluded(candidate) is not None:
+        return []
     in_play = (
         select(Placement.project_id)
         .where(

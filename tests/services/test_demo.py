@@ -38,6 +38,7 @@ from onboarding.models import (
     utcnow,
 )
 from onboarding.services import auth, reports
+from onboarding.services.consent import current_notice_id
 from tests.conftest import outer_transaction
 from workflows.dates import add_months, local_date
 from workflows.onboarding import CEFR_LEVELS, IMMERSION_MONTHS, PHASES
@@ -123,8 +124,14 @@ def test_every_summary_field_agrees_with_the_history(session, demo):
         if any(e.at > demo for e in events):
             problems.append((name, "history in the future"))
         consent = [e for e in events if e.action in ("consent_recorded", "consent_given")]
-        if candidate.consent_at != (consent[0].at if consent else None):
+        withdrawn = [e for e in events if e.action == "consent_withdrawn"]
+        in_force = consent[-1].at if consent and not withdrawn else None
+        if candidate.consent_at != in_force:
             problems.append((name, "consent_at", candidate.consent_at, consent))
+        if candidate.consent_withdrawn_at != (withdrawn[-1].at if withdrawn else None):
+            problems.append((name, "consent_withdrawn_at", candidate.consent_withdrawn_at))
+        if in_force and candidate.consent_notice_id != current_notice_id():
+            problems.append((name, "consent not to the published notice"))
         changes = [e for e in events if e.from_phase != e.to_phase]
         entered = changes[-1].at if changes else registered
         if candidate.phase_entered_at != entered:
@@ -147,6 +154,17 @@ def test_every_summary_field_agrees_with_the_history(session, demo):
             if signed.at != candidate.signed_off_at:
                 problems.append((name, "signed_off_at", candidate.signed_off_at, signed.at))
     assert problems == []
+
+
+def test_one_candidate_withdrew_consent_and_is_left_out(session, demo):
+    withdrawn = [c for c in everyone(session) if c.consent_withdrawn_at is not None]
+    assert [c.name for c in withdrawn] == ["Lukas Becker"]
+    (lukas,) = withdrawn
+    assert lukas.consent_at is None and lukas.consent_notice_id is None
+    pending = session.scalars(
+        select(Reminder).where(Reminder.candidate_id == lukas.id, Reminder.status == "pending")
+    ).all()
+    assert all(r.essential for r in pending)
 
 
 def test_immersions_last_the_programmes_three_months(session, demo):

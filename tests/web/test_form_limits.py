@@ -31,6 +31,7 @@ from onboarding.auth.forms import (
     ResetPasswordForm,
 )
 from onboarding.candidate.forms import ProfileForm
+from onboarding.consent.forms import NoticeForm, OnBehalfForm
 from onboarding.desk.forms import (
     CandidateFields,
     CompanyForm,
@@ -49,12 +50,14 @@ from onboarding.models import (
     Candidate,
     CandidateSkill,
     Company,
+    Consent,
     DataExport,
     Document,
     LanguageAssessment,
     MentoringMeeting,
     Partner,
     Placement,
+    PrivacyNotice,
     Project,
     User,
 )
@@ -105,6 +108,12 @@ COLUMNS = {
     (CampaignForm, "name"): Campaign.name,
     (CampaignForm, "target_regions"): Campaign.target_regions,
     (HoldForm, "reason"): Candidate.legal_hold_reason,
+    (RegisterCandidateForm, "consent_note"): Consent.note,
+    (OnBehalfForm, "note"): Consent.note,
+    (NoticeForm, "body_en"): PrivacyNotice.body_en,
+    (NoticeForm, "body_nl"): PrivacyNotice.body_nl,
+    (NoticeForm, "body_af"): PrivacyNotice.body_af,
+    (NoticeForm, "changes"): PrivacyNotice.changes,
 }
 # Comma-separated lists stored one item per row (or per JSON item): each item is limited.
 PER_ITEM = {
@@ -147,8 +156,8 @@ NOT_STORED = {
 
 
 def form_classes() -> list[type]:
-    for area in ("account", "auth", "candidate", "desk", "documents", "mentor", "mydata",
-                 "partners", "people", "retention"):  # fmt: skip
+    for area in ("account", "auth", "candidate", "consent", "desk", "documents", "mentor",
+                 "mydata", "partners", "people", "retention"):  # fmt: skip
         importlib.import_module(f"onboarding.{area}.forms")
     found, todo = [], [BaseForm]
     while todo:

@@ -50,6 +50,13 @@ from onboarding.auth.forms import (
     ResetPasswordForm,
 )
 from onboarding.candidate.forms import ProfileForm
+from onboarding.consent.forms import (
+    AcceptForm,
+    NoticeForm,
+    OnBehalfForm,
+    PublishForm,
+    WithdrawForm,
+)
 from onboarding.desk.forms import (
     AssignMentorForm,
     CompanyForm,
@@ -79,6 +86,7 @@ from onboarding.partners.forms import (
 )
 from onboarding.people.forms import CapacityForm, InvitePersonForm
 from onboarding.retention.forms import EraseForm, ErasureRequestForm, HoldForm
+from onboarding.services.consent import current_notice_id
 from tests.conftest import PASSWORD
 from tests.web.test_form_errors import CSV, PDF, catalog, make_world
 
@@ -144,6 +152,12 @@ FORMS = {
     "retention.release": None,
     "retention.request_erasure": ErasureRequestForm,
     "retention.cancel_erasure": None,
+    "consent.mine": AcceptForm,
+    "consent.withdraw": WithdrawForm,
+    "consent.new_notice": NoticeForm,
+    "consent.edit_notice": NoticeForm,
+    "consent.publish_notice": PublishForm,
+    "consent.record_for": OnBehalfForm,
 }
 
 # Bad values by the kind of field they go to; MISSING leaves the field out, and every field
@@ -236,6 +250,7 @@ class Walk:
             "project_id": self.world["project"],
             "job_id": 999_999,
             "export_id": 999_999,
+            "notice_id": self.world["notice"],
             "reminder_id": 999_999,
             "user_id": self.world["mentor_id"],
         }
@@ -352,6 +367,7 @@ def walker_world(app, rollback, data):
         world["mentor_id"] = session.scalar(
             select(User.id).where(User.email == world["emails"]["mentor"])
         )
+        world["notice"] = current_notice_id()  # the published version: edits are refused
         session.commit()
     return world
 
@@ -385,6 +401,7 @@ def test_walk_every_route_with_bad_values(app, rollback, client, login, walker_w
             if rule.arguments & {
                 "candidate_id", "campaign_id", "company_id", "document_id", "partner_id",
                 "placement_id", "project_id", "job_id", "reminder_id", "user_id", "export_id",
+                "notice_id",
             }:  # fmt: skip
                 walk.send(client, role, method, walk.path(rule, huge_ids=True), {}, "huge id")
             if method == "GET":

@@ -114,6 +114,7 @@ def _registration(row: dict, job: ImportJob) -> candidates.Registration:
         outreach_channel=row["outreach_channel"],
         locale=row["locale"],
         consent_recorded=row["consent"],
+        consent_note=_("Stated in the CSV file imported by the welcome desk."),
         campaign_id=job.campaign_id,
         partner_id=job.partner_id,
     )

@@ -1,5 +1,6 @@
 """Scheduling: `reschedule(candidate)` reconciles the candidate's open reminders with the rules
-in `workflows/reminders.py`. Callers run it inside the transaction of the change that caused
+in `workflows/reminders.py` (only the essential ones while the candidate's consent is
+withdrawn, `services.consent`). Callers run it inside the transaction of the change that caused
 it (a phase change, a meeting, an assessment), so reminders are created, moved and cancelled
 atomically with their reason. A pending reminder whose reason still holds but whose moment
 passed more than its rule's grace period ago is marked expired (and none is created that
@@ -135,11 +136,14 @@ def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
     staff = []
     if any(p.audience == "desk" for p in desired):
         staff = list(db.session.scalars(select(User).where(User.role == "staff", User.active)))
+    # A candidate who withdrew consent gets only the essential reminders (deadlines), and
+    # nobody is reminded about them of anything else.
+    essential_only = candidate.consent_withdrawn_at is not None
     wanted: dict[tuple, PlannedReminder] = {}
     too_late: set[tuple] = set()  # still called for, but past the rule's grace period
     for planned in desired:
         for person in _recipients(candidate, planned.audience, staff):
-            if not planned.essential and person.reminders_opt_out:
+            if not planned.essential and (essential_only or person.reminders_opt_out):
                 continue
             key = (planned.rule, person.id, planned.occurrence, planned.due_at)
             if planned.expired:
