@@ -151,7 +151,7 @@ def excluded(candidate: Candidate) -> str | None:
 
 def _eligible(project_id: int):
     """Hard requirements on the candidate: the right phase, consent not withdrawn, not
-    already placed elsewhere, and not already in play for this project (a live placement
+    erased, not already placed elsewhere, and not already in play for this project (a live placement
     on it)."""
     secured = exists().where(
         Placement.candidate_id == Candidate.id, Placement.status.in_(SECURED_STATUSES)
@@ -164,6 +164,7 @@ def _eligible(project_id: int):
     return and_(
         Candidate.phase.in_(ELIGIBLE_PHASES),
         Candidate.consent_withdrawn_at.is_(None),
+        Candidate.erased_at.is_(None),
         ~secured,
         ~proposed,
     )

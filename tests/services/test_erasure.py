@@ -531,3 +531,29 @@ def test_consent_withdrawals_are_listed_for_the_desk(app, ctx):
     withdrawn = _candidate("mentoring", NOW, consent_withdrawn_at=NOW)
     _candidate("mentoring", NOW, consent_at=NOW, consent_withdrawn_at=NOW - timedelta(days=3))
     assert [c.id for c in retention.consent_withdrawals()] == [withdrawn.id]
+
+
+def test_an_erased_candidate_is_neither_matched_nor_reminded_about(app, ctx):
+    from onboarding.models import Project
+    from onboarding.services import matching, reminders
+
+    seeded = seed(phase="mentoring")
+    staying = seed(name="Thabo Stays", email="thabo.stays@example.org", free="keepword")
+    project = Project(company=make_company(), title="Grid study", stem_fields=["engineering"])
+    db.session.add(project)
+    db.session.commit()
+    before = {m.candidate.id for m in matching.candidates_for(project)}
+    assert seeded["candidate"] in before  # in an eligible phase, so ranked until erased
+    erase_now(seeded["candidate"])
+    with transaction():
+        reminders.reschedule_all(NOW)
+        erased = db.session.get(Candidate, seeded["candidate"])
+        reminders.reschedule(erased, NOW)
+    assert {m.candidate.id for m in matching.candidates_for(project)} == before - {
+        seeded["candidate"]
+    }
+    assert staying["candidate"] in before
+    left = count_of(
+        select(func.count(Reminder.id)).where(Reminder.candidate_id == seeded["candidate"])
+    )
+    assert left == 0

@@ -132,7 +132,9 @@ def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
     """Make the candidate's open reminders match the rules at `now`. Does not commit."""
     now = now or utcnow()
     db.session.flush()
-    desired = plan(facts_for(candidate, now), now, include_expired=True)
+    # An erased candidate is reminded of nothing, and nobody is reminded about them.
+    erased = candidate.erased_at is not None
+    desired = [] if erased else plan(facts_for(candidate, now), now, include_expired=True)
     staff = []
     if any(p.audience == "desk" for p in desired):
         staff = list(db.session.scalars(select(User).where(User.role == "staff", User.active)))
@@ -186,7 +188,8 @@ def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
 def reschedule_all(now: datetime | None = None) -> int:
     """Re-plan every active candidate (after a rules change, or nightly for 'stuck')."""
     count = 0
-    for candidate in db.session.scalars(select(Candidate).options(joinedload(Candidate.user))):
+    active = select(Candidate).where(Candidate.erased_at.is_(None))
+    for candidate in db.session.scalars(active.options(joinedload(Candidate.user))):
         reschedule(candidate, now)
         count += 1
     return count
