@@ -18,13 +18,13 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from onboarding.db import after_rollback, count_of, end_read, remove_after_commit
 from onboarding.extensions import db
 from onboarding.i18n import format_decimal
-from onboarding.models import Candidate, Document, User, utcnow
+from onboarding.models import AuditEvent, Candidate, Document, DocumentAccess, User, utcnow
 from onboarding.services import audit, document_access
 from onboarding.services.access import own_candidate, require_role, visible_candidate
 from onboarding.services.errors import NotFound, Refused
@@ -234,18 +234,65 @@ def opened_list(actor: User, candidate: Candidate) -> None:
     document_access.record(actor, candidate, "listed")
 
 
-def _remove(document: Document) -> None:
-    """Delete the row now and its file once the unit of work has committed (a rollback
-    keeps both)."""
+DOCUMENT_ACTIONS = (
+    "document_uploaded",
+    "document_verified",
+    "document_rejected",
+    "document_deleted",
+    "document_removed",
+)
+
+
+def forget(document: Document) -> None:
+    """Remove a document for good, in the current unit of work: its row now, its file once
+    the unit of work has committed (a rollback keeps both), and its file name and rejection
+    reason from the candidate's history (personal data: "paspoort_Zanele_Mokoena.pdf").
+    The history rows that quoted the name keep their action and now name the document's
+    kind (`kind_label` at display). The caller checks who may do this and writes the
+    deletion's own audit row (with `detail=document.kind`)."""
+    candidate_id, name, kind = document.candidate_id, document.original_name, document.kind
     if STORED_NAME.fullmatch(document.stored_name):
         remove_after_commit(folder() / document.stored_name)
+    db.session.execute(
+        update(DocumentAccess)
+        .where(DocumentAccess.document_id == document.id)
+        .values(document_id=None)
+    )
     db.session.delete(document)
     db.session.flush()
+    # Another document of theirs with the very same name keeps the rows that may be its own.
+    namesake = db.session.scalar(
+        select(Document.id)
+        .where(Document.candidate_id == candidate_id, Document.original_name == name)
+        .limit(1)
+    )
+    if namesake is not None:
+        return
+    quoting = (
+        AuditEvent.candidate_id == candidate_id,
+        AuditEvent.action.in_(DOCUMENT_ACTIONS),
+        AuditEvent.detail == name,
+    )
+    db.session.execute(
+        update(AuditEvent)
+        .where(*quoting, AuditEvent.action == "document_rejected")
+        .values(reason=None)
+    )
+    db.session.execute(update(AuditEvent).where(*quoting).values(detail=kind))
+
+
+def _refuse_on_hold(candidate: Candidate) -> None:
+    if candidate.legal_hold_at is not None:
+        raise Refused(
+            _("This candidate's data is under a legal hold, so no document can be deleted "
+              "until the hold is released.")
+        )  # fmt: skip
 
 
 def delete_own(actor: User, document_id: int) -> Document:
     """The candidate deletes a document of theirs that is not verified yet (pending or
-    rejected); a verified one stays until the welcome desk or retention removes it."""
+    rejected); a verified one stays until the welcome desk or retention removes it. Not
+    while a legal hold is in place."""
     require_role(actor, "candidate")
     candidate = own_candidate(actor)
     document = db.session.get(Document, document_id)
@@ -256,20 +303,23 @@ def delete_own(actor: User, document_id: int) -> Document:
             _("This document is verified, so you cannot delete it yourself. "
               "Ask the welcome desk if it must be removed.")
         )  # fmt: skip
-    audit.record(candidate, actor, "document_deleted", detail=document.original_name)
-    _remove(document)
+    _refuse_on_hold(candidate)
+    audit.record(candidate, actor, "document_deleted", detail=document.kind)
+    forget(document)
     return document
 
 
 def delete_by_desk(actor: User, document_id: int, reason: str) -> Document:
-    """The welcome desk removes any document of a candidate, with the reason (audited)."""
+    """The welcome desk removes any document of a candidate, with the reason (audited);
+    not while a legal hold is in place."""
     require_role(actor, "staff")
     document, candidate = _visible(actor, document_id)
     reason = (reason or "").strip()
     if not reason:
         raise Refused(_("Give the reason for removing the document."))
-    audit.record(candidate, actor, "document_removed", detail=document.original_name, reason=reason)
-    _remove(document)
+    _refuse_on_hold(candidate)
+    audit.record(candidate, actor, "document_removed", detail=document.kind, reason=reason)
+    forget(document)
     return document
 
 

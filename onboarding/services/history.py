@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from onboarding.extensions import db
 from onboarding.i18n import phase_label
 from onboarding.models import AuditEvent, Candidate
+from onboarding.vocabulary import DOCUMENT_KIND_LABELS
 from workflows.onboarding import ONBOARDING
 
 # Recorded facts that are not phase changes.
@@ -83,6 +84,9 @@ def _detail(event: AuditEvent) -> str:
     if event.action == "details_corrected" and event.detail:
         keys = (key.strip() for key in event.detail.split(","))
         return ", ".join(str(CORRECTED_FIELDS.get(key, key)) for key in keys)
+    if event.action.startswith("document_") and event.detail in DOCUMENT_KIND_LABELS:
+        # A forgotten document's rows name its kind, not its file name.
+        return str(DOCUMENT_KIND_LABELS[event.detail])
     return event.detail or ""
 
 

@@ -435,3 +435,76 @@ def test_document_events_appear_in_the_timeline(people, candidate):
 )
 def test_the_kept_name_has_the_extension_of_the_detected_type(name, content_type, shown):
     assert documents.display_name(name, content_type) == shown
+
+
+# -- forgetting a document: its name leaves the history with it -----------------------------
+
+
+def test_a_deleted_documents_name_and_rejection_reason_leave_the_history(people, candidate):
+    document = upload(candidate, name="paspoort_Zanele_Mokoena.pdf")
+    kept = upload(candidate, name="cv_Zanele_Mokoena.pdf", kind="cv")
+    with transaction():
+        documents.review(people["staff"], document.id, "rejected", "Zanele's photo is blurred")
+    with transaction():
+        documents.delete_own(candidate.user, document.id)
+    rows = audit_actions(candidate.id)
+    assert rows == [
+        ("document_uploaded", "passport", None),
+        ("document_uploaded", "cv_Zanele_Mokoena.pdf", None),
+        ("document_rejected", "passport", None),
+        ("document_deleted", "passport", None),
+    ]
+    assert not any("Zanele" in str(row) for row in rows[2:] + rows[:1])
+    texts = [entry.text for entry in history.timeline(candidate, newest_first=False)]
+    label = documents.kind_label("passport")
+    assert texts[0] == f"Document uploaded: {label}"
+    assert texts[-1] == f"Document deleted by the candidate: {label}"
+    assert db.session.get(Document, kept.id) is not None
+
+
+def test_the_desk_removal_forgets_the_name_and_keeps_its_own_reason(people, candidate):
+    document = upload(candidate, name="diploma_Zanele.pdf", kind="diploma")
+    with transaction():
+        documents.review(people["staff"], document.id, "verified")
+    with transaction():
+        documents.delete_by_desk(people["staff"], document.id, "Uploaded for the wrong person")
+    assert audit_actions(candidate.id) == [
+        ("document_uploaded", "diploma", None),
+        ("document_verified", "diploma", None),
+        ("document_removed", "diploma", "Uploaded for the wrong person"),
+    ]
+    assert not (documents.folder() / document.stored_name).exists()
+
+
+def test_forget_removes_the_row_and_the_file_only_after_commit(people, candidate):
+    document = upload(candidate, name="paspoort_Zanele.pdf")
+    path = documents.folder() / document.stored_name
+    with transaction():
+        documents.forget(document)
+        assert path.exists()
+    assert not path.exists()
+    assert count(Document) == 0
+    assert audit_actions(candidate.id) == [("document_uploaded", "passport", None)]
+
+
+def test_a_namesake_document_keeps_its_rows(people, candidate):
+    first = upload(candidate, name="scan.pdf")
+    upload(candidate, name="scan.pdf", kind="cv")
+    with transaction():
+        documents.delete_own(candidate.user, first.id)
+    assert [row[1] for row in audit_actions(candidate.id)] == ["scan.pdf", "scan.pdf", "passport"]
+
+
+@pytest.mark.parametrize("who", ["candidate", "staff"])
+def test_no_document_is_deleted_under_a_legal_hold(people, candidate, who):
+    document = upload(candidate)
+    with transaction():
+        candidate.legal_hold_at = candidate.created_at
+        candidate.legal_hold_reason = "Court case"
+    with pytest.raises(Refused, match="legal hold"), transaction():
+        if who == "candidate":
+            documents.delete_own(candidate.user, document.id)
+        else:
+            documents.delete_by_desk(people["staff"], document.id, "Not needed")
+    assert db.session.get(Document, document.id) is not None
+    assert (documents.folder() / document.stored_name).exists()

@@ -255,4 +255,4 @@ def test_the_desk_removes_any_document_with_a_reason(world, client, login, data)
     with data() as session:
         event = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "document_removed")).one()  # fmt: skip
-        assert event.reason == "Wrong person's passport" and event.detail == "paspoort.pdf"
+        assert event.reason == "Wrong person's passport" and event.detail == "passport"
