@@ -31,12 +31,14 @@ ACCOUNT_EVENTS_SHOWN = 50
 @role_required("candidate")
 def index():
     candidate = own_candidate(current_user)
+    held = data_export.held_about(
+        candidate, account_event_limit=ACCOUNT_EVENTS_SHOWN, for_page=True
+    )
     return render_template(
         "mydata/index.html",
         candidate=candidate,
-        held=data_export.held_about(
-            candidate, account_event_limit=ACCOUNT_EVENTS_SHOWN, for_page=True
-        ),
+        held=held,
+        missing={row.id for row in data_export.missing_files(held.documents)},
         account_events_shown=ACCOUNT_EVENTS_SHOWN,
         access=document_access.log_page(
             candidate, page_arg(request.args), current_app.config["BOARD_PAGE_SIZE"]

@@ -75,6 +75,7 @@ SCHEMA = "onthaal.data-export/1"
 STORED_NAME = re.compile(r"[0-9a-f]{48}\.zip")
 NOTE_LENGTH = 300  # data_exports.note
 CHUNK = 1024 * 1024
+MISSING_KEYS = ("id", "kind", "original_name", "uploaded_at")  # data.json missing_documents
 
 
 class ExportExpired(DomainError):
@@ -287,6 +288,12 @@ def for_download(
     if not STORED_NAME.fullmatch(export.stored_name) or not path.is_file():
         raise _not_found()
     export.downloaded_at = now
+    candidate = db.session.get(Candidate, export.candidate_id)
+    if candidate is not None:
+        # The desk's download of a postal request is in the candidate's "who looked" log.
+        document_access.record(
+            actor, candidate, "downloaded", kind=document_access.DATA_EXPORT, at=now
+        )
     return export, path
 
 
@@ -378,10 +385,36 @@ def _phase(held: Held) -> dict[str, Any]:
     }
 
 
-def data_document(held: Held, export: DataExport) -> dict:
+def stored_file(document: Document) -> Path | None:
+    """The document's stored file, or None when it is gone (or its name is not ours)."""
+    path = documents.folder() / document.stored_name
+    if documents.STORED_NAME.fullmatch(document.stored_name) and path.is_file():
+        return path
+    return None
+
+
+def missing_files(held_documents: list[Document]) -> list[Document]:
+    """The documents whose stored file cannot be found (the copy then states the gap)."""
+    return [row for row in held_documents if stored_file(row) is None]
+
+
+def _missing_entry(document: Document) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "kind": document.kind,
+        "original_name": document.original_name,
+        "uploaded_at": _at(document.uploaded_at),
+    }
+
+
+def data_document(held: Held, export: DataExport, missing: list[Document] | None = None) -> dict:
     """The content of data.json (docs/data-export.md describes every field). Each
-    document's `size` and `sha256` are filled in as its file is copied into the ZIP."""
+    document's `size` and `sha256` are filled in as its file is copied into the ZIP;
+    `missing` (documents whose file is gone) are listed under `missing_documents`, with
+    `path` null."""
     user_id = held.user.id
+    missing = missing or []
+    missing_ids = {row.id for row in missing}
     return {
         "schema": SCHEMA,
         "generated_at": _at(utcnow()),
@@ -451,7 +484,15 @@ def data_document(held: Held, export: DataExport) -> dict:
             for row in held.consents
         ],
         "account_events": [
-            {"kind": row.kind, "at": _at(row.at), "address": row.address, "detail": row.detail}
+            {
+                "kind": row.kind,
+                "at": _at(row.at),
+                # The address is the candidate's own only when they did it themself: a staff
+                # member's address is not theirs to receive. (`account_events.record` always
+                # sets the actor, so None means the actor's account was deleted: not them.)
+                "address": row.address if row.actor_id == user_id else None,
+                "detail": row.detail,
+            }
             for row in sorted(held.account_events, key=lambda r: (r.at, r.id))
         ],
         "document_access": [
@@ -475,12 +516,13 @@ def data_document(held: Held, export: DataExport) -> dict:
                 "rejection_reason": row.rejection_reason,
                 "uploaded_at": _at(row.uploaded_at),
                 "reviewed_at": _at(row.reviewed_at),
-                "path": document_path(row),
+                "path": None if row.id in missing_ids else document_path(row),
                 "size": None,
                 "sha256": None,
             }
             for row in sorted(held.documents, key=lambda r: r.id)
         ],
+        "missing_documents": [_missing_entry(row) for row in sorted(missing, key=lambda r: r.id)],
     }
 
 
@@ -532,13 +574,20 @@ def write_zip(
     """Write the ZIP to `target` (a new file): the documents first (streamed, checksums
     noted in `data`), then data.json, then the summary. Reads nothing from the database."""
     by_id = {entry["id"]: entry for entry in data["documents"]}
+    missing = data.setdefault("missing_documents", [])
     descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as raw:
         with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for source in sources:
                 beat()
                 copied = _copy_into(archive, source.stored, source.path)
-                by_id[source.document_id].update(copied or {"path": None})
+                entry = by_id[source.document_id]
+                if copied is None:  # gone since it was checked: still stated in data.json
+                    log.warning("data export: document %s has no stored file", entry["id"])
+                    entry["path"] = None
+                    missing.append({key: entry[key] for key in MISSING_KEYS})
+                else:
+                    entry.update(copied)
             beat()
             archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
             archive.writestr("summary.html", summary)
@@ -560,17 +609,25 @@ def build(payload: dict[str, Any], beat: jobs.Beat) -> None:
     # files are written: then the job holds no database lock while it writes.
     with force_locale(candidate.user.locale):
         held = held_about(candidate)
-        data = data_document(held, export)
+        # A document whose file is gone for good must not hold back the rest of the copy
+        # (retrying cannot bring it back): the copy is delivered and states the gap.
+        missing = missing_files(held.documents)
+        for row in missing:
+            log.warning("data export %s: document %s has no stored file", export.id, row.id)
+        data = data_document(held, export, missing)
         summary = render_template(
             "mydata/summary.html",
             held=held,
             labels=labels(),
             generated_at=utcnow(),
             paths={row.id: document_path(row) for row in held.documents},
+            missing={row.id for row in missing},
         )
+    missing_ids = {row.id for row in missing}
     sources = [
         _Source(row.id, documents.folder() / row.stored_name, document_path(row))
         for row in held.documents
+        if row.id not in missing_ids
     ]
     notice = _ReadyNotice.of(export, candidate)
     end_read()

@@ -19,6 +19,7 @@ from onboarding.models import Candidate, Document, DocumentAccess, User, utcnow
 from onboarding.vocabulary import ROLE_LABELS
 
 LOGGED_ROLES = ("staff", "mentor")
+DATA_EXPORT = "data_export"  # document_kind of a download of the whole data export
 
 
 def record(
@@ -27,10 +28,12 @@ def record(
     action: str,
     document: Document | None = None,
     *,
+    kind: str | None = None,
     at: datetime | None = None,
 ) -> DocumentAccess | None:
     """Add one access row to the current unit of work (None: the viewer is not logged,
-    e.g. the candidate themself)."""
+    e.g. the candidate themself). `kind` names what was read when it is not a document
+    (`DATA_EXPORT`: the welcome desk downloaded the copy of all the candidate's data)."""
     if action not in ("listed", "downloaded"):
         raise ValueError(f"unknown document access {action!r}")
     if viewer.role not in LOGGED_ROLES or viewer.id == candidate.user_id:
@@ -38,7 +41,7 @@ def record(
     row = DocumentAccess(
         candidate_id=candidate.id,
         document_id=document.id if document is not None else None,
-        document_kind=document.kind if document is not None else None,
+        document_kind=document.kind if document is not None else kind,
         viewer_id=viewer.id,
         viewer_role=viewer.role,
         action=action,

@@ -44,7 +44,7 @@ PHONE = "+264 81 555 0199"
 # The keys docs/data-export.md documents, section by section.
 TOP = {"schema", "generated_at", "export_id", "requested_by", "profile", "phase", "history",
        "assessments", "meetings", "placements", "reminders", "consents", "account_events",
-       "document_access", "documents"}  # fmt: skip
+       "document_access", "documents", "missing_documents"}  # fmt: skip
 SECTION_KEYS = {
     "history": {"action", "from_phase", "to_phase", "at", "by", "reason", "detail"},
     "assessments": {"level", "assessed_on", "note", "recorded_by"},
@@ -199,6 +199,7 @@ def test_the_zip_holds_every_section_every_document_and_a_dutch_summary(ctx, out
     assert data["reminders"][0]["rule"] == "book_assessment" and data["reminders"][0]["to_you"]
     assert data["consents"][0]["on_behalf"] and data["consents"][0]["by"] == "Desk Dirk"
     assert data["account_events"][0]["address"] == "192.0.2.7"
+    assert data["missing_documents"] == []
     access = data["document_access"]
     assert [(a["viewer"], a["viewer_role"], a["action"], a["document_kind"]) for a in access] == [
         ("Desk Dirk", "staff", "downloaded", "passport")
@@ -337,3 +338,86 @@ def test_the_access_log_skips_the_candidate_themself(ctx):
     rows = db.session.scalars(select(DocumentAccess).where(
         DocumentAccess.candidate_id == candidate.id)).all()  # fmt: skip
     assert len(rows) == 1
+
+
+# -- what the copy must not hand over, and what it must not hide ------------------------------
+
+
+def test_staff_members_addresses_are_not_in_the_export(ctx):
+    candidate = make_candidate()
+    staff = make_user("staff")
+    db.session.add_all(
+        [
+            AccountEvent(kind="login", user_id=candidate.user_id, actor_id=candidate.user_id,
+                         address="192.0.2.7"),
+            AccountEvent(kind="password_reset_requested", user_id=candidate.user_id,
+                         actor_id=staff.id, address="198.51.100.9"),
+            AccountEvent(kind="login", user_id=candidate.user_id, actor_id=None,
+                         address="203.0.113.5"),
+        ]
+    )  # fmt: skip
+    db.session.commit()
+    export = run_export(data_export.request_export(candidate.user, candidate))
+    raw = opened(export).read("data.json").decode()
+    addresses = [row["address"] for row in json.loads(raw)["account_events"]]
+    assert sorted(addresses, key=str) == ["192.0.2.7", None, None]
+    assert "198.51.100.9" not in raw and "203.0.113.5" not in raw
+
+
+def test_a_document_whose_file_is_gone_is_stated_not_hidden(ctx, caplog):
+    candidate = make_candidate(locale="en")
+    kept = documents.upload(candidate.user, "diploma", PNG, "diploma.png")
+    lost = documents.upload(candidate.user, "passport", PDF, "paspoort_Zanele_Mokoena.pdf")
+    db.session.commit()
+    (documents.folder() / lost.stored_name).unlink()
+    with caplog.at_level("WARNING", logger="onboarding.services.data_export"):
+        export = run_export(data_export.request_export(candidate.user, candidate))
+    assert export.status == "ready"
+    archive = opened(export)
+    data = json.loads(archive.read("data.json"))
+    assert data["missing_documents"] == [
+        {"id": lost.id, "kind": "passport", "original_name": "paspoort_Zanele_Mokoena.pdf",
+         "uploaded_at": data["missing_documents"][0]["uploaded_at"]}
+    ]  # fmt: skip
+    by_id = {entry["id"]: entry for entry in data["documents"]}
+    assert by_id[lost.id]["path"] is None and by_id[lost.id]["sha256"] is None
+    assert archive.read(by_id[kept.id]["path"]) == PNG
+    assert not [name for name in archive.namelist() if f"documents/{lost.id}-" in name]
+    summary = archive.read("summary.html").decode()
+    assert "could not be found" in summary and "file not found" in summary
+    assert any(str(lost.id) in message for message in caplog.messages)
+    assert not any("Zanele" in message for message in caplog.messages)
+
+
+def test_a_file_gone_while_the_zip_is_written_is_still_listed(ctx, monkeypatch):
+    candidate = make_candidate(locale="en")
+    lost = documents.upload(candidate.user, "passport", PDF, "passport.pdf")
+    db.session.commit()
+    original = data_export.write_zip
+
+    def vanishing(sources, *args):
+        (documents.folder() / lost.stored_name).unlink()
+        return original(sources, *args)
+
+    monkeypatch.setattr(data_export, "write_zip", vanishing)
+    export = run_export(data_export.request_export(candidate.user, candidate))
+    data = json.loads(opened(export).read("data.json"))
+    assert [row["id"] for row in data["missing_documents"]] == [lost.id]
+    assert data["documents"][0]["path"] is None
+
+
+def test_the_desks_download_of_a_postal_export_is_in_the_access_log(ctx):
+    candidate = make_candidate()
+    staff = make_user("staff")
+    export = run_export(data_export.request_export(staff, candidate, "Letter of 2 December"))
+    data_export.for_download(staff, export.id)
+    db.session.commit()
+    rows = db.session.scalars(
+        select(DocumentAccess).where(DocumentAccess.candidate_id == candidate.id)
+    ).all()
+    assert [(r.viewer_id, r.viewer_role, r.action, r.document_id, r.document_kind)
+            for r in rows] == [(staff.id, "staff", "downloaded", None, "data_export")]  # fmt: skip
+    own = run_export(data_export.request_export(candidate.user, candidate))
+    data_export.for_download(candidate.user, own.id)
+    db.session.commit()
+    assert len(document_access.log_of(candidate)) == 1  # the candidate's own is not logged

@@ -256,3 +256,33 @@ def test_the_desk_removes_any_document_with_a_reason(world, client, login, data)
         event = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "document_removed")).one()  # fmt: skip
         assert event.reason == "Wrong person's passport" and event.detail == "passport"
+
+
+def test_the_candidate_sees_the_desks_download_of_their_data(world, client, make_client, login,
+                                                             data):  # fmt: skip
+    cid = world["candidate_id"]
+    staff = login(make_client(), world["staff"])
+    staff.post(f"/desk/candidates/{cid}/data", data={"note": "Letter received 2 December"})
+    with data():
+        jobs.work()
+        export_id = db.session.scalars(select(DataExport)).one().id
+    assert staff.get(f"/me/data/exports/{export_id}").status_code == 200
+    assert access_rows(data, cid) == [("staff", "downloaded", None)]
+    login(client, world["candidate"])
+    page = shown(client.get("/me/data"))
+    line = catalog("nl").gettext("downloaded the copy of all your data (a request by post)")
+    assert line in page and "Desk Dirk" in page
+
+
+def test_the_data_page_says_when_a_documents_file_is_gone(world, client, login, data):
+    stored_path(data, world["stored"]).unlink()
+    login(client, world["candidate"])
+    page = shown(client.get("/me/data"))
+    assert catalog("nl").gettext("file not found") in page
+    assert catalog("nl").ngettext(
+        "The file of %(num)s document could not be found, so it is not in the copy of your "
+        "data. Please tell the welcome desk.",
+        "The files of %(num)s documents could not be found, so they are not in the copy of "
+        "your data. Please tell the welcome desk.",
+        1,
+    ) % {"num": 1} in page
