@@ -284,8 +284,8 @@ def forget(document: Document) -> None:
 def _refuse_on_hold(candidate: Candidate) -> None:
     if candidate.legal_hold_at is not None:
         raise Refused(
-            _("This candidate's data is under a legal hold, so no document can be deleted "
-              "until the hold is released.")
+            _("A legal hold is in place, so no document can be deleted until it is "
+              "released.")
         )  # fmt: skip
 
 

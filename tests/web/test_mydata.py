@@ -279,10 +279,14 @@ def test_the_data_page_says_when_a_documents_file_is_gone(world, client, login, 
     login(client, world["candidate"])
     page = shown(client.get("/me/data"))
     assert catalog("nl").gettext("file not found") in page
-    assert catalog("nl").ngettext(
-        "The file of %(num)s document could not be found, so it is not in the copy of your "
-        "data. Please tell the welcome desk.",
-        "The files of %(num)s documents could not be found, so they are not in the copy of "
-        "your data. Please tell the welcome desk.",
-        1,
-    ) % {"num": 1} in page
+    assert (
+        catalog("nl").ngettext(
+            "The file of %(num)s document could not be found, so it is not in the copy of your "
+            "data. Please tell the welcome desk.",
+            "The files of %(num)s documents could not be found, so they are not in the copy of "
+            "your data. Please tell the welcome desk.",
+            1,
+        )
+        % {"num": 1}
+        in page
+    )
