@@ -8,15 +8,21 @@ figures as they were:
   campaign, partner, registration and phase dates), with `erased_at` set;
 - the phase history (audit rows, reason and detail cleared — only the "dutch_override" code
   stays, the immersion outcome counts it), assessments (note cleared), meetings (note
-  emptied) and placements (closed reason cleared);
+  emptied) and placements (closed reason cleared; a title typed in without a project
+  becomes "—", a project's title is the company's and stays);
 - the user row as a tombstone (a neutral name, `erased-<id>@erased.invalid`, no password,
   two-factor secret or calendar token, inactive, every session ended).
 
 Deleted: documents (their files once the transaction has committed), reminders and
 notifications to or about the candidate, consent records, the document access log, data
 exports (and their files), invitation and reset links, recovery codes, the account's events
-(and any event whose detail names them), skills and preferred municipalities. CSV import
-jobs forget the candidate's rows and problems; job payloads that name them are emptied.
+(and any event whose detail is one of their addresses or names, or one side of "old →
+new"), skills and preferred municipalities. CSV import jobs forget the candidate's rows and
+problems; job payloads that name them are emptied; failure texts that name them cleared.
+
+"Them" is every address and name the person has had (the account's change events, read
+before they go), matched exactly: ann@example.org is not a part of joann@example.org.
+After the erasure nobody finds the candidate (services.access), so nothing new is added.
 
 Each erasure is one unit of work (the caller's request, or the purge's own transaction per
 candidate) and is itself recorded: a DataPurge row (who, when, which rule, rows per table,
