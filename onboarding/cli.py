@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -19,6 +20,20 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(translations)
     app.cli.add_command(purge)
+
+
+def parse_utc(text: str | None) -> datetime | None:
+    """A `--now` option's ISO 8601 moment, in UTC; without an offset it is UTC (as the
+    options' help says), not the machine's local time."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--now") from error
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 @click.command("create-admin")
@@ -87,11 +102,9 @@ def purge(dry_run: bool, now_text: str | None) -> None:
     """Apply the retention rules now (the worker does it every night): erase candidates
     past their retention period, remove rejected documents, unused links, finished imports'
     rows, expired exports and orphan files. Prints counts and candidate ids, never names."""
-    from datetime import UTC, datetime
-
     from onboarding.services import retention
 
-    now = datetime.fromisoformat(now_text).astimezone(UTC) if now_text else None
+    now = parse_utc(now_text)
     result = retention.purge(now, dry_run=dry_run)
     counts = result.counts()
     click.echo("Dry run: nothing was changed. Would go:" if dry_run else "Purged:")

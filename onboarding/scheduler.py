@@ -135,11 +135,10 @@ def worker_command() -> None:
 @click.option("--batch", type=int, help="Rows per claim.")
 def dispatch_command(now_text: str | None, worker: str | None, batch: int | None) -> None:
     """Send every reminder that is due now, once, and exit."""
-    from datetime import UTC, datetime
-
+    from onboarding.cli import parse_utc
     from onboarding.services import reminders
 
-    now = datetime.fromisoformat(now_text).astimezone(UTC) if now_text else None
+    now = parse_utc(now_text)
     result = reminders.dispatch(now, worker=worker, batch=batch, until_empty=True)
     click.echo(
         f"claimed={result.claimed} sent={result.sent} retrying={result.retrying} "

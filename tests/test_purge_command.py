@@ -64,3 +64,44 @@ def test_the_worker_purges_nightly_at_purge_hour_in_brussels(app):
     fields = {f.name: str(f) for f in job.trigger.fields}
     assert fields["hour"] == str(app.config["PURGE_HOUR"]) and fields["minute"] == "0"
     assert str(job.trigger.timezone) == "Europe/Brussels"
+
+
+def test_a_now_without_an_offset_is_utc_not_the_machines_local_time(app, data, monkeypatch):
+    """`--now 2026-11-30T03:00:00` is 03:00 UTC, as the help says, even on a machine in Tokyo
+    (where reading it as local time would make it 18:00 UTC the day before)."""
+    import time
+
+    from onboarding.cli import parse_utc
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert parse_utc("2026-11-30T03:00:00") == NOW
+        assert parse_utc("2026-11-30T04:00:00+01:00") == NOW
+        assert parse_utc(None) is None
+        with data() as session:
+            due = make_candidate(name="Due Exactly", phase="withdrawn")
+            due.phase_entered_at = NOW - timedelta(days=app.config["RETENTION_WITHDRAWN_DAYS"])
+            session.commit()
+            due_id = due.id
+        runner = app.test_cli_runner()
+        dry = runner.invoke(args=["purge", "--dry-run", "--now", "2026-11-30T03:00:00"])
+        assert dry.exit_code == 0, dry.output
+        assert f"candidates erased: {due_id}" in dry.output
+
+        from onboarding.services import reminders
+
+        seen = []
+
+        def dispatch(now, **kwargs):
+            seen.append(now)
+            raise SystemExit(0)
+
+        monkeypatch.setattr(reminders, "dispatch", dispatch)
+        runner.invoke(args=["dispatch", "--now", "2026-11-30T03:00:00"])
+        assert seen == [NOW]
+        bad = runner.invoke(args=["purge", "--dry-run", "--now", "yesterday"])
+        assert bad.exit_code != 0 and "--now" in bad.output
+    finally:
+        monkeypatch.undo()
+        time.tzset()

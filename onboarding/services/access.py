@@ -1,4 +1,10 @@
-"""Who may see which candidate. Anything a person may not see is reported as not found."""
+"""Who may see which candidate. Anything a person may not see is reported as not found.
+
+An erased candidate is found by no one: every page and service that works on one candidate
+goes through `visible_candidate` or `own_candidate`, so nothing can be corrected, logged,
+recorded or sent about them (personal data added after the erasure could never be erased:
+`erase` refuses them and the purge skips them). Reports and the board read the anonymous
+rows directly."""
 
 from __future__ import annotations
 
@@ -43,6 +49,8 @@ def visible_candidate(actor: User, candidate_id: int, *, for_update: bool = Fals
     candidate = db.session.scalars(query).unique().one_or_none()
     if candidate is None:
         raise NotFound(_("This candidate does not exist or is not yours to see."))
+    if candidate.erased_at is not None:
+        raise NotFound(_("This candidate's personal data was erased."))
     return candidate
 
 
@@ -52,6 +60,6 @@ def own_candidate(actor: User) -> Candidate:
         .options(joinedload(Candidate.user), joinedload(Candidate.mentor))
         .where(Candidate.user_id == actor.id)
     ).one_or_none()
-    if candidate is None:
+    if candidate is None or candidate.erased_at is not None:
         raise NotFound(_("No onboarding was found for your account."))
     return candidate

@@ -8,15 +8,21 @@ figures as they were:
   campaign, partner, registration and phase dates), with `erased_at` set;
 - the phase history (audit rows, reason and detail cleared — only the "dutch_override" code
   stays, the immersion outcome counts it), assessments (note cleared), meetings (note
-  emptied) and placements (closed reason cleared);
+  emptied) and placements (closed reason cleared; a title typed in without a project
+  becomes "—", a project's title is the company's and stays);
 - the user row as a tombstone (a neutral name, `erased-<id>@erased.invalid`, no password,
   two-factor secret or calendar token, inactive, every session ended).
 
 Deleted: documents (their files once the transaction has committed), reminders and
 notifications to or about the candidate, consent records, the document access log, data
 exports (and their files), invitation and reset links, recovery codes, the account's events
-(and any event whose detail names them), skills and preferred municipalities. CSV import
-jobs forget the candidate's rows and problems; job payloads that name them are emptied.
+(and any event whose detail is one of their addresses or names, or one side of "old →
+new"), skills and preferred municipalities. CSV import jobs forget the candidate's rows and
+problems; job payloads that name them are emptied; failure texts that name them cleared.
+
+"Them" is every address and name the person has had (the account's change events, read
+before they go), matched exactly: ann@example.org is not a part of joann@example.org.
+After the erasure nobody finds the candidate (services.access), so nothing new is added.
 
 Each erasure is one unit of work (the caller's request, or the purge's own transaction per
 candidate) and is itself recorded: a DataPurge row (who, when, which rule, rows per table,
@@ -25,7 +31,9 @@ files) and an "erased" audit row, neither with personal data.
 
 from __future__ import annotations
 
-import json
+import re
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -66,8 +74,13 @@ from onboarding.storage import private_folder
 ERASED_NAME = "—"
 # Audit details that are codes, not free text, which the reports read.
 KEPT_DETAILS = ("dutch_override",)
-# Account events are searched for the name only when it is at least this long.
+# Account events and free-text failures are searched for a name only when it is at least
+# this long.
 MIN_NAME_MATCH = 5
+# How account events write a change: "old → new".
+ARROW = " → "
+# What a placement's free-text title (no project) becomes.
+ERASED_TITLE = "—"
 
 # What the confirmation page names, in this order (see `what_goes`).
 WHAT_GOES_LABELS = {
@@ -106,17 +119,63 @@ def _exports_of(candidate: Candidate):
     return or_(DataExport.candidate_id == candidate.id, DataExport.for_user_id == candidate.user_id)
 
 
-def _identifiers(candidate: Candidate) -> tuple[str, str]:
-    """The candidate's email address and name, lower case, as other rows may quote them."""
-    return candidate.user.email.lower(), " ".join(candidate.user.name.split()).lower()
+@dataclass(frozen=True)
+class Identifiers:
+    """Every email address and name the person has had, lower case and with single spaces:
+    the current ones and the earlier ones the account's events record ("old → new")."""
+
+    emails: frozenset[str]
+    names: frozenset[str]
+
+    def values(self) -> frozenset[str]:
+        return self.emails | self.names
+
+    def event_names(self) -> frozenset[str]:
+        # a very short name would match other people's lines
+        return frozenset(name for name in self.names if len(name) >= MIN_NAME_MATCH)
 
 
-def _events_of(candidate: Candidate):
-    email, name = _identifiers(candidate)
+def _normal(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def _sides(detail: str) -> list[str]:
+    """The values an account event's detail names: itself, or both sides of "old → new"."""
+    return [_normal(side) for side in detail.split(ARROW)] if ARROW in detail else [_normal(detail)]
+
+
+def _identifiers(candidate: Candidate) -> Identifiers:
+    """The candidate's addresses and names, now and before (read before the events go)."""
+    user = candidate.user
+    emails, names = {_normal(user.email)}, {_normal(user.name)}
+    for kind, detail in db.session.execute(
+        select(AccountEvent.kind, AccountEvent.detail).where(
+            AccountEvent.user_id == user.id,
+            AccountEvent.kind.in_(("email_changed", "name_changed", "invitation_sent")),
+            AccountEvent.detail.is_not(None),
+        )
+    ):
+        values = [value for value in _sides(detail or "") if value and not value.endswith("…")]
+        if kind == "name_changed":
+            names.update(values)
+        else:
+            emails.update(value for value in values if "@" in value)
+    names.discard(_normal(ERASED_NAME))
+    return Identifiers(frozenset(emails), frozenset(names))
+
+
+def _events_of(candidate: Candidate, who: Identifiers | None = None):
+    """The account's own events, the ones it did, and any whose detail is (or is one side of
+    "old → new") one of its addresses or names — exactly, never a part of someone else's."""
+    who = who or _identifiers(candidate)
     detail = func.lower(AccountEvent.detail)
-    named = [detail.contains(email, autoescape=True)]
-    if len(name) >= MIN_NAME_MATCH:  # a very short name would match other people's lines
-        named.append(detail.contains(name, autoescape=True))
+    named = []
+    for value in sorted(who.emails | who.event_names()):
+        named += [
+            detail == value,
+            detail.startswith(value + ARROW, autoescape=True),
+            detail.endswith(ARROW + value, autoescape=True),
+        ]
     return or_(
         AccountEvent.user_id == candidate.user_id,
         AccountEvent.actor_id == candidate.user_id,
@@ -172,49 +231,83 @@ def refuse_unless_erasable(candidate: Candidate) -> None:
         )
 
 
-def _mentions(value: Any, email: str, name: str) -> bool:
-    """Whether a JSON value (an import row, a problem, a job payload) names the person."""
+def _mentions(value: Any, who: Identifiers) -> bool:
+    """Whether a JSON value (an import row, a problem, a job payload) names the person: one
+    of its strings is exactly one of their addresses (case-insensitively) or names."""
     if isinstance(value, dict):
-        return any(_mentions(item, email, name) for item in value.values())
+        return any(_mentions(item, who) for item in value.values())
     if isinstance(value, list):
-        return any(_mentions(item, email, name) for item in value)
+        return any(_mentions(item, who) for item in value)
     if isinstance(value, str):
-        text = " ".join(value.split()).lower()
-        return email in text or (bool(name) and text == name)
+        return _normal(value) in who.values()
     return False
 
 
-def _forget_in_imports(email: str, name: str) -> int:
-    """Drop the candidate's rows and problems from every CSV import job; jobs changed."""
+def _pattern(who: Identifiers) -> re.Pattern[str]:
+    """A free text (a job's failure) naming one of the addresses or names as a whole word:
+    "ann@example.org" is not in "joann@example.org", "Ann Smith" not in "Ann Smithson"."""
+    words = sorted(who.emails | who.event_names(), key=len, reverse=True)
+    if not words:
+        return re.compile(r"(?!)")  # matches nothing
+    alternatives = "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in words)
+    return re.compile(rf"(?<![\w.+@-])(?:{alternatives})(?![\w@-]|\.\w)", re.IGNORECASE)
+
+
+def _names_in(text: str | None, pattern: re.Pattern[str]) -> bool:
+    return bool(text) and pattern.search(text or "") is not None
+
+
+def _forget_in_imports(who: Identifiers) -> int:
+    """Drop the candidate's rows and problems from every CSV import job (and a failure text
+    that names them); jobs changed."""
     changed = 0
+    pattern = _pattern(who)
     for job in db.session.scalars(select(ImportJob)):
-        rows = [row for row in (job.rows or []) if not _mentions(row, email, name)]
-        errors = [entry for entry in (job.errors or []) if not _mentions(entry, email, name)]
+        rows = [row for row in (job.rows or []) if not _mentions(row, who)]
+        errors = [entry for entry in (job.errors or []) if not _mentions(entry, who)]
+        touched = False
         if rows != (job.rows or []) or errors != (job.errors or []):
             job.rows, job.errors = rows, errors
-            if job.failure and _mentions(job.failure, email, name):
-                job.failure = None
-            changed += 1
+            touched = True
+        if _names_in(job.failure, pattern):
+            job.failure = None
+            touched = True
+        changed += touched
     return changed
 
 
-def _forget_in_jobs(candidate: Candidate, email: str, name: str) -> int:
-    """Empty the payload of every job that names the candidate (by id, address or name)."""
+def _forget_in_jobs(candidate: Candidate, who: Identifiers) -> int:
+    """Empty the payload (and failure) of every job about the candidate (by id, or a value
+    that is one of their addresses or names), and any failure text that names them."""
     changed = 0
+    pattern = _pattern(who)
     ids = {("candidate_id", candidate.id), ("user_id", candidate.user_id)}
     for job in db.session.scalars(select(Job)):
         payload = job.payload or {}
         by_id = any((key, payload.get(key)) in ids for key, _value in ids)
-        text = json.dumps(payload, ensure_ascii=False).lower()
-        if by_id or email in text or _mentions(payload, email, name):
+        if by_id or _mentions(payload, who):
             job.payload = {}
-            if job.failure and _mentions(job.failure, email, name):
-                job.failure = None
+            job.failure = None
             changed += 1
-        elif job.failure and _mentions(job.failure, email, name):
+        elif _names_in(job.failure, pattern):
             job.failure = None
             changed += 1
     return changed
+
+
+def _neutralise_titles(candidate_id: int) -> None:
+    """Placements without a project: the typed-in title becomes ERASED_TITLE ("— 2", "— 3"
+    for more at one company: a live placement's title is unique per candidate and company)."""
+    seen: Counter[int] = Counter()
+    for placement in db.session.scalars(
+        select(Placement)
+        .where(Placement.candidate_id == candidate_id, Placement.project_id.is_(None))
+        .order_by(Placement.id)
+    ):
+        seen[placement.company_id] += 1
+        n = seen[placement.company_id]
+        placement.project_title = ERASED_TITLE if n == 1 else f"{ERASED_TITLE} {n}"
+    db.session.flush()
 
 
 def _deleted(statement) -> int:
@@ -228,11 +321,17 @@ def erase(
     None: the nightly purge. Files go only once the unit of work has committed."""
     if actor is not None:
         require_role(actor, "staff")
+    # Two erasures of one candidate at once (the desk and the purge, two workers): the second
+    # waits for the first's commit here and is then refused (PostgreSQL; SQLite has one writer).
+    db.session.flush()
+    db.session.execute(select(Candidate.id).where(Candidate.id == candidate.id).with_for_update())
+    db.session.refresh(candidate, ["erased_at", "legal_hold_at"])
     refuse_unless_erasable(candidate)
     now = now or utcnow()
     user = candidate.user
     cid, uid = candidate.id, user.id
-    email, name = _identifiers(candidate)
+    # Every address and name they have had: read before their account events go.
+    who = _identifiers(candidate)
     rows: dict[str, int] = {}
     files = 0
 
@@ -263,7 +362,7 @@ def erase(
     rows["consents"] = _deleted(delete(Consent).where(Consent.candidate_id == cid))
     rows["invitations"] = _deleted(delete(Invitation).where(Invitation.user_id == uid))
     rows["recovery_codes"] = _deleted(delete(RecoveryCode).where(RecoveryCode.user_id == uid))
-    rows["account_events"] = _deleted(delete(AccountEvent).where(_events_of(candidate)))
+    rows["account_events"] = _deleted(delete(AccountEvent).where(_events_of(candidate, who)))
     rows["candidate_skills"] = _deleted(
         delete(CandidateSkill).where(CandidateSkill.candidate_id == cid)
     )
@@ -293,8 +392,11 @@ def erase(
     rows["placements"] = _deleted(
         update(Placement).where(Placement.candidate_id == cid).values(closed_reason=None)
     )
-    rows["import_jobs"] = _forget_in_imports(email, name)
-    rows["jobs"] = _forget_in_jobs(candidate, email, name)
+    # A title typed in for a placement without a project is free text; a project's title is
+    # the company's, and stays.
+    _neutralise_titles(cid)
+    rows["import_jobs"] = _forget_in_imports(who)
+    rows["jobs"] = _forget_in_jobs(candidate, who)
 
     candidate.phone = None
     candidate.origin_institution = ""

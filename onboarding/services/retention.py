@@ -277,16 +277,25 @@ def _record(now: datetime, actor: User | None, rule: str, candidate_id, rows, fi
     )
 
 
+def _locked(model, ident):
+    """The row, read afresh and locked (FOR UPDATE on PostgreSQL) for this unit of work: a
+    second worker with the same list waits for the first's commit, then sees it done."""
+    if ident is None:
+        return None
+    return db.session.get(model, ident, with_for_update=True, populate_existing=True)
+
+
 def _apply(item: Item, now: datetime, actor: User | None) -> bool:
-    """Remove one item in the current unit of work; False when it no longer qualifies."""
+    """Remove one item in the current unit of work; False when it no longer qualifies or is
+    done already (another worker, an earlier run): then nothing is written, no DataPurge row."""
     if item.rule in ("withdrawn", "placed"):
-        candidate = db.session.get(Candidate, item.candidate_id)
-        if candidate is None or candidate.phase != item.rule:
+        candidate = _locked(Candidate, item.candidate_id)
+        if candidate is None or candidate.erased_at is not None or candidate.phase != item.rule:
             return False
         erasure.erase(actor, candidate, rule=item.rule, now=now)
         return True
     if item.rule == "rejected_document":
-        document = db.session.get(Document, item.target_id)
+        document = _locked(Document, item.target_id)
         if document is None or document.status != "rejected":
             return False
         candidate = db.session.get(Candidate, document.candidate_id)
@@ -302,24 +311,26 @@ def _apply(item: Item, now: datetime, actor: User | None) -> bool:
         _record(now, actor, item.rule, document.candidate_id, {"documents": 1}, files=1)
         return True
     if item.rule == "unused_invitation":
-        invitation = db.session.get(Invitation, item.target_id)
+        invitation = _locked(Invitation, item.target_id)
         if invitation is None or invitation.used_at is not None:
             return False
         db.session.delete(invitation)
         _record(now, actor, item.rule, item.candidate_id, {"invitations": 1})
         return True
     if item.rule == "import_job":
-        job = db.session.get(ImportJob, item.target_id)
-        if job is None:
-            return False
+        job = _locked(ImportJob, item.target_id)
+        if job is None or (not job.rows and not job.errors):
+            return False  # emptied already
         emptied = len(job.rows or []) + len(job.errors or [])
         job.rows, job.errors = [], []
         _record(now, actor, item.rule, None, {"import_jobs": 1, "import_rows": emptied})
         return True
     if item.rule == "data_export":
-        export = db.session.get(DataExport, item.target_id)
-        if export is None:
-            return False
+        export = _locked(DataExport, item.target_id)
+        if export is None or (export.status == "expired" and not export.stored_name):
+            return False  # expired already
+        if export.expires_at is None or export.expires_at > now:
+            return False  # made valid again in the meantime
         files = 0
         if export.stored_name:
             remove_after_commit(private_folder("exports") / export.stored_name)
@@ -372,7 +383,14 @@ def purge(
             result.failed.append((item, error.message))
             continue
         except Exception as error:  # one bad item must not stop the night's purge
-            log.exception("purge of %s %s failed", item.rule, item.target_id or item.candidate_id)
+            # The rule, the item and the error's type only: an error's text (or traceback) may
+            # quote a row's values — an address, a name.
+            log.error(
+                "purge of %s %s failed: %s",
+                item.rule,
+                item.target_id or item.candidate_id,
+                type(error).__name__,
+            )
             result.failed.append((item, type(error).__name__))
             continue
         if done:

@@ -54,6 +54,9 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 NAME = "Zanele Xyzzy-Mokoena"
 EMAIL = "zanele.xyzzy@example.org"
+# What she was called and where she was written to before the desk corrected it.
+OLD_NAME = "Zanele Quorble"
+OLD_EMAIL = "zq.quorble@example.net"
 PHONE = "+264 81 555 0199"
 INSTITUTION = "Quuxbridge Institute of Technology"
 FREE = "plughtext"  # every free text seeded for the candidate contains this word
@@ -70,6 +73,9 @@ NEEDLES = (
     "frobnicated",
     hashlib.sha256(DOCUMENT_BYTES).hexdigest(),
     hashlib.sha256(EXPORT_BYTES).hexdigest(),
+    OLD_NAME.lower(),
+    OLD_EMAIL,
+    "quorble",
 )
 # Filled in by the scan: how much of the schema it read (the closing note quotes it).
 SCANNED: dict[str, int] = {}
@@ -176,6 +182,34 @@ def seed(name=NAME, email=EMAIL, phone=PHONE, institution=INSTITUTION, free=FREE
     return {"candidate": cid, "user": uid, "staff": staff.id, "document": document.stored_name}
 
 
+def seed_history(seeded) -> None:
+    """An email and a name change, the earlier values quoted elsewhere (another account's
+    invitation line, a failed login, an import row, a reset job), failure texts naming her,
+    and a placement under a title typed in (no project)."""
+    uid, staff = seeded["user"], seeded["staff"]
+    candidate = db.session.get(Candidate, seeded["candidate"])
+    db.session.add_all([
+        AccountEvent(user_id=uid, actor_id=staff, kind="email_changed",
+                     detail=f"{OLD_EMAIL} → {EMAIL}"),
+        AccountEvent(user_id=uid, actor_id=staff, kind="name_changed",
+                     detail=f"{OLD_NAME} → {NAME}"),
+        AccountEvent(user_id=staff, actor_id=staff, kind="invitation_sent", detail=OLD_EMAIL),
+        AccountEvent(user_id=None, kind="login_failed", detail=OLD_EMAIL.upper()),
+        Job(kind="reset-password", payload={"email": OLD_EMAIL}, status="failed",
+            failure=f"SMTP 550 for <{OLD_EMAIL}>: {FREE} mailbox unavailable"),
+        Job(kind="send-mail", payload={"template": "welcome"}, status="failed",
+            failure=f"could not render the letter to {NAME}"),
+        ImportJob(filename="old.csv", status="failed", total_rows=1, processed_rows=0,
+                  rows=[{"name": OLD_NAME, "email": OLD_EMAIL.upper()}], errors=[],
+                  failure=f"row 2: {OLD_EMAIL} is not allowed ({FREE})"),
+        ImportJob(filename="empty.csv", status="failed", total_rows=0, processed_rows=0,
+                  rows=[], errors=[], failure=f"stopped at {OLD_NAME}"),
+        Placement(candidate_id=candidate.id, company_id=make_company().id,
+                  project_title=f"{FREE} internship for {NAME}", status="proposed"),
+    ])  # fmt: skip
+    db.session.commit()
+
+
 def erase_now(candidate_id: int, actor_id: int | None = None):
     with transaction():
         actor = db.session.get(User, actor_id) if actor_id else None
@@ -221,6 +255,7 @@ def folder_hits(*contents: bytes) -> list[str]:
 
 def test_the_scan_finds_nothing_of_an_erased_candidate(app, ctx):
     erased = seed()
+    seed_history(erased)
     other_name, other_email = "Thabo Keep-Untouched", "thabo.keep@example.org"
     other_bytes = b"%PDF-1.4 the other candidate's diploma " + secrets.token_bytes(8)
     other = seed(name=other_name, email=other_email, phone="+27 82 444 1234",
@@ -230,6 +265,10 @@ def test_the_scan_finds_nothing_of_an_erased_candidate(app, ctx):
     before = report()
     # The seeding really put the needles everywhere the scan looks.
     assert len(scan(NEEDLES)) >= 20
+    seeded_hits = scan(NEEDLES)
+    for column in ("jobs.failure", "import_jobs.failure", "placements.project_title",
+                   "account_events.detail", "import_jobs.rows", "jobs.payload"):  # fmt: skip
+        assert any(hit.startswith(column + ":") for hit in seeded_hits), column
 
     purge = erase_now(erased["candidate"], erased["staff"])
 
@@ -277,7 +316,8 @@ def test_the_scan_finds_nothing_of_an_erased_candidate(app, ctx):
     assert purge.rule == "erasure" and purge.actor_id == erased["staff"]
     assert purge.files == 2
     assert purge.rows["documents"] == 1 and purge.rows["consents"] == 1
-    assert purge.rows["account_events"] == 3 and purge.rows["reminders"] == 2
+    # Her own three, the other account's two lines and two failed logins with her addresses.
+    assert purge.rows["account_events"] == 7 and purge.rows["reminders"] == 2
     assert all(isinstance(key, str) and isinstance(n, int) for key, n in purge.rows.items())
     assert not any(n in json.dumps(purge.rows).lower() for n in NEEDLES)
 
@@ -557,3 +597,167 @@ def test_an_erased_candidate_is_neither_matched_nor_reminded_about(app, ctx):
         select(func.count(Reminder.id)).where(Reminder.candidate_id == seeded["candidate"])
     )
     assert left == 0
+
+
+def test_erasure_matches_exactly_never_a_part_of_someone_elses_address_or_name(app, ctx):
+    """Erasing ann@example.org ("Ann Smith") leaves joann@example.org ("Ann Smithson")
+    alone: her login and invitation lines, import rows, queued reset job and failure texts."""
+    ann = seed(name="Ann Smith", email="ann@example.org", phone="+32 470 11 22 33",
+               institution="Frobcollege", free="plughfree")  # fmt: skip
+    joann = seed(name="Ann Smithson", email="joann@example.org", phone="+32 470 99 88 77",
+                 institution="Keepsake University", free="keepword")  # fmt: skip
+    db.session.add_all([
+        AccountEvent(user_id=None, kind="login_failed", detail="joann@example.org"),
+        AccountEvent(user_id=joann["staff"], actor_id=joann["staff"], kind="invitation_sent",
+                     detail="joann@example.org"),
+        AccountEvent(user_id=None, kind="login_failed", detail="Ann Smithson"),
+        Job(kind="reset-password", payload={"email": "joann@example.org"}, status="queued"),
+        Job(kind="reset-password", payload={"email": "JoAnn@Example.org"}, status="failed",
+            failure="SMTP 550 for <joann@example.org>: mailbox unavailable"),
+        Job(kind="send-mail", payload={"template": "welcome"}, status="failed",
+            failure="could not render the letter to Ann Smithson"),
+        ImportJob(filename="joann.csv", status="done", total_rows=1, processed_rows=1,
+                  rows=[{"name": "Ann Smithson", "email": "joann@example.org"}],
+                  errors=[{"row": 2, "messages": [{"code": "email_taken", "column": "email",
+                                                   "value": "joann@example.org"}]}],
+                  failure="row 3: joann@example.org.invalid is not an address"),
+    ])  # fmt: skip
+    db.session.commit()
+    events_before = db.session.scalars(
+        select(AccountEvent.id).where(AccountEvent.detail.ilike("%joann%"))
+    ).all()
+    smithson_before = db.session.scalars(
+        select(AccountEvent.id).where(AccountEvent.detail == "Ann Smithson")
+    ).all()
+
+    purge = erase_now(ann["candidate"], ann["staff"])
+
+    # Ann's own lines went (her two seeded events naming her address, her own events) ...
+    assert purge.rows["account_events"] == 3
+    assert scan(("frobcollege", "plughfree", "11 22 33")) == []
+    # ... Joann's are all still there.
+    assert (
+        db.session.scalars(
+            select(AccountEvent.id).where(AccountEvent.detail.ilike("%joann%"))
+        ).all()
+        == events_before
+        and len(events_before) == 4
+    )
+    assert (
+        db.session.scalars(
+            select(AccountEvent.id).where(AccountEvent.detail == "Ann Smithson")
+        ).all()
+        == smithson_before
+    )
+    reset_jobs = db.session.scalars(
+        select(Job).where(Job.kind == "reset-password").order_by(Job.id)
+    ).all()
+    payloads = [job.payload for job in reset_jobs]
+    assert {"email": "joann@example.org"} in payloads and {"email": "JoAnn@Example.org"} in payloads
+    assert {"email": "ann@example.org"} not in payloads
+    failures = set(db.session.scalars(select(Job.failure).where(Job.failure.is_not(None))))
+    assert failures == {
+        "SMTP 550 for <joann@example.org>: mailbox unavailable",
+        "could not render the letter to Ann Smithson",
+    }
+    imports = {job.filename: job for job in db.session.scalars(select(ImportJob))}
+    assert imports["joann.csv"].rows == [{"name": "Ann Smithson", "email": "joann@example.org"}]
+    assert len(imports["joann.csv"].errors) == 1
+    assert imports["joann.csv"].failure == "row 3: joann@example.org.invalid is not an address"
+    # The shared import (seeded twice): Ann's row and problem gone, Joann's and the others kept.
+    for job in (j for j in imports.values() if j.filename == "prospects.csv"):
+        assert {"name": "Ann Smith", "email": "ann@example.org",
+                "origin_institution": "Frobcollege"} not in job.rows  # fmt: skip
+    assert any(
+        row.get("email") == "joann@example.org" for j in imports.values() for row in (j.rows or [])
+    )
+    joann_user = db.session.get(User, joann["user"])
+    assert joann_user.email == "joann@example.org" and joann_user.name == "Ann Smithson"
+
+
+def test_a_placements_typed_in_title_is_neutralised_a_projects_title_kept(app, ctx):
+    from onboarding.models import Project
+
+    seeded = seed()
+    company = make_company()
+    project = Project(company=company, title="Grid study", stem_fields=["engineering"])
+    db.session.add(project)
+    db.session.flush()
+    cid = seeded["candidate"]
+    db.session.add_all([
+        Placement(candidate_id=cid, company_id=company.id, project_id=project.id,
+                  project_title="Grid study", status="declined"),
+        Placement(candidate_id=cid, company_id=company.id, project_title=f"{NAME}'s own idea",
+                  status="proposed"),
+        Placement(candidate_id=cid, company_id=company.id, project_title="A second idea",
+                  status="proposed"),
+    ])  # fmt: skip
+    db.session.commit()
+    before = report()
+    erase_now(cid)
+    titles = db.session.scalars(
+        select(Placement.project_title).where(Placement.candidate_id == cid).order_by(Placement.id)
+    ).all()
+    assert titles == [erasure.ERASED_TITLE, "Grid study", erasure.ERASED_TITLE,
+                      f"{erasure.ERASED_TITLE} 2"]  # fmt: skip
+    assert report() == before
+
+
+def test_two_purges_of_the_same_due_set_do_each_item_once(app, ctx, monkeypatch):
+    """Two workers at PURGE_HOUR both compute the list; the second one's items are done
+    already when it gets to them: skipped, no second DataPurge row, nothing failed."""
+    for rule in RULES:
+        _make(rule, NOW - timedelta(days=1))
+    with transaction(writes=False) as unit:
+        stale = retention.pending(NOW)
+        unit.veto()
+    assert {item.rule for item in stale} >= set(RULES)
+    first = retention.purge(NOW)
+    assert first.failed == [] and set(first.counts()) >= set(RULES)
+    logged = count_of(select(func.count(DataPurge.id)))
+
+    monkeypatch.setattr(retention, "pending", lambda now: list(stale))
+    second = retention.purge(NOW)
+    assert second.failed == [] and second.items == []
+    assert count_of(select(func.count(DataPurge.id))) == logged
+    per_item = db.session.execute(
+        select(DataPurge.rule, func.count(DataPurge.id)).group_by(DataPurge.rule)
+    ).all()
+    assert {rule: n for rule, n in per_item if rule in RULES} == {rule: 1 for rule in RULES}
+
+
+def test_a_failed_purge_item_is_logged_without_personal_data(app, ctx, monkeypatch, caplog):
+    import logging
+
+    _make("import_job", NOW - timedelta(days=1))
+
+    def boom(item, now, actor):
+        raise RuntimeError("INSERT failed for zanele.xyzzy@example.org, Zanele Xyzzy-Mokoena")
+
+    monkeypatch.setattr(retention, "_apply", boom)
+    with caplog.at_level(logging.DEBUG, logger="onboarding.services.retention"):
+        result = retention.purge(NOW)
+    assert [why for _item, why in result.failed] == ["RuntimeError"]
+    logged = "\n".join(
+        record.getMessage()
+        + (str(record.exc_info) if record.exc_info else "")
+        + (record.exc_text or "")
+        for record in caplog.records
+    )
+    assert "import_job" in logged and "RuntimeError" in logged
+    assert "xyzzy" not in logged.lower() and not any(r.exc_info for r in caplog.records)
+
+
+def test_sql_errors_never_quote_bound_parameters(app, ctx):
+    from sqlalchemy.exc import IntegrityError
+
+    assert current_app.config["SQLALCHEMY_ENGINE_OPTIONS"]["hide_parameters"] is True
+    make_user("staff", email="taken@example.org")
+    db.session.commit()
+    with pytest.raises(IntegrityError) as raised:
+        db.session.add(User(email="taken@example.org", name="Secret Name", role="staff"))
+        db.session.flush()
+    db.session.rollback()
+    # (PostgreSQL's own message names the duplicate key: the purge logs an error's type only.)
+    assert "parameters hidden" in str(raised.value)
+    assert "Secret Name" not in str(raised.value)

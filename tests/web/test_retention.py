@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from onboarding.models import AuditEvent, Candidate, DataPurge, Document, User, utcnow
 from onboarding.storage import private_folder
-from tests.factories import make_candidate, make_user
+from tests.factories import make_candidate, make_company, make_user
 
 
 @pytest.fixture
@@ -60,13 +60,19 @@ def test_the_erasure_is_confirmed_then_done(data, client, desk):
     assert "The candidate's personal data has been erased." in overview
     assert "Erasure by the welcome desk" in overview and "Desk Anna" in overview
     assert "Johanna" not in overview
-    # The desk candidate page still opens, anonymous; the board no longer lists them.
-    candidate_page = page(client.get(f"/desk/candidates/{candidate_id}"))
-    assert "Erased candidate" in candidate_page and "Johanna" not in candidate_page
-    assert "Personal data erased" in candidate_page
+    # The purge log names the erased candidate by number, without a link to their page.
+    log_html = client.get("/desk/privacy").get_data(as_text=True)
+    assert f"No. {candidate_id}" in overview
+    assert f'/desk/candidates/{candidate_id}"' not in log_html
+    # Nobody finds an erased candidate any more: their pages are gone (404), the board no
+    # longer lists them; erasing again finds nobody to erase.
+    gone = client.get(f"/desk/candidates/{candidate_id}")
+    assert gone.status_code == 404
+    assert "This candidate's personal data was erased." in page(gone)
+    assert "Johanna" not in page(gone)
     assert f'/desk/candidates/{candidate_id}"' not in client.get("/desk/").get_data(as_text=True)
     again = client.post(f"/desk/candidates/{candidate_id}/erase", data={"confirmed": "y"})
-    assert again.status_code == 409
+    assert again.status_code == 404
     with data() as session:
         assert session.scalar(select(func.count(DataPurge.id))) == 1
 
@@ -157,3 +163,51 @@ def test_an_erased_accounts_session_ends(data, client, login, make_client):
     with data() as session:
         user = session.scalars(select(User).where(User.email == "gone@example.org")).first()
         assert user is None
+
+
+def test_nothing_can_be_added_to_an_erased_candidate(data, client, desk):
+    """Staff cannot correct, assign, log, record or re-invite on an erased candidate: the
+    personal data so added could never be erased (erase refuses them, the purge skips them)."""
+    candidate_id, _stored = _candidate(data)
+    with data():
+        mentor_id = make_user("mentor", email="mentor@erased.example.org").id
+        company_id = make_company().id
+    assert client.post(f"/desk/candidates/{candidate_id}/erase",
+                       data={"confirmed": "y"}).status_code == 302  # fmt: skip
+    with data() as session:
+        version = session.get(Candidate, candidate_id).version_id
+    base = f"/desk/candidates/{candidate_id}"
+    attempts = [
+        ("get", f"{base}/details", None),
+        (
+            "post",
+            f"{base}/details",
+            {"name": "New Name", "email": "new@example.org", "version": version},
+        ),  # fmt: skip
+        ("get", f"{base}/matches", None),
+        ("post", f"{base}/hold", {"reason": "Court case"}),
+        ("post", f"{base}/hold/release", {}),
+        ("get", f"{base}/erase", None),
+    ]
+    for method, url, form in attempts:
+        response = getattr(client, method)(url, data=form) if form is not None else client.get(url)
+        assert response.status_code == 404, (method, url, response.status_code)
+    from onboarding.services import candidates
+    from onboarding.services.errors import NotFound
+
+    with data() as session:
+        staff = session.get(User, desk)
+        mentor = session.get(User, mentor_id)
+        for call in (
+            lambda: candidates.reinvite(staff, candidate_id),
+            lambda: candidates.assign_mentor(staff, candidate_id, mentor.id, version),
+            lambda: candidates.log_meeting(mentor, candidate_id, date(2026, 1, 5), "a note"),
+            lambda: candidates.record_placement(
+                staff, candidate_id, company_id=company_id, project_title="Pilot"
+            ),
+        ):
+            with pytest.raises(NotFound):
+                call()
+        session.rollback()
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate.mentor_id is None and candidate.user.email.endswith("@erased.invalid")
