@@ -36,7 +36,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from onboarding.db import remove_after_commit, transaction
@@ -46,13 +46,12 @@ from onboarding.models import (
     DataExport,
     DataPurge,
     Document,
-    DocumentAccess,
     ImportJob,
     Invitation,
     User,
     utcnow,
 )
-from onboarding.services import audit, erasure
+from onboarding.services import audit, documents, erasure
 from onboarding.services.access import require_role
 from onboarding.services.errors import Conflict, DomainError, Refused
 from onboarding.storage import private_folder
@@ -301,14 +300,10 @@ def _apply(item: Item, now: datetime, actor: User | None) -> bool:
         candidate = db.session.get(Candidate, document.candidate_id)
         if candidate is not None and candidate.legal_hold_at is not None:
             return False
-        remove_after_commit(private_folder("documents") / document.stored_name)
-        db.session.execute(
-            update(DocumentAccess)
-            .where(DocumentAccess.document_id == document.id)
-            .values(document_id=None)
-        )
-        db.session.delete(document)
-        _record(now, actor, item.rule, document.candidate_id, {"documents": 1}, files=1)
+        candidate_id = document.candidate_id
+        # The row, its file after the commit, and its name and reason in the history.
+        documents.forget(document)
+        _record(now, actor, item.rule, candidate_id, {"documents": 1}, files=1)
         return True
     if item.rule == "unused_invitation":
         invitation = _locked(Invitation, item.target_id)

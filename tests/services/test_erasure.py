@@ -82,7 +82,7 @@ SCANNED: dict[str, int] = {}
 
 
 def _file(folder: str, content: bytes) -> str:
-    name = secrets.token_hex(16)
+    name = secrets.token_hex(24)  # as stored files are named (services.documents.STORED_NAME)
     (private_folder(folder) / name).write_bytes(content)
     return name
 
@@ -761,3 +761,24 @@ def test_sql_errors_never_quote_bound_parameters(app, ctx):
     # (PostgreSQL's own message names the duplicate key: the purge logs an error's type only.)
     assert "parameters hidden" in str(raised.value)
     assert "Secret Name" not in str(raised.value)
+
+
+def test_a_purged_rejected_document_leaves_no_name_or_reason_in_the_history(app, ctx):
+    candidate = _candidate("mentoring", NOW - timedelta(days=10))
+    days = current_app.config["RETENTION_REJECTED_DOCUMENT_DAYS"]
+    document = _document(candidate, "rejected", NOW - timedelta(days=days + 1))
+    document.original_name = "paspoort_Zanele_Mokoena.pdf"
+    for action, reason in (("document_uploaded", None), ("document_rejected", "Blurred scan")):
+        db.session.add(AuditEvent(candidate_id=candidate.id, action=action, from_phase="mentoring",
+                                  to_phase="mentoring", detail=document.original_name,
+                                  reason=reason))  # fmt: skip
+    db.session.commit()
+    retention.purge(NOW)
+    assert db.session.get(Document, document.id) is None
+    rows = db.session.execute(
+        select(AuditEvent.detail, AuditEvent.reason).where(AuditEvent.candidate_id == candidate.id)
+    ).all()
+    assert rows and all(
+        "Zanele" not in (detail or "") and "Blurred" not in (reason or "")
+        for detail, reason in rows
+    )
