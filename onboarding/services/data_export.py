@@ -57,6 +57,7 @@ from onboarding.services import (
     account_events,
     audit,
     board,
+    consent,
     document_access,
     documents,
     history,
@@ -163,18 +164,6 @@ class Held:
     access: list[DocumentAccess]
 
 
-def consents_of(candidate: Candidate) -> list[Consent]:
-    """Every consent given or withdrawn, oldest first, with its notice and who recorded it."""
-    return list(
-        db.session.scalars(
-            select(Consent)
-            .options(joinedload(Consent.notice), joinedload(Consent.actor))
-            .where(Consent.candidate_id == candidate.id)
-            .order_by(Consent.at, Consent.id)
-        )
-    )
-
-
 def reminders_of(candidate: Candidate) -> list[Reminder]:
     """The reminders and notifications addressed to the candidate or about them."""
     return list(
@@ -221,7 +210,7 @@ def held_about(
         timeline=history.timeline(candidate),
         events=_audit_events(candidate),
         documents=documents.documents_of(candidate),
-        consents=consents_of(candidate),
+        consents=list(reversed(consent.records_of(candidate))),  # oldest first
         account_events=events,
         reminders=[] if for_page else reminders_of(candidate),
         access=[] if for_page else document_access.log_of(candidate),
