@@ -200,7 +200,13 @@ def test_the_answer_is_the_same_whether_or_not_the_address_exists(app, data, cli
     known = client.post("/forgot-password", data={"email": email})
     unknown = client.post("/forgot-password", data={"email": "nobody.here@example.org"})
     assert known.status_code == unknown.status_code == 200
-    strip = lambda html, address: html.replace(address, "ADDRESS")  # noqa: E731
+
+    def strip(html: str, address: str) -> str:
+        # The CSRF token is signed with the current second: two answers a second apart differ
+        # there whatever the address.
+        html = re.sub(r'(name="csrf_token"[^>]*value=")[^"]*"', r'\1CSRF"', html)
+        return html.replace(address, "ADDRESS")
+
     assert strip(known.get_data(as_text=True), email) == strip(
         unknown.get_data(as_text=True), "nobody.here@example.org"
     )
