@@ -99,6 +99,22 @@ WHAT_GOES_LABELS = {
 }
 
 
+def record_purge(
+    now: datetime,
+    actor: User | None,
+    rule: str,
+    candidate_id: int | None,
+    rows: dict,
+    files: int = 0,
+) -> DataPurge:
+    """The log row of one erasure or purge (who, when, which rule, rows per table, files):
+    the one writer of `data_purges`, for erasures here and the retention purge's rules."""
+    purge = DataPurge(at=now, actor_id=actor.id if actor is not None else None, rule=rule,
+                      candidate_id=candidate_id, rows=rows, files=files)  # fmt: skip
+    db.session.add(purge)
+    return purge
+
+
 def erased_email(user_id: int) -> str:
     return f"erased-{user_id}@erased.invalid"
 
@@ -430,15 +446,7 @@ def erase(
     # Rows deleted or emptied, per table; tables left alone are not listed.
     rows = {table: count for table, count in rows.items() if count}
     audit.record(candidate, actor, "erased", at=now)
-    purge = DataPurge(
-        at=now,
-        actor_id=actor.id if actor is not None else None,
-        rule=rule,
-        candidate_id=cid,
-        rows=rows,
-        files=files,
-    )
-    db.session.add(purge)
+    purge = record_purge(now, actor, rule, cid, rows, files=files)
     db.session.flush()
     # The session's copies of deleted and updated rows are stale now.
     db.session.expire_all()

@@ -263,19 +263,6 @@ def due(now: datetime | None = None, days: int | None = None) -> list[Item]:
 # -- the purge -----------------------------------------------------------------------------
 
 
-def _record(now: datetime, actor: User | None, rule: str, candidate_id, rows, files=0) -> None:
-    db.session.add(
-        DataPurge(
-            at=now,
-            actor_id=actor.id if actor is not None else None,
-            rule=rule,
-            candidate_id=candidate_id,
-            rows=rows,
-            files=files,
-        )
-    )
-
-
 def _locked(model, ident):
     """The row, read afresh and locked (FOR UPDATE on PostgreSQL) for this unit of work: a
     second worker with the same list waits for the first's commit, then sees it done."""
@@ -303,14 +290,14 @@ def _apply(item: Item, now: datetime, actor: User | None) -> bool:
         candidate_id = document.candidate_id
         # The row, its file after the commit, and its name and reason in the history.
         documents.forget(document)
-        _record(now, actor, item.rule, candidate_id, {"documents": 1}, files=1)
+        erasure.record_purge(now, actor, item.rule, candidate_id, {"documents": 1}, files=1)
         return True
     if item.rule == "unused_invitation":
         invitation = _locked(Invitation, item.target_id)
         if invitation is None or invitation.used_at is not None:
             return False
         db.session.delete(invitation)
-        _record(now, actor, item.rule, item.candidate_id, {"invitations": 1})
+        erasure.record_purge(now, actor, item.rule, item.candidate_id, {"invitations": 1})
         return True
     if item.rule == "import_job":
         job = _locked(ImportJob, item.target_id)
@@ -318,7 +305,9 @@ def _apply(item: Item, now: datetime, actor: User | None) -> bool:
             return False  # emptied already
         emptied = len(job.rows or []) + len(job.errors or [])
         job.rows, job.errors = [], []
-        _record(now, actor, item.rule, None, {"import_jobs": 1, "import_rows": emptied})
+        erasure.record_purge(
+            now, actor, item.rule, None, {"import_jobs": 1, "import_rows": emptied}
+        )
         return True
     if item.rule == "data_export":
         export = _locked(DataExport, item.target_id)
@@ -332,7 +321,9 @@ def _apply(item: Item, now: datetime, actor: User | None) -> bool:
             files = 1
         export.stored_name = None
         export.status = "expired"
-        _record(now, actor, item.rule, export.candidate_id, {"data_exports": 1}, files=files)
+        erasure.record_purge(
+            now, actor, item.rule, export.candidate_id, {"data_exports": 1}, files=files
+        )
         return True
     raise ValueError(f"unknown rule {item.rule!r}")
 
@@ -350,7 +341,7 @@ def _sweep(items: list[Item], now: datetime, actor: User | None) -> list[Item]:
         removed.append(item)
     if removed:
         with transaction():
-            _record(now, actor, "orphan_file", None, {}, files=len(removed))
+            erasure.record_purge(now, actor, "orphan_file", None, {}, files=len(removed))
     return removed
 
 
