@@ -13,6 +13,13 @@ from onboarding.models.candidate import (
     Placement,
 )
 from onboarding.models.company import Company, Project
+from onboarding.models.conversation import (
+    MESSAGE_KINDS,
+    Broadcast,
+    ThreadAttachment,
+    ThreadMessage,
+    ThreadRead,
+)
 from onboarding.models.document import Document
 from onboarding.models.job import JOB_STATUSES, Job
 from onboarding.models.partner import Campaign, ImportJob, Partner, campaign_partners
@@ -27,7 +34,12 @@ from onboarding.models.privacy import (
     DocumentAccess,
     PrivacyNotice,
 )
-from onboarding.models.reminder import MailServerStatus, Reminder
+from onboarding.models.reminder import (
+    OUTBOX_KINDS,
+    MailServerStatus,
+    NotificationPreference,
+    Reminder,
+)
 from onboarding.models.submission import FormToken
 from onboarding.models.user import (
     LINK_PURPOSES,
@@ -39,6 +51,13 @@ from onboarding.models.user import (
 )
 
 __all__ = [
+    "MESSAGE_KINDS",
+    "OUTBOX_KINDS",
+    "Broadcast",
+    "NotificationPreference",
+    "ThreadAttachment",
+    "ThreadMessage",
+    "ThreadRead",
     "CONSENT_ACTIONS",
     "DOCUMENT_ACCESS_ACTIONS",
     "EXPORT_STATUSES",

@@ -1,4 +1,9 @@
-"""Durable reminders: one row per message to one person, claimed with a lease to send."""
+"""The durable outbox: one row per message to one person, claimed with a lease to send.
+
+A row is a reminder (planned from `workflows/reminders.py`, due later), an event
+notification (`workflows/notifications.py`, due when it is written, in the transaction of
+the change) or a daily digest listing the notifications a person chose to get that way.
+Reminders and notifications share the dispatcher, its lease, retries and Message-ID."""
 
 from __future__ import annotations
 
@@ -11,7 +16,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from onboarding.models.base import Base, UTCDateTime, utcnow
 from onboarding.models.user import User, _in
 from onboarding.vocabulary import REMINDER_STATUSES
+from workflows.notifications import CHANNELS
 from workflows.reminders import RULES_BY_KEY
+
+OUTBOX_KINDS = ("reminder", "event", "digest")
 
 if TYPE_CHECKING:  # resolved by SQLAlchemy at run time; imported for the type checker only
     from onboarding.models.candidate import Candidate
@@ -21,17 +29,39 @@ class Reminder(Base):
     __tablename__ = "reminders"
     __table_args__ = (
         CheckConstraint(_in("status", REMINDER_STATUSES), name="status_allowed"),
+        CheckConstraint(_in("kind", OUTBOX_KINDS), name="kind_allowed"),
+        CheckConstraint(
+            f"delivery IS NULL OR {_in('delivery', CHANNELS)}", name="delivery_allowed"
+        ),
+        # A person with an account, or (an applicant) an address and a language.
+        CheckConstraint(
+            "recipient_id IS NOT NULL OR (to_email IS NOT NULL AND to_locale IS NOT NULL)",
+            name="has_recipient",
+        ),
         # The dispatcher's claim query: due pending rows and expired leases.
         Index("ix_reminders_status_due", "status", "due_at"),
         Index("ix_reminders_candidate_status", "candidate_id", "status"),
         Index("ix_reminders_recipient_status", "recipient_id", "status"),
+        # A person's in-app notifications, newest first, and their unread count.
+        Index("ix_reminders_recipient_in_app", "recipient_id", "in_app_at"),
+        Index("ix_reminders_digest_id", "digest_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="reminder", server_default="reminder")
+    # The reminder rule, the event's key, or "digest".
     rule: Mapped[str] = mapped_column(String(40))
     occurrence: Mapped[int] = mapped_column(Integer, default=1)
-    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    candidate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE")
+    )
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Someone without an account (a partner applicant): by email only, in this language.
+    to_email: Mapped[str | None] = mapped_column(String(254))
+    to_name: Mapped[str | None] = mapped_column(String(200))
+    to_locale: Mapped[str | None] = mapped_column(String(5))
+    # Which of the event's audiences the recipient is in (picks the link to their page).
+    audience: Mapped[str | None] = mapped_column(String(20))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     anchor: Mapped[str] = mapped_column(String(40))  # ISO date or datetime the rule counts from
     params: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -44,11 +74,16 @@ class Reminder(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Since when the recipient sees it in the app (an event: at once; a reminder: once sent).
+    in_app_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How it reached the recipient: email (and app), app only, or listed in a digest.
+    delivery: Mapped[str | None] = mapped_column(String(10))
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("reminders.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    recipient: Mapped[User] = relationship()
-    candidate: Mapped[Candidate] = relationship()
+    recipient: Mapped[User | None] = relationship()
+    candidate: Mapped[Candidate | None] = relationship()
 
     @property
     def grace(self) -> timedelta | None:
@@ -59,7 +94,22 @@ class Reminder(Base):
     @property
     def message_id(self) -> str:
         """Stable across resends, so a rare duplicate after a crash is recognisable."""
-        return f"<reminder-{self.id}@onthaal.local>"
+        prefix = "reminder" if self.kind == "reminder" else "notification"
+        return f"<{prefix}-{self.id}@onthaal.local>"
+
+
+class NotificationPreference(Base):
+    """How a person wants one kind of event (workflows/notifications.py CATEGORIES); a
+    kind without a row gets the default (email and app)."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (CheckConstraint(_in("channel", CHANNELS), name="channel_allowed"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))
 
 
 class MailServerStatus(Base):

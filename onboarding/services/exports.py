@@ -209,7 +209,7 @@ def reminders_csv(status: str | None, form: CsvForm = MACHINE) -> str:
         query = query.where(Reminder.status == status)
     header = [_("Due"), _("Reminder"), _("To"), _("Status"), _("Attempts"), _("Error")]
     rows = [
-        [r.due_at, reminders.subject(r), r.recipient.name,
+        [r.due_at, reminders.subject(r), r.recipient.name if r.recipient else r.to_email,
          REMINDER_STATUS_LABELS[r.status], r.attempts, r.last_error or ""]
         for r in db.session.scalars(query)
     ]  # fmt: skip

@@ -50,7 +50,7 @@ from sqlalchemy.orm import joinedload
 from onboarding.db import rows_changed, transaction
 from onboarding.extensions import db
 from onboarding.models import MailServerStatus, Reminder, utcnow
-from onboarding.services import leases, mail
+from onboarding.services import leases, mail, notifications
 from onboarding.services.access import get_or_not_found
 from onboarding.services.errors import Conflict
 from onboarding.services.reminders.rendering import build_email
@@ -452,6 +452,10 @@ def _render(ids: list[int]) -> list[tuple[int, Message | None]]:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     with current_app.test_request_context(base_url=base):
         for reminder in reminders:
+            if reminder.kind == "event":
+                messages.append((reminder.id, notifications.build_event_email(reminder)))
+                continue
+            assert reminder.recipient is not None  # a reminder always goes to a person
             if not reminder.essential and reminder.recipient.reminders_opt_out:
                 messages.append((reminder.id, None))
                 continue
@@ -467,7 +471,15 @@ def _mark(sent_ids, skipped, errors, now, worker, result: DispatchResult) -> Non
         result.sent += rows_changed(
             update(Reminder)
             .where(Reminder.id.in_(sent_ids), mine)
-            .values(status="sent", sent_at=utcnow(), claimed_until=None, last_error=None)
+            .values(
+                status="sent",
+                sent_at=utcnow(),
+                claimed_until=None,
+                last_error=None,
+                delivery="email",
+                # A reminder shows in the app once sent; an event already did.
+                in_app_at=func.coalesce(Reminder.in_app_at, utcnow()),
+            )
             .execution_options(synchronize_session=False)
         )
     if skipped:

@@ -12,6 +12,7 @@ from onboarding.i18n import format_date, format_datetime, phase_label
 from onboarding.links import public_url
 from onboarding.models import Candidate, Reminder
 from onboarding.services import mail
+from onboarding.services.notifications.rendering import event_subject
 from onboarding.services.reminders.scheduling import params_for
 from workflows.reminders import RULES_BY_KEY, PlannedReminder
 
@@ -34,7 +35,10 @@ def _link(reminder: Reminder) -> str:
 
 
 def subject(reminder: Reminder) -> str:
-    """The reminder's one-line text in the current locale (email subject, in-app title)."""
+    """The row's one-line text in the current locale (email subject, in-app title); an
+    event notification's comes from its event."""
+    if reminder.kind == "event":
+        return event_subject(reminder)
     return _subject_text(reminder.rule, anchor_value(reminder), dict(reminder.params or {}))
 
 
@@ -59,6 +63,7 @@ def _subject_text(rule: str, anchor: date | datetime, params: dict[str, Any]) ->
 
 def build_email(reminder: Reminder):
     recipient = reminder.recipient
+    assert recipient is not None  # a reminder always goes to a person
     link = _link(reminder)
     with force_locale(recipient.locale):
         text_subject = subject(reminder)

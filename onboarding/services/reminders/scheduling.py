@@ -154,19 +154,21 @@ def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
                 wanted[key] = planned
     existing = db.session.scalars(
         select(Reminder).where(
-            Reminder.candidate_id == candidate.id, Reminder.status != "cancelled"
+            Reminder.candidate_id == candidate.id,
+            Reminder.kind == "reminder",  # the outbox's event notifications are not planned
+            Reminder.status != "cancelled",
         )
     ).all()
     have = set()
     for reminder in existing:
-        key = (reminder.rule, reminder.recipient_id, reminder.occurrence, reminder.due_at)
-        if reminder.status == "pending" and key in too_late:
+        held = (reminder.rule, reminder.recipient_id, reminder.occurrence, reminder.due_at)
+        if reminder.status == "pending" and held in too_late:
             reminder.status = "expired"
-        elif reminder.status == "pending" and key not in wanted:
+        elif reminder.status == "pending" and held not in wanted:
             reminder.status = "cancelled"
             reminder.cancelled_at = now
         else:
-            have.add(key)
+            have.add(held)
     for key, planned in wanted.items():
         if key in have:
             continue
