@@ -18,6 +18,11 @@ Audiences:
 The person who caused the event is never told about it.
 
 Templates: `templates/email/events/<key>.txt` (the body; the subject comes from here).
+Parameters are plain JSON values (names, codes, ISO dates) stored on the row; the rendering
+shows codes as labels and dates in the reader's language (`services.notifications.rendering`).
+The placement events are `placement_<status>` for each status of `workflows/placement.py`
+a placement step reaches (`services.placements.fire`), and `placement_proposed` when one is
+recorded. docs/events.md lists every event with its audience, channel and link.
 """
 
 from __future__ import annotations
@@ -89,6 +94,12 @@ class Event:
     essential: bool = False
     # Shown in the app as well as sent: False for someone without an account (applicant).
     in_app: bool = True
+    # The subject for an audience that reads the event from elsewhere (a mentor hears of
+    # their mentee's step): by audience, else `subject`.
+    subjects: dict[str, str] = field(default_factory=dict)
+
+    def subject_for(self, audience: str) -> str:
+        return self.subjects.get(audience, self.subject)
 
     def link_for(self, audience: str, role: str) -> Link | None:
         """The page for this audience, else for the recipient's role (candidate, mentor,
@@ -102,8 +113,15 @@ _DESK_FILE = Link("desk.candidate", ("candidate_id",))
 _ABOUT_CANDIDATE = {"candidate": _CANDIDATE_HOME, "mentor": _MENTEE, "staff": _DESK_FILE}
 
 
-def _placement(key: str, subject: str) -> Event:
-    return Event(key, ("candidate", "mentor"), "placements", subject, links=dict(_ABOUT_CANDIDATE))
+def _placement(key: str, subject: str, mentor_subject: str) -> Event:
+    return Event(
+        key,
+        ("candidate", "mentor"),
+        "placements",
+        subject,
+        links=dict(_ABOUT_CANDIDATE),
+        subjects={"mentor": mentor_subject},
+    )
 
 
 EVENTS: tuple[Event, ...] = (
@@ -120,6 +138,7 @@ EVENTS: tuple[Event, ...] = (
         "mentoring",
         N_("Your mentor: %(mentor)s"),
         links=dict(_ABOUT_CANDIDATE),
+        subjects={"mentor": N_("Your new mentee: %(candidate)s")},
     ),
     Event(
         "mentor_removed",
@@ -134,6 +153,7 @@ EVENTS: tuple[Event, ...] = (
         "progress",
         N_("Dutch assessment recorded: level %(level)s"),
         links=dict(_ABOUT_CANDIDATE),
+        subjects={"mentor": N_("Dutch assessment of %(candidate)s: level %(level)s")},
     ),
     Event(
         "document_verified",
@@ -149,18 +169,55 @@ EVENTS: tuple[Event, ...] = (
         N_("Your document was not accepted: %(document)s"),
         links={"candidate": Link("documents.my_documents")},
     ),
-    _placement("placement_proposed", N_("Proposed to %(company)s: %(project)s")),
-    _placement("placement_interview", N_("Interview planned with %(company)s")),
-    _placement("placement_offer", N_("An offer from %(company)s")),
-    _placement("placement_accepted", N_("Placement accepted: %(company)s")),
-    _placement("placement_started", N_("The placement at %(company)s has started")),
-    _placement("placement_declined", N_("The placement at %(company)s will not go ahead")),
+    _placement(
+        "placement_proposed",
+        N_("Proposed to %(company)s: %(project)s"),
+        N_("%(candidate)s was proposed to %(company)s"),
+    ),
+    _placement(
+        "placement_interview",
+        N_("Interview planned with %(company)s"),
+        N_("Interview planned for %(candidate)s with %(company)s"),
+    ),
+    _placement(
+        "placement_offer",
+        N_("An offer from %(company)s"),
+        N_("An offer for %(candidate)s from %(company)s"),
+    ),
+    _placement(
+        "placement_accepted",
+        N_("Placement accepted: %(company)s"),
+        N_("%(candidate)s accepted the placement at %(company)s"),
+    ),
+    _placement(
+        "placement_started",
+        N_("The placement at %(company)s has started"),
+        N_("%(candidate)s has started at %(company)s"),
+    ),
+    _placement(
+        "placement_declined",
+        N_("The placement at %(company)s will not go ahead"),
+        N_("The placement of %(candidate)s at %(company)s will not go ahead"),
+    ),
+    _placement(
+        "placement_withdrawn",
+        N_("The placement at %(company)s was withdrawn"),
+        N_("The placement of %(candidate)s at %(company)s was withdrawn"),
+    ),
     Event(
         "partner_application_received",
         ("desk",),
         "partners",
         N_("New partner application: %(organisation)s"),
         links={"staff": Link("partners.partner_detail", ("partner_id",))},
+    ),
+    Event(
+        "partner_application_confirmed",
+        ("applicant",),
+        "partners",
+        N_("We have received your application to become a partner"),
+        essential=True,
+        in_app=False,
     ),
     Event(
         "partner_application_accepted",

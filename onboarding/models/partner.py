@@ -42,6 +42,8 @@ class Partner(Base):
     # "organisation|email" (normalised) while the application is open, None once decided: the
     # unique constraint allows one open application per organisation and email.
     open_key: Mapped[str | None] = mapped_column(String(460), unique=True)
+    # The language of the page the application was sent from: the applicant's emails.
+    locale: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
 
     reviewed_by: Mapped[User | None] = relationship()
     campaigns: Mapped[list[Campaign]] = relationship(

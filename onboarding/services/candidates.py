@@ -40,6 +40,7 @@ from onboarding.services import (
     consent,
     dutch,
     matching,
+    notifications,
     people,
     placements,
     reminders,
@@ -229,6 +230,7 @@ def assign_mentor(
         raise Refused(_("Choose one of the listed mentors."))
     if candidate.mentor_id == mentor.id:
         raise Refused(_("%(name)s is already this candidate's mentor.", name=mentor.name))
+    old_mentor = candidate.mentor
     if candidate.phase in MENTORED_PHASES:
         # Taking over a mentee who is being mentored counts against the new mentor's
         # capacity right away: the same guard as entering mentoring.
@@ -241,6 +243,14 @@ def assign_mentor(
     candidate.mentor = mentor
     audit.record(candidate, actor, "mentor_assigned", detail=mentor.name, at=now)
     reminders.reschedule(candidate, now)
+    notifications.notify(
+        "mentor_assigned", candidate=candidate, actor=actor, params={"mentor": mentor.name}, now=now
+    )
+    if old_mentor is not None:
+        people_told = {"old_mentor": [old_mentor]}
+        notifications.notify(
+            "mentor_removed", candidate=candidate, actor=actor, people=people_told, now=now
+        )
     return candidate
 
 
@@ -270,6 +280,10 @@ def record_assessment(
         candidate.dutch_level = level  # the best known level, used for matching
     audit.record(candidate, actor, "assessment_recorded", detail=level, at=now)
     reminders.reschedule(candidate, now)  # a passing level stops the booking reminder
+    params = {"level": level, "assessed_date": assessed_on.isoformat()}
+    notifications.notify(
+        "assessment_recorded", candidate=candidate, actor=actor, params=params, now=now
+    )
     return assessment
 
 
@@ -377,10 +391,12 @@ def record_placement(
         detail=f"{company.name}: {placement.project_title}",
         at=now,
     )
-    if interview_at is not None:
+    if interview_at is not None:  # its own notification tells of the proposal too
         placements.fire(
             actor, placement.id, "schedule_interview", interview_at=interview_at, now=now
         )
+    else:
+        placements.notify_step(actor, placement, now)
     reminders.reschedule(candidate, now)
     return placement
 

@@ -10,9 +10,10 @@ hold the one write lock while it writes files), and writes one ZIP under
 `onthaal.data-export/1`, described field by field in docs/data-export.md), `summary.html`
 (a readable, self-contained summary in the candidate's language) and every document under
 `documents/`. The file is written under a temporary name, synced and renamed; a build that
-fails or rolls back leaves no file behind. After the commit the person who asked
-(`for_user`, the only one who may download it) gets an email with a link to the page where
-the download is, never to the file itself. The download works until `expires_at`
+fails or rolls back leaves no file behind. The person who asked (`for_user`, the only one
+who may download it) is notified in the same unit of work (the essential event
+`data_export_ready` on the outbox): an email with a link to the page where the download is,
+never to the file itself. The download works until `expires_at`
 (DATA_EXPORT_VALID_DAYS after it was ready); the nightly purge removes expired files.
 """
 
@@ -38,9 +39,8 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from onboarding.db import after_commit, after_rollback, end_read
+from onboarding.db import after_rollback, end_read
 from onboarding.extensions import db
-from onboarding.links import public_url
 from onboarding.models import (
     AccountEvent,
     AuditEvent,
@@ -62,7 +62,7 @@ from onboarding.services import (
     documents,
     history,
     jobs,
-    mail,
+    notifications,
 )
 from onboarding.services.access import require_role
 from onboarding.services.errors import DomainError, NotFound, Refused
@@ -586,7 +586,7 @@ def write_zip(
 
 @jobs.handler(EXPORT_JOB, on_failure=lambda payload, why: mark_failed(payload))
 def build(payload: dict[str, Any], beat: jobs.Beat) -> None:
-    """The worker's part: build the ZIP, mark the export ready, email the link."""
+    """The worker's part: build the ZIP, mark the export ready, notify the requester."""
     export_id = int(payload.get("export_id", 0))
     export = db.session.get(DataExport, export_id)
     if export is None or export.status != "queued":
@@ -618,7 +618,6 @@ def build(payload: dict[str, Any], beat: jobs.Beat) -> None:
         for row in held.documents
         if row.id not in missing_ids
     ]
-    notice = _ReadyNotice.of(export, candidate)
     end_read()
     stored_name = f"{secrets.token_hex(24)}.zip"
     directory = folder()
@@ -645,7 +644,14 @@ def build(payload: dict[str, Any], beat: jobs.Beat) -> None:
     export.ready_at = now
     expires_at = export.expires_at = now + timedelta(days=valid_days())
     db.session.flush()
-    after_commit(lambda: notice.send(expires_at))
+    # In the job's unit of work: the email and the "ready" state are stored together.
+    notifications.notify(
+        "data_export_ready",
+        candidate=db.session.get(Candidate, export.candidate_id),
+        people={"requester": [export.for_user]},
+        params={"expires_at": expires_at.isoformat()},
+        now=now,
+    )
 
 
 def mark_failed(payload: dict[str, Any]) -> None:
@@ -653,41 +659,6 @@ def mark_failed(payload: dict[str, Any]) -> None:
     export = db.session.get(DataExport, int(payload.get("export_id", 0)))
     if export is not None and export.status == "queued":
         export.status = "failed"
-
-
-@dataclass(frozen=True)
-class _ReadyNotice:
-    """What the "your data is ready" email needs, read before the commit."""
-
-    to: str
-    locale: str
-    name: str
-    link: str
-    for_candidate: bool
-
-    @classmethod
-    def of(cls, export: DataExport, candidate: Candidate) -> _ReadyNotice:
-        user = export.for_user
-        if user.id == candidate.user_id:
-            link = public_url("mydata.index")
-        else:
-            link = public_url("mydata.desk", candidate_id=candidate.id)
-        return cls(user.email, user.locale, user.name, link, user.id == candidate.user_id)
-
-    def send(self, expires_at: datetime) -> None:
-        message = mail.build_message(
-            self.to,
-            self.locale,
-            "data_export_ready",
-            notice=self,
-            link=self.link,
-            expires_at=expires_at,
-        )
-        try:
-            with mail.connection() as smtp:
-                smtp.send(message)
-        except mail.MailError:
-            log.warning("the data-export email could not be sent; the page shows the link")
 
 
 def labels() -> dict[str, Any]:

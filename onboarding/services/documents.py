@@ -25,7 +25,7 @@ from onboarding.db import after_rollback, count_of, end_read, remove_after_commi
 from onboarding.extensions import db
 from onboarding.i18n import format_decimal
 from onboarding.models import AuditEvent, Candidate, Document, DocumentAccess, User, utcnow
-from onboarding.services import audit, document_access
+from onboarding.services import audit, document_access, notifications
 from onboarding.services.access import own_candidate, require_role, visible_candidate
 from onboarding.services.errors import NotFound, Refused
 from onboarding.storage import private_folder
@@ -199,6 +199,8 @@ def review(actor: User, document_id: int, decision: str, reason: str = "") -> Do
     audit.record(
         candidate, actor, f"document_{decision}", detail=document.original_name, reason=reason
     )
+    params = {"document_kind": document.kind, "reason": reason}
+    notifications.notify(f"document_{decision}", candidate=candidate, actor=actor, params=params)
     return document
 
 

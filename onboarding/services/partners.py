@@ -7,13 +7,13 @@ campaigns and bring in prospects (Candidate.partner_id).
 One organisation applies once at a time with one email address: while an application is
 open its `open_key` (normalised name and email) is set, and a unique constraint holds the
 rule when two applications race; the decision clears the key, so the organisation can apply
-again later. The applicant gets a confirmation email after the commit, in the language of
-the page they applied in.
+again later. The desk is told of a new application, and the applicant gets a confirmation
+and later the decision by email (events on the outbox, `services.notifications`), in the
+language of the page they applied in (`Partner.locale`).
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -21,16 +21,14 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from onboarding.db import after_commit, flush_unique, rows_changed
+from onboarding.db import flush_unique, rows_changed
 from onboarding.extensions import db
 from onboarding.i18n import valid_country
 from onboarding.models import LOCALES, Candidate, Partner, User, utcnow
-from onboarding.services import mail
+from onboarding.services import notifications
 from onboarding.services.access import get_or_not_found, require_role
 from onboarding.services.errors import Conflict, Refused
 from onboarding.vocabulary import PARTNER_KINDS
-
-log = logging.getLogger(__name__)
 
 DECISIONS = {"accept": "accepted", "decline": "declined"}
 
@@ -93,39 +91,26 @@ def apply(data: Application) -> Partner:
         message=data.message.strip() or None,
         status="applied",
         open_key=key,
+        locale=data.locale if data.locale in LOCALES else "en",
     )
     db.session.add(partner)
     flush_unique(duplicate_message())  # a concurrent twin took the key meanwhile
-    confirmation = Confirmation(
-        email=partner.contact_email,
-        locale=data.locale if data.locale in LOCALES else "en",
-        contact_name=partner.contact_name,
-        organisation=partner.name,
+    params = {
+        "partner_id": partner.id,
+        "organisation": partner.name,
+        "contact": partner.contact_name,
+        "partner_kind": partner.kind,
+    }
+    notifications.notify("partner_application_received", params=params)
+    notifications.notify(
+        "partner_application_confirmed", params=params, applicant=applicant(partner)
     )
-    after_commit(lambda: _send_confirmation(confirmation))
     return partner
 
 
-@dataclass(frozen=True)
-class Confirmation:
-    """What the applicant's email needs, copied out of the row (expired after the commit)."""
-
-    email: str
-    locale: str
-    contact_name: str
-    organisation: str
-
-
-def _send_confirmation(confirmation: Confirmation) -> None:
-    """Email the applicant that their application arrived. If it cannot be sent, the
-    application is stored all the same (the desk contacts them anyway): a warning is logged."""
-    message = mail.build_message(
-        confirmation.email, confirmation.locale, "partner_application", application=confirmation
-    )
-    try:
-        mail.send(message)
-    except mail.MailError as error:
-        log.warning("partner application confirmation not sent: %s", error)
+def applicant(partner: Partner) -> notifications.Applicant:
+    """Who applied, to be told by email in the language they applied in."""
+    return notifications.Applicant(partner.contact_email, partner.contact_name, partner.locale)
 
 
 def get(partner_id: int) -> Partner:
@@ -160,6 +145,10 @@ def decide(actor: User, partner_id: int, decision: str, note: str = "") -> Partn
     if changed != 1:
         raise Conflict(_("This application has already been decided."))
     db.session.refresh(partner)  # the UPDATE bypassed the session: read the decision back
+    params = {"partner_id": partner.id, "organisation": partner.name}
+    notifications.notify(
+        f"partner_application_{partner.status}", params=params, applicant=applicant(partner)
+    )
     return partner
 
 

@@ -18,11 +18,12 @@ from sqlalchemy import func, select
 from onboarding.db import count_of
 from onboarding.extensions import db
 from onboarding.models import Candidate, Company, Placement, Project, User, utcnow
-from onboarding.services import audit, reminders
+from onboarding.services import audit, notifications, reminders
 from onboarding.services.access import get_or_not_found, require_role, visible_candidate
 from onboarding.services.errors import Refused
 from onboarding.services.matching import seats_taken
 from onboarding.services.refusals import engine_refusals, refusal_text
+from workflows.notifications import EVENTS_BY_KEY
 from workflows.placement import (
     FORM_INPUT_GUARDS,
     LIVE_STATUSES,
@@ -111,7 +112,26 @@ def fire(
         at=now,
     )
     reminders.reschedule(candidate, now)
+    notify_step(actor, placement, now)
     return placement
+
+
+def notify_step(actor: User, placement: Placement, now: datetime) -> None:
+    """Tell the candidate and their mentor where the placement now stands (the event
+    `placement_<status>`, where one is defined), with what its text needs."""
+    key = f"placement_{placement.status}"
+    if key not in EVENTS_BY_KEY:
+        return
+    interview, start = placement.interview_at, placement.start_date
+    params = {
+        "placement_id": placement.id,
+        "company": placement.company.name,
+        "project": placement.project_title,
+        "interview_at": interview.isoformat() if interview else None,
+        "start_date": start.isoformat() if start else None,
+        "reason": placement.closed_reason,
+    }
+    notifications.notify(key, candidate=placement.candidate, actor=actor, params=params, now=now)
 
 
 # -- what the desk page offers ---------------------------------------------------------------

@@ -26,7 +26,7 @@ from sqlalchemy import update
 from onboarding.db import after_commit, side_transaction, transaction
 from onboarding.extensions import db
 from onboarding.models import ImportJob, User, utcnow
-from onboarding.services import candidates, invitations, jobs
+from onboarding.services import candidates, invitations, jobs, notifications
 from onboarding.services.errors import Conflict, DomainError, Refused
 from onboarding.services.imports.jobs import claim, get_job
 
@@ -49,6 +49,7 @@ def _import_failed(payload: dict[str, Any], why: str) -> None:
         job.status = "failed"
         job.failure = json.dumps({"code": "crashed"})
         job.finished_at = utcnow()
+        tell_starter(job, payload.get("actor_id"), imported=0)
 
 
 @jobs.handler("import", on_failure=_import_failed)
@@ -142,23 +143,41 @@ def run_import(job_id: int, actor_id: int, progress: Progress | None = None) -> 
                 if progress:
                     progress(done, total)
     except _RowRefused as refused:
-        return _fail(job, {"code": "row_refused", "row": refused.row, "reason": refused.reason})
+        failure = {"code": "row_refused", "row": refused.row, "reason": refused.reason}
+        return _fail(job, actor, failure)
     except Exception:
         log.exception("import job %s failed", job_id)
-        return _fail(job, {"code": "unexpected"})
+        return _fail(job, actor, {"code": "unexpected"})
     job.status = "done"
     job.processed_rows = total
     job.finished_at = utcnow()
+    tell_starter(job, actor.id, imported=total)
     after_commit(lambda: _send_invitations(job_id, invites))
     return job
 
 
-def _fail(job: ImportJob, failure: dict) -> ImportJob:
+def _fail(job: ImportJob, actor: User, failure: dict) -> ImportJob:
     job.status = "failed"
     job.failure = json.dumps(failure)
     job.finished_at = utcnow()
     db.session.flush()
+    tell_starter(job, actor.id, imported=0)  # all or nothing: none of its rows were imported
     return job
+
+
+def tell_starter(job: ImportJob, starter_id: int | None, *, imported: int) -> None:
+    """The staff member who started the import learns how it ended, with its counts."""
+    starter = db.session.get(User, starter_id) if starter_id is not None else None
+    if starter is None:
+        return
+    params = {
+        "job_id": job.id,
+        "file": job.filename,
+        "outcome": job.status,
+        "imported": imported,
+        "total": job.total_rows,
+    }
+    notifications.notify("import_finished", params=params, people={"starter": [starter]})
 
 
 def _send_invitations(job_id: int, invites: list[invitations.Invite]) -> None:

@@ -6,8 +6,15 @@
 - `rendering`: subject, link and email of an event row in the recipient's language.
 """
 
-from onboarding.services.notifications.events import notify
+from onboarding.services.notifications.events import Applicant, notify
 from onboarding.services.notifications.preferences import channels_for
 from onboarding.services.notifications.rendering import build_event_email, event_link, event_subject
 
-__all__ = ["build_event_email", "channels_for", "event_link", "event_subject", "notify"]
+__all__ = [
+    "Applicant",
+    "build_event_email",
+    "channels_for",
+    "event_link",
+    "event_subject",
+    "notify",
+]

@@ -43,11 +43,16 @@ def notify(
 ) -> list[Reminder]:
     """Notify the audience of event `key` (workflows/notifications.py). `people` names the
     recipients of the audiences only the caller knows (old_mentor, starter, requester,
-    members); candidate, mentor and desk are read from `candidate`. The actor is never told.
+    members); candidate, mentor and desk are read from `candidate`. The actor is never told;
+    nothing that is not essential is written about a candidate who withdrew consent.
     `by_email=False` keeps it in the app (a throttled message). Returns the rows written."""
     event = EVENTS_BY_KEY[key]
     now = now or utcnow()
     if candidate is not None and candidate.erased_at is not None:
+        return []
+    # As with reminders (services.reminders.scheduling): while a candidate's consent is
+    # withdrawn, only essential events about them are processed, for anyone.
+    if candidate is not None and candidate.consent_withdrawn_at is not None and not event.essential:
         return []
     values: dict[str, Any] = dict(params or {})
     if candidate is not None:

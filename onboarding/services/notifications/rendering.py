@@ -3,6 +3,7 @@ the link to the page where they act, and the email (`templates/email/events/<key
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from email.message import Message
 from typing import Any
 
@@ -13,19 +14,44 @@ from onboarding.i18n import phase_label
 from onboarding.links import public_url
 from onboarding.models import Reminder
 from onboarding.services import mail
-from onboarding.vocabulary import DOCUMENT_KIND_LABELS, PLACEMENT_STATUS_LABELS
+from onboarding.vocabulary import (
+    DOCUMENT_KIND_LABELS,
+    PARTNER_KIND_LABELS,
+    PLACEMENT_STATUS_LABELS,
+)
 from workflows.notifications import EVENTS_BY_KEY
+
+# Parameters stored as ISO text that the templates format for the reader (the i18n filters
+# `datetimeformat`, `dateformat`): moments end in "_at", calendar days in "_date".
+_MOMENT_SUFFIX, _DAY_SUFFIX = "_at", "_date"
+
+
+def _when(name: str, value: Any) -> Any:
+    """An ISO parameter as a moment or a day; anything else (or unreadable) as it is."""
+    if not isinstance(value, str) or not value:
+        return value
+    try:
+        if name.endswith(_MOMENT_SUFFIX):
+            return datetime.fromisoformat(value)
+        if name.endswith(_DAY_SUFFIX):
+            return date.fromisoformat(value)
+    except ValueError:
+        return value
+    return value
 
 
 def _shown(params: dict[str, Any]) -> dict[str, Any]:
-    """The row's parameters as the reader sees them: codes become labels in their language."""
-    values = dict(params)
+    """The row's parameters as the reader sees them: codes become labels in their language,
+    ISO dates become dates for the templates' filters."""
+    values = {name: _when(name, value) for name, value in params.items()}
     if values.get("phase"):
         values["phase"] = phase_label(values["phase"])
     if values.get("from_phase"):
         values["from_phase"] = phase_label(values["from_phase"])
     if values.get("document_kind") in DOCUMENT_KIND_LABELS:
         values["document"] = str(DOCUMENT_KIND_LABELS[values["document_kind"]])
+    if values.get("partner_kind") in PARTNER_KIND_LABELS:
+        values["partner_kind"] = str(PARTNER_KIND_LABELS[values["partner_kind"]])
     if values.get("status") in PLACEMENT_STATUS_LABELS:
         values["status"] = str(PLACEMENT_STATUS_LABELS[values["status"]])
     return values
@@ -33,7 +59,8 @@ def _shown(params: dict[str, Any]) -> dict[str, Any]:
 
 def event_subject(row: Reminder) -> str:
     """The one-line text in the current locale (email subject, in-app title)."""
-    return gettext(EVENTS_BY_KEY[row.rule].subject) % _defaults(_shown(row.params or {}))
+    subject = EVENTS_BY_KEY[row.rule].subject_for(row.audience or "")
+    return gettext(subject) % _defaults(_shown(row.params or {}))
 
 
 class _Blank(dict):
