@@ -2,8 +2,8 @@
 the applicant's later emails (the desk's decision) speak it too. Applications stored before
 this revision get English: the language they used was not stored.
 
-Revision ID: 0013_partner_locale
-Revises: 0012_notifications
+Revision ID: 0014_partner_locale
+Revises: 0013_notification_preferences
 Create Date: 2026-12-02 08:20:00
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_partner_locale'
-down_revision = '0012_notifications'
+revision = '0014_partner_locale'
+down_revision = '0013_notification_preferences'
 branch_labels = None
 depends_on = None
 
