@@ -60,7 +60,7 @@ SECTION_KEYS = {
                   "uploaded_at", "reviewed_at", "path", "size", "sha256"},
 }  # fmt: skip
 PROFILE_KEYS = {
-    "name", "email", "language", "account_created_at", "last_login_at", "reminders_opt_out",
+    "name", "email", "language", "account_created_at", "last_login_at", "notification_preferences",
     "two_factor_enabled", "registered_at", "phone", "country_code", "origin_institution",
     "stem_field", "other_fields", "degree_level", "graduation_date", "dutch_level",
     "english_level", "available_from", "skills", "municipalities", "outreach_channel",

@@ -7,7 +7,14 @@
 """
 
 from onboarding.services.notifications.events import notify
-from onboarding.services.notifications.preferences import channels_for
+from onboarding.services.notifications.preferences import channels_for, preferences_of
 from onboarding.services.notifications.rendering import build_event_email, event_link, event_subject
 
-__all__ = ["build_event_email", "channels_for", "event_link", "event_subject", "notify"]
+__all__ = [
+    "build_event_email",
+    "channels_for",
+    "event_link",
+    "event_subject",
+    "notify",
+    "preferences_of",
+]
