@@ -261,7 +261,7 @@ def test_staff_need_a_note_and_get_the_export_themselves(ctx, outbox):
     export = run_export(export)
     assert json.loads(opened(export).read("data.json"))["requested_by"] == "welcome_desk"
     [message] = [m for m in outbox.messages if m["To"] == staff.email]
-    assert f"/desk/candidates/{candidate.id}/data" in message.get_body().get_content()
+    assert f"/desk/candidates/{candidate.id}/data" in message.get_body(preferencelist=("plain",)).get_content()
     assert not [m for m in outbox.messages if m["To"] == candidate.user.email]
 
 

@@ -32,7 +32,7 @@ def test_an_event_reaches_the_candidate_once_by_email_and_in_the_app(app, ctx, o
     assert message["To"] == candidate.user.email
     assert message["Message-ID"] == f"<notification-{row.id}@onthaal.local>"
     assert message["Content-Language"] == "nl"
-    body = message.get_payload(decode=True).decode()
+    body = message.get_body(preferencelist=("plain",)).get_content()
     assert "De scan is onleesbaar." in body
     assert app.config["PUBLIC_BASE_URL"].rstrip("/") + "/me/documents" in body
     db.session.expire_all()

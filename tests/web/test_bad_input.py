@@ -213,5 +213,5 @@ def test_valid_registration_stores_once_and_invites(desk, data, outbox):
     assert len(messages) == 1
     assert messages[0]["To"] == VALID["email"]
     assert messages[0]["Content-Language"] == "af"
-    token = re.search(r"/invitation/([\w-]+)", messages[0].get_content()).group(1)
+    token = re.search(r"/invitation/([\w-]+)", messages[0].get_body(preferencelist=("plain",)).get_content()).group(1)
     assert hashlib.sha256(token.encode()).hexdigest() == token_hash

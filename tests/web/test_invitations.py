@@ -121,7 +121,7 @@ def test_the_emailed_link_uses_the_public_address_not_the_host_header(app, clien
     )
     assert response.status_code == 302
     (message,) = outbox.messages
-    body = message.get_content()
+    body = message.get_body(preferencelist=("plain",)).get_content()
     public = app.config["PUBLIC_BASE_URL"].rstrip("/")
     assert f"{public}/invitation/" in body
     assert "evil.example" not in body

@@ -37,8 +37,8 @@ from onboarding.account.forms import (
     ChangePasswordForm,
     ConfirmPasswordForm,
     EnableTwoFactorForm,
+    NotificationSettingsForm,
     ProfileSettingsForm,
-    ReminderSettingsForm,
     ResetCalendarForm,
 )
 from onboarding.auth.forms import (
@@ -109,7 +109,7 @@ FORMS = {
     "account.disable_two_factor": ConfirmPasswordForm,
     "account.new_recovery_codes": ConfirmPasswordForm,
     "account.mark_read": VersionForm,
-    "account.settings": ReminderSettingsForm,
+    "account.save_notifications": NotificationSettingsForm,
     "account.reset_calendar": ResetCalendarForm,
     "candidate.profile": ProfileForm,
     "documents.my_documents": UploadForm,

@@ -180,7 +180,7 @@ def _deliver(
         batch.server_was_down = status is not None and status.down_since is not None
     in_app = {reminder_id: channel for reminder_id, channel in messages if isinstance(channel, str)}
     if in_app:
-        batch.commit(lambda counts: _mark_in_app(in_app, batch.clock(), worker, counts))
+        batch.commit(lambda counts: _mark([], in_app, {}, batch.clock(), worker, counts))
         if result.stopped:
             return
     batch.send(
@@ -332,7 +332,7 @@ class _Batch:
         """Mark the row sent (only if still ours), and hold the next one."""
 
         def work(counts: DispatchResult) -> bool:
-            _mark([reminder_id], {}, self.clock(), self.worker, counts)
+            _mark([reminder_id], {}, {}, self.clock(), self.worker, counts)
             if not counts.sent and not self._sent_by_me(reminder_id, counts):
                 counts.unrecorded += 1
                 log.warning(
@@ -364,7 +364,7 @@ class _Batch:
         """The server refused the message: an attempt, retried with backoff (if still ours)."""
 
         def work(counts: DispatchResult) -> bool:
-            _mark([], {reminder_id: error}, self.clock(), self.worker, counts)
+            _mark([], {}, {reminder_id: error}, self.clock(), self.worker, counts)
             self.held.discard(reminder_id)
             return self._hold(following)
 
@@ -483,29 +483,9 @@ def _render(ids: list[int]) -> list[tuple[int, Message | str]]:
     return messages
 
 
-def _mark_in_app(channels: dict[int, str], now, worker, result: DispatchResult) -> None:
-    """Deliver reminders without an email: sent, shown in the app from now, and (digest)
-    waiting for the recipient's next daily summary. Only rows this worker still holds."""
-    mine = and_(Reminder.claimed_by == worker, Reminder.status == "sending")
-    for channel in sorted(set(channels.values())):
-        ids = [reminder_id for reminder_id, chosen in channels.items() if chosen == channel]
-        result.skipped += rows_changed(
-            update(Reminder)
-            .where(Reminder.id.in_(ids), mine)
-            .values(
-                status="sent",
-                sent_at=now,
-                claimed_until=None,
-                last_error=None,
-                delivery=channel,
-                in_app_at=func.coalesce(Reminder.in_app_at, now),
-            )
-            .execution_options(synchronize_session=False)
-        )
-
-
-def _mark(sent_ids, errors, now, worker, result: DispatchResult) -> None:
-    """Record the outcome; only rows this worker still holds are touched."""
+def _mark(sent_ids, in_app, errors, now, worker, result: DispatchResult) -> None:
+    """Record the outcome; only rows this worker still holds are touched. `in_app`: the
+    rows delivered without an email, {id: channel} (app only, or waiting for the digest)."""
     mine = and_(Reminder.claimed_by == worker, Reminder.status == "sending")
     # Count what was really updated: a row whose lease expired belongs to another worker.
     if sent_ids:
@@ -520,6 +500,21 @@ def _mark(sent_ids, errors, now, worker, result: DispatchResult) -> None:
                 delivery="email",
                 # A reminder shows in the app once sent; an event already did.
                 in_app_at=func.coalesce(Reminder.in_app_at, utcnow()),
+            )
+            .execution_options(synchronize_session=False)
+        )
+    for channel in sorted(set(in_app.values())):
+        ids = [reminder_id for reminder_id, chosen in in_app.items() if chosen == channel]
+        result.skipped += rows_changed(
+            update(Reminder)
+            .where(Reminder.id.in_(ids), mine)
+            .values(
+                status="sent",
+                sent_at=now,
+                claimed_until=None,
+                last_error=None,
+                delivery=channel,
+                in_app_at=func.coalesce(Reminder.in_app_at, now),
             )
             .execution_options(synchronize_session=False)
         )
