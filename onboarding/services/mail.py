@@ -75,7 +75,7 @@ def html_of(text: str, subject: str, locale: str) -> str:
     ]
     return (
         f'<!DOCTYPE html>\n<html lang="{escape(locale)}">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(subject)}</title>\n</head>\n<body>\n"
+        f"<title>{escape(subject, quote=False)}</title>\n</head>\n<body>\n"
         + "\n".join(paragraphs)
         + "\n</body>\n</html>\n"
     )
@@ -87,16 +87,16 @@ _BLOCKS = re.compile(r"\n[ \t]*\n")
 def _linked(line: str) -> str:
     """One line escaped, with its addresses as links."""
     if "://" not in line:
-        return escape(line)
+        return escape(line, quote=False)
     parts: list[str] = []
     position = 0
     for match in _URL.finditer(line):
         url = match.group(0).rstrip(_TRAILING)
         end = match.start() + len(url)
-        parts.append(escape(line[position : match.start()]))
-        parts.append(f'<a href="{escape(url)}">{escape(url)}</a>')
+        parts.append(escape(line[position : match.start()], quote=False))
+        parts.append(f'<a href="{escape(url)}">{escape(url, quote=False)}</a>')
         position = end
-    parts.append(escape(line[position:]))
+    parts.append(escape(line[position:], quote=False))
     return "".join(parts)
 
 
