@@ -207,7 +207,7 @@ def test_two_digest_runs_at_once_list_every_item_exactly_once(fresh_pg_app):
     app = fresh_pg_app
     people = 40
     with app.app_context():
-        for n in range(people):
+        for _ in range(people):
             candidate = make_candidate()
             preferences.save(candidate.user, {"documents": "digest"})
             verified(candidate, None, ("passport", "diploma", "cv"))

@@ -22,6 +22,7 @@ from onboarding.services.notifications import preferences
 from onboarding.services.reminders import DispatchResult, delivery
 from tests.conftest import free_port, mail_port
 from tests.factories import make_candidate, make_company, make_placement, make_user
+from tests.mail import text_of
 from workflows.reminders import RULES_BY_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +86,7 @@ def test_due_reminder_is_emailed_once_in_the_recipients_language(app, ctx, outbo
     assert message["Subject"] == catalog.gettext(msgid) % {"date": long_date}
     if locale != "en":
         assert catalog.gettext(msgid) != msgid, f"{locale}: subject not translated"
-    body = message.get_body(preferencelist=("plain",)).get_content()
+    body = text_of(message)
     assert catalog.gettext("Dear %(name)s,") % {"name": "Zoë"} in body
     assert long_date in body
     assert app.config["PUBLIC_BASE_URL"].rstrip("/") + "/me/" in body
@@ -133,7 +134,7 @@ def test_interview_reminder_shows_brussels_time(ctx, outbox, locale):
     catalog = translations(locale)
     subject = catalog.gettext(RULES_BY_KEY["interview_tomorrow"].subject) % {"date": shown}
     assert message["Subject"] == subject
-    body = message.get_body(preferencelist=("plain",)).get_content()
+    body = text_of(message)
     full_day = format_date(interview_at.astimezone(BRUSSELS), "full", locale=regional)
     assert full_day in body
     assert "10:00:00" not in body and "10:00:00" not in message["Subject"]

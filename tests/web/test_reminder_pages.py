@@ -19,7 +19,6 @@ from onboarding.models import (
     MentoringMeeting,
     NotificationPreference,
     Reminder,
-    User,
     utcnow,
 )
 from onboarding.services import candidates, reminders

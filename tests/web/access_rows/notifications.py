@@ -65,8 +65,18 @@ def world(session, values: dict, people: dict) -> dict:
     reminder about them for the desk."""
     c1, staff = people["c1"], people["staff"]
     now = utcnow()
-    note = _row(c1, c1.user, kind="event", rule="phase_changed", audience="candidate",
-                status="sent", sent_at=now, delivery="app", in_app_at=now, essential=False)
+    note = _row(
+        c1,
+        c1.user,
+        kind="event",
+        rule="phase_changed",
+        audience="candidate",
+        status="sent",
+        sent_at=now,
+        delivery="app",
+        in_app_at=now,
+        essential=False,
+    )
     pending = _row(c1, c1.user, rule="book_assessment", status="pending")
     for_staff = _row(c1, staff, rule="stuck_in_phase", status="sent", sent_at=now,
                      delivery="email", in_app_at=now)  # fmt: skip
