@@ -82,7 +82,7 @@ def test_notifications_show_sent_reminders_and_the_unread_count(
         "date": format_date(end, "long", locale=FORMAT_LOCALES[locale])
     }
     assert str(escape(text)) in page
-    assert '<li class="unread" data-rule="book_assessment">' in page
+    assert '<li class="unread" data-rule="book_assessment" data-kind="reminder">' in page
     assert header_count(page) == "1"
     assert header_count(client.get("/me/").get_data(as_text=True)) == "1"
 
