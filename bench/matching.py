@@ -53,8 +53,8 @@ def seed(count: int) -> Project:
         db.session.execute(
             insert(User),
             [{"id": i, "email": f"c{i}@bench.example", "name": f"Candidate {i}",
-              "role": "candidate", "locale": "en", "active": True, "created_at": now,
-              "reminders_opt_out": False} for i in ids],
+              "role": "candidate", "locale": "en", "active": True, "created_at": now}
+             for i in ids],
         )  # fmt: skip
         db.session.execute(
             insert(Candidate),

@@ -1,5 +1,6 @@
-"""The worker process: APScheduler ticks the reminder dispatcher and the job runner; the
-reminders and the jobs themselves are database rows, claimed with leases.
+"""The worker process: APScheduler ticks the reminder dispatcher and the job runner, and runs
+the nightly purge and the daily digest; the reminders, notifications and jobs themselves
+are database rows, claimed with leases.
 
 Production runs `flask --app wsgi worker` as its own process (never one per gunicorn
 worker; `scheduler` is the older name of the same command). `make run` sets
@@ -63,6 +64,21 @@ def nightly_purge(app: Flask) -> None:
             db.session.remove()
 
 
+def daily_digest(app: Flask) -> None:
+    """Daily at DIGEST_HOUR (Brussels): one digest per person with items waiting for it
+    (services.notifications.digest), one transaction each; the dispatcher sends them."""
+    from onboarding.extensions import db
+    from onboarding.services.notifications import digest
+
+    with app.app_context():
+        try:
+            written = digest.run()
+            if written:
+                log.info("digest: %s written", written)
+        finally:
+            db.session.remove()
+
+
 def _add_job(scheduler, app: Flask) -> None:
     from onboarding.services import jobs
 
@@ -94,6 +110,19 @@ def _add_job(scheduler, app: Flask) -> None:
         misfire_grace_time=3600,  # a worker restarted just after the hour still purges
         replace_existing=True,
     )
+    scheduler.add_job(
+        daily_digest,
+        "cron",
+        args=[app],
+        hour=app.config["DIGEST_HOUR"],
+        minute=0,
+        timezone="Europe/Brussels",
+        id="daily-digest",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=3600,  # a second worker, or a late one, takes only what is left
+        replace_existing=True,
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -101,6 +130,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command, "scheduler")
     app.cli.add_command(dispatch_command)
     app.cli.add_command(run_jobs_command)
+    app.cli.add_command(digest_command)
     if app.config["SCHEDULER_MODE"] == "inprocess":
         start_in_process(app)
 
@@ -155,3 +185,13 @@ def run_jobs_command() -> None:
     from onboarding.services import jobs
 
     click.echo(f"jobs run: {jobs.work()}")
+
+
+@click.command("digest")
+@click.option("--now", "now_text", help="Pretend it is this UTC time (ISO 8601), for tests.")
+def digest_command(now_text: str | None) -> None:
+    """Write today's digests now (the worker does it at DIGEST_HOUR), and exit."""
+    from onboarding.cli import parse_utc
+    from onboarding.services.notifications import digest
+
+    click.echo(f"digests={digest.run(parse_utc(now_text))}")

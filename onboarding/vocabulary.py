@@ -92,6 +92,12 @@ REMINDER_STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 REMINDER_STATUSES = tuple(REMINDER_STATUS_LABELS)
+# The kinds of row in the outbox (models/reminder.py OUTBOX_KINDS), as the desk's queue names them.
+OUTBOX_KIND_LABELS = {
+    "reminder": _l("Reminder"),
+    "event": _l("Notification"),
+    "digest": _l("Daily summary"),
+}
 
 PLACEMENT_STATUS_LABELS = {
     status: _l(label) for status, label in placement_flow.STATUS_LABELS.items()

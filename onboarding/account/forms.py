@@ -1,5 +1,8 @@
+from __future__ import annotations
+
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, PasswordField, StringField
+from wtforms import PasswordField, RadioField, StringField
+from wtforms.validators import AnyOf
 
 from onboarding.auth.forms import NewPasswordForm
 from onboarding.forms import (
@@ -9,14 +12,55 @@ from onboarding.forms import (
     locale_field,
     max_length,
     name_field,
+    options,
     required,
 )
+from workflows.notifications import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    CHANNEL_LABELS,
+    CHANNELS,
+    categories_for,
+)
+
+NOT_A_CHOICE = _l("Not a valid choice.")
 
 
-class ReminderSettingsForm(BaseForm):
-    opt_out = BooleanField(
-        _l("Turn off non-essential reminders (deadline reminders are always sent)")
+def _channel_field(category: str) -> RadioField:
+    return RadioField(
+        _l(CATEGORY_LABELS[category]),
+        choices=options((channel, _l(CHANNEL_LABELS[channel])) for channel in CHANNELS),
+        validators=[required(), AnyOf(CHANNELS, message=NOT_A_CHOICE)],
+        validate_choice=False,
     )
+
+
+class NotificationSettingsForm(BaseForm):
+    """One choice per kind of notification (workflows/notifications.py CATEGORIES); the
+    view keeps only the kinds of the person's role (`for_role`)."""
+
+    progress = _channel_field("progress")
+    mentoring = _channel_field("mentoring")
+    documents = _channel_field("documents")
+    placements = _channel_field("placements")
+    messages = _channel_field("messages")
+    reminders = _channel_field("reminders")
+    partners = _channel_field("partners")
+    imports = _channel_field("imports")
+
+    def for_role(self, role: str) -> NotificationSettingsForm:
+        kept = set(categories_for(role))
+        for category in CATEGORIES:
+            if category not in kept:
+                delattr(self, category)
+        return self
+
+    @property
+    def categories(self) -> list[str]:
+        return [category for category in CATEGORIES if category in self]
+
+    def choices(self) -> dict[str, str]:
+        return {category: self[category].data for category in self.categories}
 
 
 class ProfileSettingsForm(BaseForm):

@@ -1,6 +1,17 @@
-"""Every signed-in person: notifications, reminder settings and the private calendar feed."""
+"""Every signed-in person: notifications, settings (notification preferences among them)
+and the private calendar feed."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user
@@ -9,8 +20,8 @@ from onboarding.account.forms import (
     ChangePasswordForm,
     ConfirmPasswordForm,
     EnableTwoFactorForm,
+    NotificationSettingsForm,
     ProfileSettingsForm,
-    ReminderSettingsForm,
     ResetCalendarForm,
 )
 from onboarding.auth.login import start_session
@@ -18,7 +29,8 @@ from onboarding.forms import BaseForm, VersionForm
 from onboarding.links import public_url
 from onboarding.services import account, auth, calendar, reminders, twofactor
 from onboarding.services.errors import Refused
-from onboarding.web import role_required, validated, writes_on_get
+from onboarding.services.notifications import preferences
+from onboarding.web import page_arg, role_required, validated, writes_on_get
 
 bp = Blueprint("account", __name__)
 
@@ -38,10 +50,18 @@ def unread_notifications() -> dict:
 def notifications():
     return render_template(
         "account/notifications.html",
-        notifications=reminders.notifications_for(current_user),
+        page=reminders.notifications_for(current_user, page_arg(request.args)),
         upcoming=reminders.upcoming_for(current_user),
         subject=reminders.subject,
     )
+
+
+@bp.get("/notifications/<int:notification_id>")
+@writes_on_get  # opening it marks it read
+@role_required(*EVERYONE)
+def open_notification(notification_id: int):
+    row = reminders.open_notification(current_user, notification_id)
+    return redirect(reminders.link_of(row) or url_for("account.notifications"))
 
 
 @bp.post("/notifications/read")
@@ -56,10 +76,13 @@ def _hints() -> tuple[str, ...]:
     return (current_user.name, current_user.email)
 
 
-def _settings_page(status: int = 200, **refused: BaseForm):
-    """The settings page with its forms; `refused` replaces one that failed, as typed."""
+def _settings_page(status: int = 200, refusal: str | None = None, **refused: BaseForm):
+    """The settings page with its forms; `refused` replaces one that failed, as typed
+    (`refusal`: the service's message for the notification form)."""
     forms: dict[str, BaseForm] = {
-        "form": ReminderSettingsForm(formdata=None, opt_out=current_user.reminders_opt_out),
+        "notification_form": NotificationSettingsForm(
+            formdata=None, data=preferences.preferences_of(current_user)
+        ).for_role(current_user.role),
         "profile_form": ProfileSettingsForm(
             formdata=None, name=current_user.name, locale=current_user.locale
         ),
@@ -70,22 +93,30 @@ def _settings_page(status: int = 200, **refused: BaseForm):
     return render_template(
         "account/settings.html",
         feed_url=public_url("account.calendar_feed", token=token),
+        refusal=refusal,
         **forms,
     ), status
 
 
-@bp.route("/settings", methods=["GET", "POST"])
+@bp.get("/settings")
 @writes_on_get  # the calendar feed's token is made on the first visit
 @role_required(*EVERYONE)
 def settings():
-    form = ReminderSettingsForm(opt_out=current_user.reminders_opt_out)
-    if form.validate_on_submit():
-        account.set_reminder_opt_out(current_user, form.opt_out.data)
-        flash(_("Your reminder settings have been saved."), "success")
-        return redirect(url_for("account.settings"))
-    if form.is_submitted():
-        return _settings_page(422, form=form)
     return _settings_page()
+
+
+@bp.post("/settings/notifications")
+@role_required(*EVERYONE)
+def save_notifications():
+    form = NotificationSettingsForm().for_role(current_user.role)
+    if not form.validate_on_submit():
+        return _settings_page(422, notification_form=form)
+    try:
+        preferences.save(current_user, form.choices())
+    except Refused as error:
+        return _settings_page(422, notification_form=form, refusal=error.message)
+    flash(_("Your notification settings have been saved."), "success")
+    return redirect(url_for("account.settings", _anchor="notifications"))
 
 
 @bp.post("/settings/profile")

@@ -42,6 +42,7 @@ from onboarding.services.access import visible_candidate
 from onboarding.services.errors import Conflict, Refused
 from onboarding.vocabulary import (
     COMPANY_SIZE_LABELS,
+    OUTBOX_KIND_LABELS,
     PLACEMENT_STATUS_LABELS,
     PROJECT_KIND_LABELS,
     REMINDER_STATUS_LABELS,
@@ -277,19 +278,31 @@ def tell_both_addresses(change: people.AddressChange) -> None:
     after_commit(send_and_tell)
 
 
+def _queue_filter() -> tuple[str | None, str | None]:
+    """The queue's status and kind from the query string (unknown values: all)."""
+    status = request.args.get("status")
+    kind = request.args.get("kind")
+    return (
+        status if status in REMINDER_STATUSES else None,
+        kind if kind in OUTBOX_KIND_LABELS else None,
+    )
+
+
 @bp.get("/reminders")
 def reminder_queue():
-    status = request.args.get("status")
-    status = status if status in REMINDER_STATUSES else None
+    status, kind = _queue_filter()
     return render_template(
         "desk/reminders.html",
         status=status,
+        kind=kind,
         statuses=REMINDER_STATUSES,
-        counts=reminders.queue_counts(),
+        counts=reminders.queue_counts(kind),
         outage=reminders.mail_outage(),
-        page=reminders.queue(status, page_arg(request.args)),
+        page=reminders.queue(status, page_arg(request.args), kind=kind),
         subject=reminders.subject,
+        recipient=reminders.recipient_label,
         status_labels=REMINDER_STATUS_LABELS,
+        kind_labels=OUTBOX_KIND_LABELS,
     )
 
 
@@ -453,8 +466,5 @@ def export_companies():
 
 @bp.get("/export/reminders.csv")
 def export_reminders():
-    status = request.args.get("status")
-    return csv_download(
-        exports.reminders_csv(status if status in REMINDER_STATUSES else None, csv_form()),
-        "reminders.csv",
-    )
+    status, kind = _queue_filter()
+    return csv_download(exports.reminders_csv(status, csv_form(), kind=kind), "reminders.csv")

@@ -41,8 +41,6 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Non-essential reminders can be turned off; deadline reminders always go out.
-    reminders_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Secret part of the person's private calendar feed URL; reset gives a new one.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Sessions carry the generation they were opened in; raising it (logout, password change,

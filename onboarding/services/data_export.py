@@ -67,6 +67,7 @@ from onboarding.services import (
 from onboarding.services.access import require_role
 from onboarding.services.errors import DomainError, NotFound, Refused
 from onboarding.services.history import TimelineEntry
+from onboarding.services.notifications.preferences import preferences_of
 from onboarding.storage import private_folder
 
 log = logging.getLogger(__name__)
@@ -334,7 +335,7 @@ def _profile(held: Held) -> dict[str, Any]:
         "language": user.locale,
         "account_created_at": _at(user.created_at),
         "last_login_at": _at(user.last_login_at),
-        "reminders_opt_out": bool(user.reminders_opt_out),
+        "notification_preferences": preferences_of(user),
         "two_factor_enabled": user.totp_enabled_at is not None,
         "registered_at": _at(candidate.created_at),
         "phone": candidate.phone,

@@ -68,6 +68,7 @@ from onboarding.models import (
 from onboarding.services import audit, sessions
 from onboarding.services.access import own_candidate, require_role
 from onboarding.services.errors import Conflict, Refused
+from onboarding.services.notifications import preferences
 from onboarding.storage import private_folder
 
 # The tombstone's name: not a person's name, and sorts after every real one.
@@ -438,7 +439,7 @@ def erase(
     user.calendar_token = None
     user.password_changed_at = None
     user.last_login_at = None
-    user.reminders_opt_out = True
+    preferences.forget(user)  # an erased person is sent nothing anyway
     user.active = False
     sessions.end_all(user)
     rows["users"] = 1

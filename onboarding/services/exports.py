@@ -23,6 +23,7 @@ from onboarding.services.imports.columns import BY_KEY, CONSENT_LABELS
 from onboarding.vocabulary import (
     CAMPAIGN_KIND_LABELS,
     COMPANY_SIZE_LABELS,
+    OUTBOX_KIND_LABELS,
     OUTREACH_CHANNEL_LABELS,
     PARTNER_KIND_LABELS,
     PARTNER_STATUS_LABELS,
@@ -195,8 +196,9 @@ def companies_csv(form: CsvForm = MACHINE) -> str:
     return to_csv(header, rows, form)
 
 
-def reminders_csv(status: str | None, form: CsvForm = MACHINE) -> str:
-    """The reminder queue (optionally one status), with errors, newest first."""
+def reminders_csv(status: str | None, form: CsvForm = MACHINE, *, kind: str | None = None) -> str:
+    """The outbox queue (optionally one status, one kind: reminders, notifications, daily
+    summaries), with errors, newest first."""
     from onboarding.models import Reminder
     from onboarding.services import reminders
 
@@ -207,9 +209,11 @@ def reminders_csv(status: str | None, form: CsvForm = MACHINE) -> str:
     )
     if status:
         query = query.where(Reminder.status == status)
-    header = [_("Due"), _("Reminder"), _("To"), _("Status"), _("Attempts"), _("Error")]
+    if kind:
+        query = query.where(Reminder.kind == kind)
+    header = [_("Due"), _("Kind"), _("Subject"), _("To"), _("Status"), _("Attempts"), _("Error")]
     rows = [
-        [r.due_at, reminders.subject(r), r.recipient.name if r.recipient else r.to_email,
+        [r.due_at, OUTBOX_KIND_LABELS[r.kind], reminders.subject(r), reminders.recipient_label(r),
          REMINDER_STATUS_LABELS[r.status], r.attempts, r.last_error or ""]
         for r in db.session.scalars(query)
     ]  # fmt: skip

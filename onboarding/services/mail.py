@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import smtplib
 import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from email.header import Header
 from email.message import Message
+from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, make_msgid
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -37,18 +40,64 @@ class MailUnreachable(MailError):
 
 
 def compose(*, to: str, subject: str, body: str, locale: str, message_id: str | None = None):
-    """A UTF-8 plain-text message. Built with the compat32 MIME classes: the modern
-    EmailMessage parses every header it is given, which made building a message cost more
-    than sending it (bench/reminders.py)."""
-    message = MIMEText(body.strip() + "\n", "plain", "utf-8")
+    """A UTF-8 multipart/alternative message: the plain text, and an HTML part derived from
+    it (`html_of`) for mail programs that prefer one. Built with the compat32 MIME classes:
+    the modern EmailMessage parses every header it is given, which made building a message
+    cost more than sending it (bench/reminders.py)."""
+    text = body.strip() + "\n"
+    subject = subject.strip()
+    message = MIMEMultipart("alternative")
+    message.attach(MIMEText(text, "plain", "utf-8"))
+    message.attach(MIMEText(html_of(text, subject, locale), "html", "utf-8"))
     # compat32 messages take a Header object (encoded when written); typeshed says str only.
-    message["Subject"] = Header(subject.strip(), "utf-8")  # type: ignore[assignment]
+    message["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]
     message["From"] = current_app.config["MAIL_SENDER"]
     message["To"] = to
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = message_id or make_msgid(domain="onthaal.local")
     message["Content-Language"] = locale
     return message
+
+
+# An address in running text; punctuation that ends the sentence is not part of it.
+_URL = re.compile(r"https?://[^\s<>\"']+")
+_TRAILING = ".,;:!?)’”"
+
+
+def html_of(text: str, subject: str, locale: str) -> str:
+    """The plain text as a simple, accessible HTML page: the language, the subject as its
+    title, a paragraph per block of lines (blank lines between), the line breaks kept,
+    every address a link; everything escaped, no images, no styles, nothing remote."""
+    paragraphs = [
+        "<p>" + "<br>\n".join(_linked(line) for line in block.strip("\n").split("\n")) + "</p>"
+        for block in _BLOCKS.split(text.strip())
+        if block.strip()
+    ]
+    return (
+        f'<!DOCTYPE html>\n<html lang="{escape(locale)}">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(subject, quote=False)}</title>\n</head>\n<body>\n"
+        + "\n".join(paragraphs)
+        + "\n</body>\n</html>\n"
+    )
+
+
+_BLOCKS = re.compile(r"\n[ \t]*\n")
+
+
+def _linked(line: str) -> str:
+    """One line escaped, with its addresses as links."""
+    if "://" not in line:
+        return escape(line, quote=False)
+    parts: list[str] = []
+    position = 0
+    for match in _URL.finditer(line):
+        url = match.group(0).rstrip(_TRAILING)
+        end = match.start() + len(url)
+        parts.append(escape(line[position : match.start()], quote=False))
+        parts.append(f'<a href="{escape(url)}">{escape(url, quote=False)}</a>')
+        position = end
+    parts.append(escape(line[position:], quote=False))
+    return "".join(parts)
 
 
 def build_message(to: str, locale: str, template: str, **context) -> Message:

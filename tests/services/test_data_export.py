@@ -35,6 +35,7 @@ from onboarding.models import (
 from onboarding.services import data_export, document_access, documents, jobs
 from onboarding.services.errors import NotFound, Refused
 from tests.factories import make_assessment, make_candidate, make_placement, make_user
+from tests.mail import text_of
 
 REPO = Path(__file__).resolve().parents[2]
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n" + b"passport of Anna" * 50
@@ -60,7 +61,7 @@ SECTION_KEYS = {
                   "uploaded_at", "reviewed_at", "path", "size", "sha256"},
 }  # fmt: skip
 PROFILE_KEYS = {
-    "name", "email", "language", "account_created_at", "last_login_at", "reminders_opt_out",
+    "name", "email", "language", "account_created_at", "last_login_at", "notification_preferences",
     "two_factor_enabled", "registered_at", "phone", "country_code", "origin_institution",
     "stem_field", "other_fields", "degree_level", "graduation_date", "dutch_level",
     "english_level", "available_from", "skills", "municipalities", "outreach_channel",
@@ -222,7 +223,7 @@ def test_the_zip_holds_every_section_every_document_and_a_dutch_summary(ctx, out
     assert "Anna Shikongo" in summary and PHONE in summary
     # the email: to Anna, in her language, a link to the page (never the file)
     [message] = [m for m in outbox.messages if m["To"] == candidate.user.email]
-    body = message.get_body(preferencelist=("plain",)).get_content()
+    body = text_of(message)
     assert message["Content-Language"] == "nl"
     assert "/me/data" in body and export.stored_name not in body
 
@@ -261,7 +262,7 @@ def test_staff_need_a_note_and_get_the_export_themselves(ctx, outbox):
     export = run_export(export)
     assert json.loads(opened(export).read("data.json"))["requested_by"] == "welcome_desk"
     [message] = [m for m in outbox.messages if m["To"] == staff.email]
-    assert f"/desk/candidates/{candidate.id}/data" in message.get_body().get_content()
+    assert f"/desk/candidates/{candidate.id}/data" in text_of(message)
     assert not [m for m in outbox.messages if m["To"] == candidate.user.email]
 
 

@@ -24,6 +24,7 @@ from onboarding import create_app
 from onboarding.extensions import db
 from onboarding.models import MailServerStatus, Reminder, utcnow
 from onboarding.services import reminders
+from onboarding.services.notifications import preferences
 from onboarding.services.reminders import DispatchResult, delivery
 from tests.conftest import PG_URL, free_port, mail_port, migrate_fresh, test_config
 from tests.factories import make_due_reminders, make_user
@@ -184,21 +185,21 @@ def test_a_server_slower_than_the_lease_gets_each_reminder_once(fresh_app, fault
         db.session.remove()
 
 
-def test_a_reminder_opted_out_of_does_not_hold_up_the_rest_of_its_batch(app, ctx, outbox):
+def test_a_reminder_for_the_app_only_does_not_hold_up_the_rest_of_its_batch(app, ctx, outbox):
     ids = add_due(3, NOW)
-    dropped = db.session.get(Reminder, ids[0])
-    dropped.essential = False
-    dropped.recipient.reminders_opt_out = True
+    in_app = db.session.get(Reminder, ids[0])
+    in_app.essential = False
+    preferences.save(in_app.recipient, {"reminders": "app"})
     db.session.commit()
 
     result = reminders.dispatch(now=NOW, worker="w")
 
     assert (result.claimed, result.skipped, result.sent) == (3, 1, 2)
     assert Counter(m["Message-ID"] for m in outbox.messages) == once_each(ids[1:])
-    assert [r.status for r in sorted(found(ids), key=lambda r: r.id)] == [
-        "cancelled",
-        "sent",
-        "sent",
+    assert [(r.status, r.delivery) for r in sorted(found(ids), key=lambda r: r.id)] == [
+        ("sent", "app"),
+        ("sent", "email"),
+        ("sent", "email"),
     ]
 
 

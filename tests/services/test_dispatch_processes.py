@@ -77,6 +77,85 @@ def test_three_dispatcher_processes_deliver_each_reminder_once(fresh_pg_app, out
         db.session.remove()
 
 
+def add_due_notifications(count: int, now: datetime = NOW) -> None:
+    """`count` event notifications by email (pending), to candidates in three languages,
+    written as `notifications.notify` writes them."""
+    from sqlalchemy import insert
+
+    from tests.factories import make_candidate
+
+    candidates = [make_candidate(locale=("nl", "af", "en")[n % 3]) for n in range(6)]
+    db.session.execute(
+        insert(Reminder),
+        [
+            {
+                "kind": "event",
+                "rule": "document_rejected",
+                "occurrence": 1,
+                "candidate_id": candidates[n % 6].id,
+                "recipient_id": candidates[n % 6].user_id,
+                "audience": "candidate",
+                "due_at": now - timedelta(seconds=n % 600),
+                "anchor": now.isoformat(),
+                "params": {
+                    "document_kind": "passport",
+                    "reason": f"Scan {n} is blurred.",
+                    "candidate_id": candidates[n % 6].id,
+                },  # fmt: skip
+                "essential": False,
+                "status": "pending",
+                "attempts": 0,
+                "in_app_at": now,
+                "created_at": now,
+            }
+            for n in range(count)
+        ],
+    )
+    db.session.commit()
+
+
+@pytest.mark.postgres
+def test_three_dispatcher_processes_deliver_each_notification_once(fresh_pg_app, outbox, tmp_path):
+    """The same for event notifications: one delivery path, exactly once each."""
+    app = fresh_pg_app
+    count = max(COUNT // 2, 300)
+    with app.app_context():
+        add_due_notifications(count)
+        url = db.engine.url.render_as_string(hide_password=False)
+        db.session.remove()
+    env = dispatch_env(url, outbox.port, ONTHAAL_REMINDER_BATCH="40")
+    flask = str(Path(sys.executable).with_name("flask"))
+    workers = [
+        subprocess.Popen(
+            [flask, "--app", "wsgi", "dispatch", "--now", NOW.isoformat(), "--worker", f"n{n}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for n in range(PROCESSES)
+    ]
+    reports = []
+    for worker in workers:
+        stdout, stderr = worker.communicate(timeout=300)
+        assert worker.returncode == 0, stderr[-3000:]
+        reports.append(dict(part.split("=") for part in stdout.split()))
+
+    ids = Counter(message["Message-ID"] for message in outbox.messages)
+    assert [mid for mid, seen in ids.items() if seen > 1] == []
+    assert sum(int(r["sent"]) for r in reports) == count
+    assert sum(int(r["claimed"]) > 0 for r in reports) >= 2, reports  # they really shared
+    assert statuses(app) == {"sent": count}
+    with app.app_context():
+        expected = {
+            f"<notification-{i}@onthaal.local>" for i in db.session.scalars(select(Reminder.id))
+        }
+        db.session.remove()
+    assert set(ids) == expected
+    assert all(m.get_content_type() == "multipart/alternative" for m in outbox.messages)
+
+
 class SlowSMTP:
     """A real SMTP server that takes its time, so a dispatcher can be killed mid-batch."""
 

@@ -24,6 +24,7 @@ from onboarding.services import candidates, imports, jobs, partners
 from onboarding.services.errors import Conflict, Forbidden, Refused
 from tests.conftest import PASSWORD
 from tests.factories import make_candidate, make_partner, make_user
+from tests.mail import text_of
 
 COLUMNS = (
     "name", "email", "country", "origin_institution", "stem_field", "graduation_date",
@@ -259,7 +260,7 @@ def test_a_good_file_imports_every_row_with_its_campaign_and_partner(world, outb
         "tendai@example.org",
         "zoe@example.org",
     ]
-    assert all("/invitation/" in m.get_content() for m in outbox.messages)
+    assert all("/invitation/" in text_of(m) for m in outbox.messages)
     assert {m["To"]: m["Content-Language"] for m in outbox.messages}["zoe@example.org"] == "af"
 
 

@@ -9,6 +9,7 @@ from onboarding.extensions import db
 from onboarding.models import Reminder, utcnow
 from onboarding.services import notifications, reminders
 from tests.factories import make_candidate, make_user
+from tests.mail import text_of
 
 
 def test_an_event_reaches_the_candidate_once_by_email_and_in_the_app(app, ctx, outbox):
@@ -32,7 +33,7 @@ def test_an_event_reaches_the_candidate_once_by_email_and_in_the_app(app, ctx, o
     assert message["To"] == candidate.user.email
     assert message["Message-ID"] == f"<notification-{row.id}@onthaal.local>"
     assert message["Content-Language"] == "nl"
-    body = message.get_payload(decode=True).decode()
+    body = text_of(message)
     assert "De scan is onleesbaar." in body
     assert app.config["PUBLIC_BASE_URL"].rstrip("/") + "/me/documents" in body
     db.session.expire_all()

@@ -18,9 +18,11 @@ from onboarding.extensions import db
 from onboarding.i18n import FORMAT_LOCALES
 from onboarding.models import Candidate, Reminder
 from onboarding.services import candidates, reminders
+from onboarding.services.notifications import preferences
 from onboarding.services.reminders import DispatchResult, delivery
 from tests.conftest import free_port, mail_port
 from tests.factories import make_candidate, make_company, make_placement, make_user
+from tests.mail import text_of
 from workflows.reminders import RULES_BY_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,8 +86,8 @@ def test_due_reminder_is_emailed_once_in_the_recipients_language(app, ctx, outbo
     assert message["Subject"] == catalog.gettext(msgid) % {"date": long_date}
     if locale != "en":
         assert catalog.gettext(msgid) != msgid, f"{locale}: subject not translated"
-    body = message.get_content()
-    assert catalog.gettext("Hello %(name)s,") % {"name": "Zoë Nghipondoka"} in body
+    body = text_of(message)
+    assert catalog.gettext("Dear %(name)s,") % {"name": "Zoë"} in body
     assert long_date in body
     assert app.config["PUBLIC_BASE_URL"].rstrip("/") + "/me/" in body
     assert message["Content-Language"] == locale
@@ -132,7 +134,7 @@ def test_interview_reminder_shows_brussels_time(ctx, outbox, locale):
     catalog = translations(locale)
     subject = catalog.gettext(RULES_BY_KEY["interview_tomorrow"].subject) % {"date": shown}
     assert message["Subject"] == subject
-    body = message.get_content()
+    body = text_of(message)
     full_day = format_date(interview_at.astimezone(BRUSSELS), "full", locale=regional)
     assert full_day in body
     assert "10:00:00" not in body and "10:00:00" not in message["Subject"]
@@ -171,7 +173,10 @@ def test_cancelled_reminders_are_never_sent(ctx, outbox):
     assert (reminder.status, reminder.attempts, reminder.sent_at) == ("cancelled", 0, None)
 
 
-def test_non_essential_reminder_is_dropped_when_the_recipient_opted_out_later(ctx, outbox):
+@pytest.mark.parametrize("channel", ["app", "digest"])
+def test_a_non_essential_reminder_follows_the_preference_read_when_it_goes_out(
+    ctx, outbox, channel
+):
     candidate = make_candidate(phase="placed")
     placement = make_placement(candidate, accepted=True)
     reminders.reschedule(candidate, nine_in_brussels(placement.start_date))
@@ -180,7 +185,7 @@ def test_non_essential_reminder_is_dropped_when_the_recipient_opted_out_later(ct
     (later,) = rows(candidate.id, "checkin_90")
     assert checkin.essential is False
     # The choice is stored while the reminder is already planned (or claimed).
-    candidate.user.reminders_opt_out = True
+    preferences.save(candidate.user, {"reminders": channel})
     db.session.commit()
     now = checkin.due_at + timedelta(minutes=1)
 
@@ -189,8 +194,30 @@ def test_non_essential_reminder_is_dropped_when_the_recipient_opted_out_later(ct
     assert (result.claimed, result.sent, result.skipped) == (1, 0, 1)
     assert outbox.messages == []
     checkin = get(checkin.id)
-    assert (checkin.status, checkin.cancelled_at, checkin.sent_at) == ("cancelled", now, None)
+    assert (checkin.status, checkin.delivery, checkin.sent_at) == ("sent", channel, now)
+    assert (checkin.in_app_at, checkin.digest_id, checkin.read_at) == (now, None, None)
+    assert reminders.unread_count(candidate.user) == 1
     assert get(later.id).status == "pending"
+
+
+def test_an_essential_reminder_is_emailed_whatever_the_preference(ctx, outbox):
+    candidate = make_candidate(
+        phase="language_immersion",
+        immersion_start=date.today() - timedelta(days=80),
+        immersion_planned_end=date.today() + timedelta(days=20),
+    )
+    reminders.reschedule(candidate)
+    preferences.save(candidate.user, {"reminders": "app"})
+    db.session.commit()
+    (book,) = rows(candidate.id, "book_assessment")
+    assert book.essential is True
+
+    result = reminders.dispatch(now=book.due_at + timedelta(minutes=1), worker="w")
+
+    assert (result.sent, result.skipped) == (1, 0)
+    (message,) = outbox.messages
+    assert message["To"] == candidate.user.email
+    assert (get(book.id).status, get(book.id).delivery) == ("sent", "email")
 
 
 def test_refused_messages_retry_with_backoff_and_each_is_delivered_once(
@@ -335,11 +362,11 @@ def test_a_worker_whose_lease_was_taken_over_cannot_mark_the_row(app, ctx, outbo
 
     # A wakes up and reports its outcome: sent, skipped, failed. None of it may stick.
     with transaction():
-        delivery._mark([reminder_id], [], {}, late, "worker-a", DispatchResult())
+        delivery._mark([reminder_id], {}, {}, late, "worker-a", DispatchResult())
     with transaction():
-        delivery._mark([], [reminder_id], {}, late, "worker-a", DispatchResult())
+        delivery._mark([], {reminder_id: "app"}, {}, late, "worker-a", DispatchResult())
     with transaction():
-        delivery._mark([], [], {reminder_id: "timed out"}, late, "worker-a", DispatchResult())
+        delivery._mark([], {}, {reminder_id: "timed out"}, late, "worker-a", DispatchResult())
     held = get(reminder_id)
     assert (held.status, held.claimed_by, held.claimed_until) == (
         "sending",
@@ -363,9 +390,9 @@ def test_a_worker_whose_lease_was_taken_over_cannot_mark_the_row(app, ctx, outbo
 
     # A's outcome arriving after B finished changes nothing either.
     with transaction():
-        delivery._mark([reminder_id], [], {}, late, "worker-a", DispatchResult())
+        delivery._mark([reminder_id], {}, {}, late, "worker-a", DispatchResult())
     with transaction():
-        delivery._mark([], [], {reminder_id: "timed out"}, late, "worker-a", DispatchResult())
+        delivery._mark([], {}, {reminder_id: "timed out"}, late, "worker-a", DispatchResult())
     sent = get(reminder_id)
     assert (sent.status, sent.sent_at, sent.attempts, sent.last_error) == (
         "sent",
@@ -387,11 +414,11 @@ def test_a_late_worker_does_not_count_rows_it_no_longer_holds(app, ctx, outbox):
 
     by_a = DispatchResult()
     with transaction():
-        delivery._mark([reminder_id], [], {}, second, "worker-a", by_a)
+        delivery._mark([reminder_id], {}, {}, second, "worker-a", by_a)
     with transaction():
-        delivery._mark([], [reminder_id], {}, second, "worker-a", by_a)
+        delivery._mark([], {reminder_id: "app"}, {}, second, "worker-a", by_a)
     with transaction():
-        delivery._mark([], [], {reminder_id: "timed out"}, second, "worker-a", by_a)
+        delivery._mark([], {}, {reminder_id: "timed out"}, second, "worker-a", by_a)
     assert get(reminder_id).status == "sent"
     assert (by_a.sent, by_a.skipped, by_a.failed, by_a.retrying) == (0, 0, 0, 0)
 

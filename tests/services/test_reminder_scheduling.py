@@ -11,8 +11,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from onboarding.db import transaction
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, Candidate, Reminder, utcnow
-from onboarding.services import account, candidates, reminders, workflow
+from onboarding.services import candidates, reminders, workflow
 from onboarding.services.errors import Conflict, NotFound, Refused
+from onboarding.services.notifications import preferences
 from tests.factories import make_candidate, make_company, make_placement, make_user
 from workflows.dates import add_months
 from workflows.reminders import PHASE_LIMIT_DAYS, RULES_BY_KEY
@@ -266,47 +267,24 @@ def mentored_candidate(mentor, days_ago: int = 10) -> Candidate:
     return candidate
 
 
-def test_opted_out_mentor_gets_no_non_essential_reminders_but_the_desk_still_does(staff):
+def test_reminders_are_planned_whatever_the_preference_the_dispatcher_reads_it(staff):
+    """How a person wants reminders (app only, digest) is read when one goes out
+    (services/reminders/delivery.py): planning ahead never drops one for it."""
     mentor = make_user("mentor")
     with transaction():
-        account.set_reminder_opt_out(mentor, True)
+        preferences.save(mentor, {"reminders": "app"})
     candidate = mentored_candidate(mentor)
     schedule(candidate)
-    assert rows(candidate.id, "mentor_meeting_due") == []
+    (due,) = rows(candidate.id, "mentor_meeting_due", "pending")
+    assert due.recipient_id == mentor.id and due.essential is False
     (escalation,) = rows(candidate.id, "mentor_meeting_escalation")
     assert (escalation.status, escalation.recipient_id) == ("pending", staff.id)
 
-    with transaction():
-        account.set_reminder_opt_out(mentor, False)
-    (due,) = rows(candidate.id, "mentor_meeting_due", "pending")
-    assert due.recipient_id == mentor.id and due.essential is False
-    assert [r.id for r in rows(candidate.id, "mentor_meeting_escalation")] == [escalation.id]
-
-    with transaction():
-        account.set_reminder_opt_out(mentor, True)
-    assert db.session.get(Reminder, due.id).status == "cancelled"
-    assert rows(candidate.id, "mentor_meeting_due", "pending") == []
-    assert db.session.get(Reminder, escalation.id).status == "pending"
-
-
-def test_opted_out_candidate_keeps_deadlines_but_not_check_ins(ctx):
-    in_immersion = make_candidate(
-        phase="language_immersion",
-        immersion_start=date.today(),
-        immersion_planned_end=date.today() + timedelta(days=90),
-    )
     placed = make_candidate(phase="placed")
     placement = make_placement(placed, accepted=True)
-    for candidate in (in_immersion, placed):
-        with transaction():
-            account.set_reminder_opt_out(candidate.user, True)
-
-    (book,) = rows(in_immersion.id, "book_assessment", "pending")  # essential: still planned
-    assert book.recipient_id == in_immersion.user_id
-    assert rows(placed.id) == []
-
     with transaction():
-        account.set_reminder_opt_out(placed.user, False)
+        preferences.save(placed.user, {"reminders": "digest"})
+        reminders.reschedule(placed)
     planned = rows(placed.id, status="pending")
     assert sorted((r.rule, r.due_at) for r in planned) == [
         ("checkin_30", nine_in_brussels(placement.start_date + timedelta(days=30))),

@@ -73,7 +73,6 @@ ACCOUNT_ROUTES = [
     ("GET", "/notifications"),
     ("POST", "/notifications/read"),
     ("GET", "/settings"),
-    ("POST", "/settings"),
     ("POST", "/settings/calendar"),
 ]
 # Who may enter each area; everybody else logged in gets 403.
@@ -262,7 +261,6 @@ ACCOUNT = [
         Row(role, "GET", "/notifications", 200),
         Row(role, "POST", "/notifications/read", 302, location="/notifications"),
         Row(role, "GET", "/settings", 200),
-        Row(role, "POST", "/settings", 302, {"opt_out": "y"}, "/settings"),
         Row(role, "POST", "/settings/calendar", 302, {"confirmed": "y"}, "/settings"),
         Row(role, "POST", "/settings/calendar", 422),  # not confirmed
     )

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from onboarding import ROOT
 from onboarding.models import AuditEvent, Candidate, Invitation, User
 from tests.factories import REGISTRATION_FORM, make_candidate, make_user
+from tests.mail import text_of
 
 REQUIRED = "This field is required."
 TOO_LONG = "Use at most %(max)d characters."
@@ -213,5 +214,5 @@ def test_valid_registration_stores_once_and_invites(desk, data, outbox):
     assert len(messages) == 1
     assert messages[0]["To"] == VALID["email"]
     assert messages[0]["Content-Language"] == "af"
-    token = re.search(r"/invitation/([\w-]+)", messages[0].get_content()).group(1)
+    token = re.search(r"/invitation/([\w-]+)", text_of(messages[0])).group(1)
     assert hashlib.sha256(token.encode()).hexdigest() == token_hash

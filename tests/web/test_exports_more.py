@@ -50,4 +50,4 @@ def test_reminder_queue_export_with_status_filter(client, data, login):
     failed = rows(client.get("/desk/export/reminders.csv?status=failed"))
     assert len(failed) == 2
     assert failed[1][-1] == "SMTP down"
-    assert failed[1][4] == "6"
+    assert failed[1][5] == "6"  # due, kind, subject, to, status, attempts

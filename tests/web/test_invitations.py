@@ -14,6 +14,7 @@ from onboarding.services import candidates
 from onboarding.services.auth import new_invitation
 from tests.conftest import PASSWORD as STAFF_PASSWORD
 from tests.factories import REGISTRATION_FORM, make_candidate, make_user
+from tests.mail import text_of
 
 PASSWORD = "a long enough passphrase"
 
@@ -121,7 +122,7 @@ def test_the_emailed_link_uses_the_public_address_not_the_host_header(app, clien
     )
     assert response.status_code == 302
     (message,) = outbox.messages
-    body = message.get_content()
+    body = text_of(message)
     public = app.config["PUBLIC_BASE_URL"].rstrip("/")
     assert f"{public}/invitation/" in body
     assert "evil.example" not in body

@@ -19,6 +19,7 @@ from onboarding.extensions import db
 from onboarding.models import AuditEvent, DataExport, Document, DocumentAccess, User, utcnow
 from onboarding.services import documents, jobs
 from tests.factories import make_candidate, make_user
+from tests.mail import text_of
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -176,7 +177,7 @@ def test_the_desk_answers_a_postal_request(world, client, login, data, outbox):
     assert "Letter received 2 December" in page and f"/me/data/exports/{export_id}" in page
     assert client.get(f"/me/data/exports/{export_id}").status_code == 200
     [message] = [m for m in outbox.messages if m["To"] == world["staff"]]
-    assert f"/desk/candidates/{cid}/data" in message.get_body().get_content()
+    assert f"/desk/candidates/{cid}/data" in text_of(message)
     desk_page = client.get(f"/desk/candidates/{cid}").get_data(as_text=True)
     assert f'href="/desk/candidates/{cid}/data"' in desk_page
 

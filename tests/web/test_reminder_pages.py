@@ -14,7 +14,13 @@ from sqlalchemy import select
 
 from onboarding.db import transaction
 from onboarding.i18n import FORMAT_LOCALES
-from onboarding.models import AuditEvent, MentoringMeeting, Reminder, User, utcnow
+from onboarding.models import (
+    AuditEvent,
+    MentoringMeeting,
+    NotificationPreference,
+    Reminder,
+    utcnow,
+)
 from onboarding.services import candidates, reminders
 from tests.factories import make_assessment, make_candidate, make_user
 from workflows.reminders import PHASE_LIMIT_DAYS, RULES_BY_KEY
@@ -76,7 +82,7 @@ def test_notifications_show_sent_reminders_and_the_unread_count(
         "date": format_date(end, "long", locale=FORMAT_LOCALES[locale])
     }
     assert str(escape(text)) in page
-    assert '<li class="unread" data-rule="book_assessment">' in page
+    assert '<li class="unread" data-rule="book_assessment" data-kind="reminder">' in page
     assert header_count(page) == "1"
     assert header_count(client.get("/me/").get_data(as_text=True)) == "1"
 
@@ -195,7 +201,7 @@ def test_calendar_feed_token_can_be_replaced(client, make_client, data, login):
     assert reader.get(f"/calendar/{new}.ics").status_code == 200
 
 
-def test_opting_out_in_settings_cancels_pending_non_essential_reminders(client, data, login):
+def test_choosing_the_app_for_reminders_in_settings_keeps_them_planned(client, data, login):
     started = utcnow() - timedelta(days=10)
     with data() as session:
         staff, mentor = make_user("staff"), make_user("mentor")
@@ -217,17 +223,24 @@ def test_opting_out_in_settings_cancels_pending_non_essential_reminders(client, 
     assert planned["mentor_meeting_escalation"][1:] == (staff_id, "pending")
     login(client, email)
 
-    response = client.post("/settings", data={"opt_out": "y"})
+    choices = {"progress": "email", "mentoring": "email", "placements": "digest",
+               "messages": "email", "reminders": "app"}  # fmt: skip
+    response = client.post("/settings/notifications", data=choices)
 
     assert response.status_code == 302
     with data() as session:
-        assert session.get(User, mentor_id).reminders_opt_out is True
-        assert session.get(Reminder, planned["mentor_meeting_due"][0]).status == "cancelled"
-        for rule in ("mentor_meeting_escalation", "stuck_in_phase"):  # essential, for staff
+        stored = session.execute(
+            select(NotificationPreference.category, NotificationPreference.channel).where(
+                NotificationPreference.user_id == mentor_id
+            )
+        ).all()
+        assert sorted(stored) == [("placements", "digest"), ("reminders", "app")]
+        # Planned as before: the dispatcher reads the choice when each one goes out.
+        for rule in ("mentor_meeting_due", "mentor_meeting_escalation", "stuck_in_phase"):
             assert session.get(Reminder, planned[rule][0]).status == "pending"
     page = client.get("/settings").get_data(as_text=True)
-    assert re.search(r'<input[^>]*checked[^>]*name="opt_out"|<input[^>]*name="opt_out"[^>]*checked',
-                     page)  # fmt: skip
+    assert re.search(r'<input[^>]*checked[^>]*name="reminders"[^>]*value="app"|'
+                     r'<input[^>]*name="reminders"[^>]*value="app"[^>]*checked', page)  # fmt: skip
 
 
 @pytest.mark.parametrize("locale", ["nl", "af", "en"])

@@ -37,8 +37,8 @@ from onboarding.account.forms import (
     ChangePasswordForm,
     ConfirmPasswordForm,
     EnableTwoFactorForm,
+    NotificationSettingsForm,
     ProfileSettingsForm,
-    ReminderSettingsForm,
     ResetCalendarForm,
 )
 from onboarding.auth.forms import (
@@ -109,7 +109,7 @@ FORMS = {
     "account.disable_two_factor": ConfirmPasswordForm,
     "account.new_recovery_codes": ConfirmPasswordForm,
     "account.mark_read": VersionForm,
-    "account.settings": ReminderSettingsForm,
+    "account.save_notifications": NotificationSettingsForm,
     "account.reset_calendar": ResetCalendarForm,
     "candidate.profile": ProfileForm,
     "documents.my_documents": UploadForm,
@@ -252,6 +252,7 @@ class Walk:
             "export_id": 999_999,
             "notice_id": self.world["notice"],
             "reminder_id": 999_999,
+            "notification_id": 999_999,
             "user_id": self.world["mentor_id"],
         }
         values = {}
@@ -401,7 +402,7 @@ def test_walk_every_route_with_bad_values(app, rollback, client, login, walker_w
             if rule.arguments & {
                 "candidate_id", "campaign_id", "company_id", "document_id", "partner_id",
                 "placement_id", "project_id", "job_id", "reminder_id", "user_id", "export_id",
-                "notice_id",
+                "notice_id", "notification_id",
             }:  # fmt: skip
                 walk.send(client, role, method, walk.path(rule, huge_ids=True), {}, "huge id")
             if method == "GET":

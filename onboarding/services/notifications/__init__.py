@@ -7,7 +7,7 @@
 """
 
 from onboarding.services.notifications.events import Applicant, notify
-from onboarding.services.notifications.preferences import channels_for
+from onboarding.services.notifications.preferences import channels_for, preferences_of
 from onboarding.services.notifications.rendering import build_event_email, event_link, event_subject
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "event_link",
     "event_subject",
     "notify",
+    "preferences_of",
 ]

@@ -4,20 +4,29 @@
 - `delivery`: `dispatch(now)`, ticked by the scheduler (leased claims, SMTP, retries,
   outages of the mail server);
 - `rendering`: subject, body and link in the recipient's language;
-- `reading`: upcoming reminders, notifications, the desk's queue and its outage banner.
+- `reading`: upcoming reminders, in-app notifications (opened, read), the desk's queue of
+  every outbox row and its outage banner.
 """
 
 from onboarding.services.reminders.delivery import DispatchResult, dispatch, retry
 from onboarding.services.reminders.reading import (
     mail_outage,
     mark_all_read,
+    mark_read,
     notifications_for,
+    open_notification,
     queue,
     queue_counts,
     unread_count,
     upcoming_for,
 )
-from onboarding.services.reminders.rendering import build_email, planned_subject, subject
+from onboarding.services.reminders.rendering import (
+    build_email,
+    link_of,
+    planned_subject,
+    recipient_label,
+    subject,
+)
 from onboarding.services.reminders.scheduling import overdue, reschedule, reschedule_all
 
 __all__ = [
@@ -25,12 +34,16 @@ __all__ = [
     "build_email",
     "dispatch",
     "mail_outage",
+    "link_of",
     "mark_all_read",
+    "mark_read",
     "notifications_for",
+    "open_notification",
     "overdue",
     "planned_subject",
     "queue",
     "queue_counts",
+    "recipient_label",
     "reschedule",
     "reschedule_all",
     "retry",

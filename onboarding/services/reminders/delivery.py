@@ -26,6 +26,12 @@ refuses (e.g. a 5xx for its recipient) counts an attempt and is retried with bac
 
 A due row whose moment passed more than its rule's grace period ago (the dispatcher was
 down, SMTP kept failing) is marked expired in the claim's transaction and never sent.
+
+Reminders are planned ahead, so the recipient's preference for "reminders" is read when one
+goes out: a non-essential reminder for someone who chose the app only is marked sent with
+delivery 'app' (shown in the app, no email), one for the digest delivery 'digest' (listed
+in the next daily summary, `services.notifications.digest`). Essential ones always email.
+Every row kind goes this way: reminders, event notifications and digests.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ from onboarding.models import MailServerStatus, Reminder, utcnow
 from onboarding.services import leases, mail, notifications
 from onboarding.services.access import get_or_not_found
 from onboarding.services.errors import Conflict
+from onboarding.services.notifications import digest
 from onboarding.services.reminders.rendering import build_email
 from workflows.reminders import RULES
 
@@ -60,6 +67,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Clock = Callable[[], datetime]
 MAIL_SERVER = "smtp"  # the MailServerStatus row the dispatcher keeps
+REMINDER_CATEGORY = "reminders"  # the preference non-essential reminders follow
 
 
 def _claimable(now: datetime):
@@ -114,6 +122,7 @@ class DispatchResult:
     sent: int = 0
     failed: int = 0
     retrying: int = 0
+    # Not emailed: the recipient gets it in the app only or in the daily digest.
     skipped: int = 0
     expired: int = 0
     # Back to pending, no attempt counted: the mail server could not be reached.
@@ -169,12 +178,18 @@ def _deliver(
         messages = _render(ids)
         status = db.session.get(MailServerStatus, MAIL_SERVER)
         batch.server_was_down = status is not None and status.down_since is not None
-    skipped = [reminder_id for reminder_id, message in messages if message is None]
-    if skipped:
-        batch.commit(lambda counts: _mark([], skipped, {}, batch.clock(), worker, counts))
+    in_app = {reminder_id: channel for reminder_id, channel in messages if isinstance(channel, str)}
+    if in_app:
+        batch.commit(lambda counts: _mark([], in_app, {}, batch.clock(), worker, counts))
         if result.stopped:
             return
-    batch.send([(reminder_id, message) for reminder_id, message in messages if message])
+    batch.send(
+        [
+            (reminder_id, message)
+            for reminder_id, message in messages
+            if isinstance(message, Message)
+        ]
+    )
 
 
 class _Batch:
@@ -317,7 +332,7 @@ class _Batch:
         """Mark the row sent (only if still ours), and hold the next one."""
 
         def work(counts: DispatchResult) -> bool:
-            _mark([reminder_id], [], {}, self.clock(), self.worker, counts)
+            _mark([reminder_id], {}, {}, self.clock(), self.worker, counts)
             if not counts.sent and not self._sent_by_me(reminder_id, counts):
                 counts.unrecorded += 1
                 log.warning(
@@ -349,7 +364,7 @@ class _Batch:
         """The server refused the message: an attempt, retried with backoff (if still ours)."""
 
         def work(counts: DispatchResult) -> bool:
-            _mark([], [], {reminder_id: error}, self.clock(), self.worker, counts)
+            _mark([], {}, {reminder_id: error}, self.clock(), self.worker, counts)
             self.held.discard(reminder_id)
             return self._hold(following)
 
@@ -438,33 +453,39 @@ def _recovered(moment: datetime) -> None:
         log.warning("reminders: the mail server is reachable again")
 
 
-def _render(ids: list[int]) -> list[tuple[int, Message | None]]:
-    """(reminder id, message) per claimed row; None for a non-essential one opted out of."""
-    reminders = db.session.scalars(
+def _render(ids: list[int]) -> list[tuple[int, Message | str]]:
+    """(row id, message) per claimed row, or (row id, channel) for a non-essential reminder
+    whose recipient gets reminders in the app only ('app') or in the digest ('digest')."""
+    rows = db.session.scalars(
         select(Reminder)
         .options(joinedload(Reminder.recipient), joinedload(Reminder.candidate))
         .where(Reminder.id.in_(ids))
         .order_by(Reminder.id)
     ).all()
-    messages: list[tuple[int, Message | None]] = []
+    optional = [r for r in rows if r.kind == "reminder" and not r.essential]
+    channels = notifications.channels_for(
+        {r.recipient_id for r in optional if r.recipient_id is not None}, REMINDER_CATEGORY
+    )
+    messages: list[tuple[int, Message | str]] = []
     # One request context for the batch: url_for needs one, and making it per message
     # costs more than rendering the message.
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     with current_app.test_request_context(base_url=base):
-        for reminder in reminders:
-            if reminder.kind == "event":
-                messages.append((reminder.id, notifications.build_event_email(reminder)))
-                continue
-            assert reminder.recipient is not None  # a reminder always goes to a person
-            if not reminder.essential and reminder.recipient.reminders_opt_out:
-                messages.append((reminder.id, None))
-                continue
-            messages.append((reminder.id, build_email(reminder)))
+        for row in rows:
+            if row.kind == "event":
+                messages.append((row.id, notifications.build_event_email(row)))
+            elif row.kind == "digest":
+                messages.append((row.id, digest.build_email(row)))
+            elif not row.essential and channels.get(row.recipient_id or 0, "email") != "email":
+                messages.append((row.id, channels[row.recipient_id or 0]))
+            else:
+                messages.append((row.id, build_email(row)))
     return messages
 
 
-def _mark(sent_ids, skipped, errors, now, worker, result: DispatchResult) -> None:
-    """Record the outcome; only rows this worker still holds are touched."""
+def _mark(sent_ids, in_app, errors, now, worker, result: DispatchResult) -> None:
+    """Record the outcome; only rows this worker still holds are touched. `in_app`: the
+    rows delivered without an email, {id: channel} (app only, or waiting for the digest)."""
     mine = and_(Reminder.claimed_by == worker, Reminder.status == "sending")
     # Count what was really updated: a row whose lease expired belongs to another worker.
     if sent_ids:
@@ -482,11 +503,19 @@ def _mark(sent_ids, skipped, errors, now, worker, result: DispatchResult) -> Non
             )
             .execution_options(synchronize_session=False)
         )
-    if skipped:
+    for channel in sorted(set(in_app.values())):
+        ids = [reminder_id for reminder_id, chosen in in_app.items() if chosen == channel]
         result.skipped += rows_changed(
             update(Reminder)
-            .where(Reminder.id.in_(skipped), mine)
-            .values(status="cancelled", cancelled_at=now, claimed_until=None)
+            .where(Reminder.id.in_(ids), mine)
+            .values(
+                status="sent",
+                sent_at=now,
+                claimed_until=None,
+                last_error=None,
+                delivery=channel,
+                in_app_at=func.coalesce(Reminder.in_app_at, now),
+            )
             .execution_options(synchronize_session=False)
         )
     max_attempts = current_app.config["REMINDER_MAX_ATTEMPTS"]

@@ -1,56 +1,96 @@
-"""Reading reminders: a person's upcoming ones and notifications, and the desk's queue."""
+"""Reading the outbox: a person's upcoming reminders and in-app notifications (opened,
+read), and the desk's queue of every row (reminders, notifications, digests)."""
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, select, update
+from flask_babel import gettext
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import joinedload
 
-from onboarding.db import count_of
+from onboarding.db import count_of, rows_changed
 from onboarding.extensions import db
 from onboarding.models import Candidate, MailServerStatus, Reminder, User, utcnow
+from onboarding.services.errors import NotFound
 from onboarding.services.reminders.delivery import MAIL_SERVER
 
 OPEN = ("pending", "sending")
 
 
 def upcoming_for(user: User, limit: int = 10) -> list[Reminder]:
+    """The person's reminders still to come (not notifications: those are not planned)."""
     return list(
         db.session.scalars(
             select(Reminder)
-            .where(Reminder.recipient_id == user.id, Reminder.status.in_(OPEN))
+            .where(
+                Reminder.recipient_id == user.id,
+                Reminder.kind == "reminder",
+                Reminder.status.in_(OPEN),
+            )
             .order_by(Reminder.due_at)
             .limit(limit)
         )
     )
 
 
-def notifications_for(user: User, limit: int = 50) -> list[Reminder]:
-    return list(
-        db.session.scalars(
-            select(Reminder)
-            .where(Reminder.recipient_id == user.id, Reminder.status == "sent")
-            .order_by(Reminder.sent_at.desc())
-            .limit(limit)
-        )
+def _in_app(user: User):
+    """The person's rows shown in the app: events at once, reminders once sent; a digest
+    is an email about them, not one of them."""
+    return and_(
+        Reminder.recipient_id == user.id,
+        Reminder.in_app_at.is_not(None),
+        Reminder.kind != "digest",
     )
+
+
+def notifications_for(user: User, page: int = 1, per_page: int = 30):
+    """The person's notifications, newest first, a page at a time."""
+    query = (
+        select(Reminder)
+        .where(_in_app(user))
+        .order_by(Reminder.in_app_at.desc(), Reminder.id.desc())
+    )
+    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
 
 
 def unread_count(user: User) -> int:
     return count_of(
-        select(func.count(Reminder.id)).where(
-            Reminder.recipient_id == user.id,
-            Reminder.status == "sent",
+        select(func.count(Reminder.id)).where(_in_app(user), Reminder.read_at.is_(None))
+    )
+
+
+def open_notification(user: User, notification_id: int) -> Reminder:
+    """One of the person's notifications, marked read now; NotFound for another person's,
+    for a row not shown in the app, or for none."""
+    row = db.session.scalar(select(Reminder).where(Reminder.id == notification_id, _in_app(user)))
+    if row is None:
+        raise NotFound(gettext("This notification does not exist."))
+    if row.read_at is None:
+        row.read_at = utcnow()
+    return row
+
+
+def mark_read(user: User, *, rule: str, candidate_id: int | None = None) -> int:
+    """Mark the person's unread notifications of `rule` (about `candidate_id`) read, e.g.
+    a thread's message notifications once the thread is opened. Returns how many."""
+    return rows_changed(
+        update(Reminder)
+        .where(
+            _in_app(user),
             Reminder.read_at.is_(None),
+            Reminder.rule == rule,
+            Reminder.candidate_id == candidate_id
+            if candidate_id is not None
+            else Reminder.candidate_id.is_(None),
         )
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
 
 
 def mark_all_read(user: User) -> None:
     db.session.execute(
         update(Reminder)
-        .where(
-            Reminder.recipient_id == user.id, Reminder.status == "sent", Reminder.read_at.is_(None)
-        )
+        .where(_in_app(user), Reminder.read_at.is_(None))
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -60,13 +100,17 @@ def mark_all_read(user: User) -> None:
 QUEUE_ORDER = {"failed": 0, "sending": 1, "pending": 2, "sent": 3, "expired": 4, "cancelled": 5}
 
 
-def queue(status: str | None, page: int, per_page: int = 50):
+def queue(status: str | None, page: int, per_page: int = 50, kind: str | None = None):
+    """The desk's queue: every outbox row (or one status, one kind), what needs attention
+    first."""
     query = select(Reminder).options(
         joinedload(Reminder.recipient),
         joinedload(Reminder.candidate).joinedload(Candidate.user),
     )
     if status:
         query = query.where(Reminder.status == status)
+    if kind:
+        query = query.where(Reminder.kind == kind)
     if status in ("sent", "cancelled"):
         query = query.order_by(
             func.coalesce(Reminder.sent_at, Reminder.cancelled_at).desc(), Reminder.id.desc()
@@ -80,11 +124,12 @@ def queue(status: str | None, page: int, per_page: int = 50):
     return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
 
 
-def queue_counts() -> dict[str, int]:
-    rows = db.session.execute(
-        select(Reminder.status, func.count(Reminder.id)).group_by(Reminder.status)
-    ).all()
-    return dict(rows)
+def queue_counts(kind: str | None = None) -> dict[str, int]:
+    """Rows per status (of one kind)."""
+    query = select(Reminder.status, func.count(Reminder.id)).group_by(Reminder.status)
+    if kind:
+        query = query.where(Reminder.kind == kind)
+    return dict(db.session.execute(query).all())
 
 
 def mail_outage() -> MailServerStatus | None:

@@ -1,19 +1,20 @@
-"""Rendering a reminder in its recipient's language: subject line, email body and link."""
+"""Rendering an outbox row in its recipient's language: subject line, email body and link."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_babel import force_locale, gettext
 
 from onboarding.i18n import format_date, format_datetime, phase_label
 from onboarding.links import public_url
 from onboarding.models import Candidate, Reminder
 from onboarding.services import mail
-from onboarding.services.notifications.rendering import event_subject
+from onboarding.services.notifications.rendering import event_link, event_subject
 from onboarding.services.reminders.scheduling import params_for
+from workflows.notifications import DIGEST_SUBJECT
 from workflows.reminders import RULES_BY_KEY, PlannedReminder
 
 
@@ -23,7 +24,8 @@ def anchor_value(reminder: Reminder) -> date | datetime:
     return date.fromisoformat(reminder.anchor)
 
 
-def _link(reminder: Reminder) -> str:
+def _target(reminder: Reminder) -> tuple[str, dict[str, Any]]:
+    """A reminder's page: the candidate's dashboard, the mentee page, the desk's file."""
     rule = RULES_BY_KEY[reminder.rule]
     endpoint = {"candidate": "candidate.dashboard", "mentor": "mentor.mentee"}.get(
         rule.audience, "desk.candidate"
@@ -31,15 +33,37 @@ def _link(reminder: Reminder) -> str:
     args: dict[str, Any] = (
         {} if rule.audience == "candidate" else {"candidate_id": reminder.candidate_id}
     )
-    return public_url(endpoint, **args)
+    return endpoint, args
+
+
+def link_of(row: Reminder, *, external: bool = False) -> str | None:
+    """The page an outbox row is about, for its recipient: an event's page, a reminder's
+    task page, a digest's notification list; the public address for an email (external),
+    a path in the app otherwise."""
+    if row.kind == "event":
+        return event_link(row, external=external)
+    args: dict[str, Any]
+    if row.kind == "digest":
+        endpoint, args = "account.notifications", {}
+    else:
+        endpoint, args = _target(row)
+    return public_url(endpoint, **args) if external else url_for(endpoint, **args)
 
 
 def subject(reminder: Reminder) -> str:
     """The row's one-line text in the current locale (email subject, in-app title); an
-    event notification's comes from its event."""
+    event notification's comes from its event, a digest's is the daily summary's."""
     if reminder.kind == "event":
         return event_subject(reminder)
+    if reminder.kind == "digest":
+        return gettext(DIGEST_SUBJECT)
     return _subject_text(reminder.rule, anchor_value(reminder), dict(reminder.params or {}))
+
+
+def recipient_label(row: Reminder) -> str:
+    """Whom a row goes to, as the desk reads it: the account's name, or the address of an
+    applicant without an account."""
+    return row.recipient.name if row.recipient is not None else (row.to_email or "")
 
 
 def planned_subject(planned: PlannedReminder, candidate: Candidate) -> str:
@@ -64,7 +88,7 @@ def _subject_text(rule: str, anchor: date | datetime, params: dict[str, Any]) ->
 def build_email(reminder: Reminder):
     recipient = reminder.recipient
     assert recipient is not None  # a reminder always goes to a person
-    link = _link(reminder)
+    link = link_of(reminder, external=True)
     with force_locale(recipient.locale):
         text_subject = subject(reminder)
         body = render_template(
@@ -74,6 +98,7 @@ def build_email(reminder: Reminder):
             anchor=anchor_value(reminder),
             params=reminder.params or {},
             link=link,
+            settings_link=public_url("account.settings"),
         )
     return mail.compose(
         to=recipient.email,

@@ -145,7 +145,8 @@ def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
     too_late: set[tuple] = set()  # still called for, but past the rule's grace period
     for planned in desired:
         for person in _recipients(candidate, planned.audience, staff):
-            if not planned.essential and (essential_only or person.reminders_opt_out):
+            # A person's preference is read at dispatch (app only, digest): planned anyway.
+            if not planned.essential and essential_only:
                 continue
             key = (planned.rule, person.id, planned.occurrence, planned.due_at)
             if planned.expired:
