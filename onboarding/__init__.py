@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from onboarding.auth.views import bp as auth_bp
     from onboarding.candidate.views import bp as candidate_bp
     from onboarding.consent.views import bp as consent_bp
+    from onboarding.conversation.views import bp as conversation_bp
     from onboarding.desk.views import bp as desk_bp
     from onboarding.documents.views import bp as documents_bp
     from onboarding.mentor.views import bp as mentor_bp
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(consent_bp)
     app.register_blueprint(mydata_bp)
     app.register_blueprint(retention_bp)
+    app.register_blueprint(conversation_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

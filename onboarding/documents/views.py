@@ -5,9 +5,7 @@ blueprint; each view checks its role itself, and the service decides who sees wh
 candidate (anyone else gets 404).
 """
 
-import io
-
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,7 +18,7 @@ from onboarding.documents.forms import (
 from onboarding.services import documents
 from onboarding.services.access import own_candidate, visible_candidate
 from onboarding.services.errors import Refused
-from onboarding.web import role_required, validated, writes_on_get
+from onboarding.web import private_download, role_required, validated, writes_on_get
 
 bp = Blueprint("documents", __name__)
 
@@ -99,22 +97,10 @@ def delete_own(document_id: int):
 @role_required("candidate", "mentor", "staff")
 def download(document_id: int):
     document, content = documents.read_document(current_user, document_id)
-    # From memory (at most DOCUMENT_MAX_BYTES): no file handle left for the server to close.
     # The name's extension is always the stored (sniffed) type's, also for rows stored before
     # uploads were renamed: a PDF sent as "diploma.html" is saved as "diploma.pdf".
-    response = send_file(
-        io.BytesIO(content),
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=documents.display_name(document.original_name, document.content_type),
-        conditional=False,
-        etag=False,
-        max_age=None,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    name = documents.display_name(document.original_name, document.content_type)
+    return private_download(content, document.content_type, name)
 
 
 @bp.get("/desk/candidates/<int:candidate_id>/documents")

@@ -44,6 +44,7 @@ class BoardFilter:
     mentor_id: int | None = None
     without_mentor: bool = False
     sort: str | None = None  # one of SORTS; None: pipeline order
+    campaign_id: int | None = None  # the desk's group messages choose a campaign too
 
     @property
     def mentor(self) -> str:
@@ -101,6 +102,8 @@ def _filtered(query, board_filter: BoardFilter, *, with_phase: bool = True):
                 func.lower(Candidate.origin_institution).like(pattern, escape="\\"),
             )
         )
+    if board_filter.campaign_id is not None:
+        query = query.where(Candidate.campaign_id == board_filter.campaign_id)
     if board_filter.without_mentor:
         query = query.where(Candidate.mentor_id.is_(None))
     elif board_filter.mentor_id is not None:
@@ -108,6 +111,22 @@ def _filtered(query, board_filter: BoardFilter, *, with_phase: bool = True):
     if with_phase and board_filter.phase:
         query = query.where(Candidate.phase == board_filter.phase)
     return query
+
+
+def matching_candidates(board_filter: BoardFilter):
+    """The candidates the filters select (never the erased), with their accounts: a query."""
+    query = (
+        select(Candidate)
+        .join(User, Candidate.user_id == User.id)
+        .options(joinedload(Candidate.user))
+        .order_by(Candidate.id)
+    )
+    return _filtered(query, board_filter)
+
+
+def matching_count(board_filter: BoardFilter) -> int:
+    query = select(func.count(Candidate.id)).join(User, Candidate.user_id == User.id)
+    return db.session.scalar(_filtered(query, board_filter)) or 0
 
 
 def phase_counts(board_filter: BoardFilter) -> dict[str, int]:

@@ -28,7 +28,7 @@ import secrets
 import unicodedata
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,8 @@ from onboarding.models import (
     Document,
     DocumentAccess,
     Reminder,
+    ThreadAttachment,
+    ThreadMessage,
     User,
     utcnow,
 )
@@ -58,6 +60,7 @@ from onboarding.services import (
     audit,
     board,
     consent,
+    conversations,
     document_access,
     documents,
     history,
@@ -163,6 +166,7 @@ class Held:
     account_events: list[AccountEvent]
     reminders: list[Reminder]
     access: list[DocumentAccess]
+    messages: list[ThreadMessage] = field(default_factory=list)  # the conversation
 
 
 def reminders_of(candidate: Candidate) -> list[Reminder]:
@@ -215,6 +219,7 @@ def held_about(
         account_events=events,
         reminders=[] if for_page else reminders_of(candidate),
         access=[] if for_page else document_access.log_of(candidate),
+        messages=[] if for_page else conversations.messages_of(candidate),
     )
 
 
@@ -325,6 +330,35 @@ def safe_filename(name: str) -> str:
 
 def document_path(document: Document) -> str:
     return f"documents/{document.id}-{safe_filename(document.original_name)}"
+
+
+def attachment_path(attachment: ThreadAttachment) -> str:
+    return f"messages/{attachment.id}-{safe_filename(attachment.original_name)}"
+
+
+def _message(row: ThreadMessage) -> dict[str, Any]:
+    params = row.params or {}
+    return {
+        "kind": row.kind,
+        "at": _at(row.created_at),
+        "author": _name(row.author),
+        "author_role": row.author.role if row.author is not None else None,
+        "text": row.body if row.kind == "text" else None,
+        "from_phase": params.get("from_phase"),
+        "to_phase": params.get("to_phase"),
+        "group_message": row.broadcast_id is not None,
+        "attachments": [
+            {
+                "id": attachment.id,
+                "name": attachment.original_name,
+                "content_type": attachment.content_type,
+                "path": attachment_path(attachment),
+                "size": None,
+                "sha256": None,
+            }
+            for attachment in row.attachments
+        ],
+    }
 
 
 def _profile(held: Held) -> dict[str, Any]:
@@ -513,6 +547,7 @@ def data_document(held: Held, export: DataExport, missing: list[Document] | None
             for row in sorted(held.documents, key=lambda r: r.id)
         ],
         "missing_documents": [_missing_entry(row) for row in sorted(missing, key=lambda r: r.id)],
+        "messages": [_message(row) for row in held.messages],
     }
 
 
@@ -553,9 +588,10 @@ def _sync_folder(directory: Path) -> None:
 
 @dataclass(frozen=True)
 class _Source:
-    document_id: int
+    document_id: int  # a document's id, or an attachment's (section "messages")
     stored: Path
     path: str  # inside the ZIP
+    section: str = "documents"
 
 
 def write_zip(
@@ -564,6 +600,11 @@ def write_zip(
     """Write the ZIP to `target` (a new file): the documents first (streamed, checksums
     noted in `data`), then data.json, then the summary. Reads nothing from the database."""
     by_id = {entry["id"]: entry for entry in data["documents"]}
+    by_attachment = {
+        entry["id"]: entry
+        for message in data.get("messages", [])
+        for entry in message["attachments"]
+    }
     missing = data.setdefault("missing_documents", [])
     descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as raw:
@@ -571,6 +612,10 @@ def write_zip(
             for source in sources:
                 beat()
                 copied = _copy_into(archive, source.stored, source.path)
+                if source.section == "messages":  # an attachment whose file is gone: no path
+                    attached = by_attachment[source.document_id]
+                    attached.update(copied or {"path": None})
+                    continue
                 entry = by_id[source.document_id]
                 if copied is None:  # gone since it was checked: still stated in data.json
                     log.warning("data export: document %s has no stored file", entry["id"])
@@ -618,6 +663,11 @@ def build(payload: dict[str, Any], beat: jobs.Beat) -> None:
         _Source(row.id, documents.folder() / row.stored_name, document_path(row))
         for row in held.documents
         if row.id not in missing_ids
+    ]
+    sources += [
+        _Source(a.id, conversations.folder() / a.stored_name, attachment_path(a), "messages")
+        for message in held.messages
+        for a in message.attachments
     ]
     end_read()
     stored_name = f"{secrets.token_hex(24)}.zip"

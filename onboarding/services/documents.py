@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -126,9 +127,8 @@ def _count(candidate: Candidate) -> int:
     return count_of(select(func.count(Document.id)).where(Document.candidate_id == candidate.id))
 
 
-def _write_new_file(content: bytes) -> str:
+def _write_new_file(content: bytes, directory: Path) -> str:
     """Write the content under a fresh random name (never overwriting) and return it."""
-    directory = folder()
     while True:
         name = secrets.token_hex(24)
         try:
@@ -140,12 +140,27 @@ def _write_new_file(content: bytes) -> str:
         return name
 
 
-def upload(actor: User, kind: str, data: bytes | BinaryIO, filename: str | None) -> Document:
-    """Store a document the candidate hands in; refuse anything but PDF, JPEG or PNG."""
-    require_role(actor, "candidate")
-    candidate = own_candidate(actor)
-    if kind not in DOCUMENT_KINDS:
-        raise Refused(_("Choose which document this is."))
+@dataclass(frozen=True)
+class CheckedFile:
+    """An upload that passed the checks: its bytes, real type and the name to show."""
+
+    content: bytes
+    content_type: str
+    original_name: str
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def check_file(data: bytes | BinaryIO, filename: str | None) -> CheckedFile:
+    """Read an upload within the size limit and recognise its type by its content (PDF,
+    JPEG or PNG); refuse an empty, too large or other file. Documents and message
+    attachments both go through here."""
     limit = max_bytes()
     content = _read_limited(data, limit)
     if not content:
@@ -157,28 +172,44 @@ def upload(actor: User, kind: str, data: bytes | BinaryIO, filename: str | None)
         raise Refused(
             _("Only PDF, JPEG and PNG files are accepted, and this file is none of these.")
         )
+    return CheckedFile(content, content_type, display_name(filename, content_type))
+
+
+def store_file(checked: CheckedFile, directory: Path) -> str:
+    """Write a checked upload under a random name in a private folder (no database lock
+    held meanwhile) and answer the name. The file exists only if its row does: a
+    rolled-back unit of work removes it again."""
+    end_read()  # writing up to 10 MB holds no database lock
+    stored_name = _write_new_file(checked.content, directory)
+    after_rollback(lambda: (directory / stored_name).unlink(missing_ok=True))
+    return stored_name
+
+
+def upload(actor: User, kind: str, data: bytes | BinaryIO, filename: str | None) -> Document:
+    """Store a document the candidate hands in; refuse anything but PDF, JPEG or PNG."""
+    require_role(actor, "candidate")
+    candidate = own_candidate(actor)
+    if kind not in DOCUMENT_KINDS:
+        raise Refused(_("Choose which document this is."))
+    checked = check_file(data, filename)
     if _count(candidate) >= max_per_candidate():
         raise Refused(
             _("You have uploaded the most documents allowed. Ask the welcome desk for help.")
         )
-    original_name = display_name(filename, content_type)
-    end_read()  # writing up to 10 MB holds no database lock
-    stored_name = _write_new_file(content)
-    # The file exists only if its row does: a rolled-back upload leaves no orphan behind.
-    after_rollback(lambda: (folder() / stored_name).unlink(missing_ok=True))
+    stored_name = store_file(checked, folder())
     document = Document(
         candidate_id=candidate.id,
         kind=kind,
-        original_name=original_name,
+        original_name=checked.original_name,
         stored_name=stored_name,
-        content_type=content_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
         status=checklist_rules.PENDING,
         uploaded_by_id=actor.id,
     )
     db.session.add(document)
-    audit.record(candidate, actor, "document_uploaded", detail=original_name)
+    audit.record(candidate, actor, "document_uploaded", detail=checked.original_name)
     db.session.flush()
     return document
 

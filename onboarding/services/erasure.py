@@ -13,12 +13,14 @@ figures as they were:
 - the user row as a tombstone (a neutral name, `erased-<id>@erased.invalid`, no password,
   two-factor secret or calendar token, inactive, every session ended).
 
-Deleted: documents (their files once the transaction has committed), reminders and
-notifications to or about the candidate, consent records, the document access log, data
-exports (and their files), invitation and reset links, recovery codes, the account's events
-(and any event whose detail is one of their addresses or names, or one side of "old →
-new"), skills and preferred municipalities. CSV import jobs forget the candidate's rows and
-problems; job payloads that name them are emptied; failure texts that name them cleared.
+Deleted: documents (their files once the transaction has committed), the candidate's
+conversation (every message in it, its attachments and their files, read markers),
+reminders and notifications to or about the candidate, consent records, the document
+access log, data exports (and their files), invitation and reset links, recovery codes,
+the account's events (and any event whose detail is one of their addresses or names, or
+one side of "old → new"), skills and preferred municipalities. CSV import jobs forget the
+candidate's rows and problems; job payloads that name them are emptied; failure texts that
+name them cleared.
 
 "Them" is every address and name the person has had (the account's change events, read
 before they go), matched exactly: ann@example.org is not a part of joann@example.org.
@@ -62,10 +64,13 @@ from onboarding.models import (
     Placement,
     RecoveryCode,
     Reminder,
+    ThreadAttachment,
+    ThreadMessage,
+    ThreadRead,
     User,
     utcnow,
 )
-from onboarding.services import audit, sessions
+from onboarding.services import audit, conversations, sessions
 from onboarding.services.access import own_candidate, require_role
 from onboarding.services.errors import Conflict, Refused
 from onboarding.services.notifications import preferences
@@ -88,8 +93,9 @@ WHAT_GOES_LABELS = {
     "account": _l("The account (name, email address, password, two-factor secret)"),
     "profile": _l("The profile (phone, institution, skills, municipalities, free text)"),
     "documents": _l("Documents"),
-    "files": _l("Stored files (documents and data exports)"),
+    "files": _l("Stored files (documents, data exports and message attachments)"),
     "meetings": _l("Notes of mentoring meetings"),
+    "messages": _l("Messages of the conversation"),
     "reminders": _l("Reminders"),
     "notifications": _l("Notifications"),
     "consents": _l("Consent records"),
@@ -213,13 +219,17 @@ def what_goes(candidate: Candidate) -> dict[str, int]:
         select(Reminder.status, Reminder.sent_at).where(_reminders_of(candidate))
     ).all()
     notifications = sum(1 for _status, sent_at in reminders if sent_at is not None)
+    attachments = len(conversations.attachment_names(cid))
     return {
         "account": 1,
         "profile": 1,
         "documents": documents,
-        "files": documents + export_files,
+        "files": documents + export_files + attachments,
         "meetings": _count(
             select(func.count(MentoringMeeting.id)).where(MentoringMeeting.candidate_id == cid)
+        ),
+        "messages": _count(
+            select(func.count(ThreadMessage.id)).where(ThreadMessage.candidate_id == cid)
         ),
         "reminders": len(reminders) - notifications,
         "notifications": notifications,
@@ -366,6 +376,10 @@ def erase(
     ):
         remove_after_commit(exports_folder / str(export_name))
         files += 1
+    attachments_folder = conversations.folder()
+    for attachment_name in conversations.attachment_names(cid):
+        remove_after_commit(attachments_folder / attachment_name)
+        files += 1
 
     # The access log points at documents (SET NULL): delete it first.
     rows["document_access"] = _deleted(
@@ -377,6 +391,18 @@ def erase(
     rows["data_exports"] = _deleted(delete(DataExport).where(_exports_of(candidate)))
     rows["reminders"] = _deleted(delete(Reminder).where(_reminders_of(candidate)))
     rows["consents"] = _deleted(delete(Consent).where(Consent.candidate_id == cid))
+    # The conversation is the candidate's: every message in it (whoever wrote it), its
+    # attachments and who read how far.
+    thread = select(ThreadMessage.id).where(ThreadMessage.candidate_id == cid)
+    rows["thread_attachments"] = _deleted(
+        delete(ThreadAttachment).where(ThreadAttachment.message_id.in_(thread))
+    )
+    rows["thread_messages"] = _deleted(
+        delete(ThreadMessage).where(ThreadMessage.candidate_id == cid)
+    )
+    rows["thread_reads"] = _deleted(
+        delete(ThreadRead).where(or_(ThreadRead.candidate_id == cid, ThreadRead.user_id == uid))
+    )
     rows["invitations"] = _deleted(delete(Invitation).where(Invitation.user_id == uid))
     rows["recovery_codes"] = _deleted(delete(RecoveryCode).where(RecoveryCode.user_id == uid))
     rows["account_events"] = _deleted(delete(AccountEvent).where(_events_of(candidate, who)))

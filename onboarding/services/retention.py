@@ -15,9 +15,9 @@ moment, give the desk's "due for purge" list a week ahead:
   (previewed) more than RETENTION_IMPORT_DAYS ago → their rows and problems emptied (the
   job's figures stay);
 - "data_export": data exports past their `expires_at` → file removed, status "expired";
-- "orphan_file": files in the documents and exports folders that no row points at, older
-  than a day (a crash between a commit and the file's removal, or during an upload) →
-  removed. Not on the desk's list: they are nobody's data any more.
+- "orphan_file": files in the documents, exports and message attachments folders that no
+  row points at, older than a day (a crash between a commit and the file's removal, or
+  during an upload) → removed. Not on the desk's list: they are nobody's data any more.
 
 `purge` runs one transaction per candidate or item, each recorded as a DataPurge row (no
 personal data); a dry run changes nothing and answers what would go.
@@ -48,6 +48,7 @@ from onboarding.models import (
     Document,
     ImportJob,
     Invitation,
+    ThreadAttachment,
     User,
     utcnow,
 )
@@ -71,7 +72,7 @@ RULE_LABELS = {
 }
 HOLD_REASON_LENGTH = 2000
 ORPHAN_AGE = timedelta(days=1)
-FOLDERS = ("documents", "exports")
+FOLDERS = ("documents", "exports", "attachments")
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,7 @@ def orphan_files(now: datetime) -> list[Item]:
                 select(DataExport.stored_name).where(DataExport.stored_name.is_not(None))
             )
         ),
+        "attachments": set(db.session.scalars(select(ThreadAttachment.stored_name))),
     }
     cutoff = now.timestamp() - ORPHAN_AGE.total_seconds()
     items = []

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from onboarding.extensions import db
 from onboarding.i18n import phase_label, translate
 from onboarding.models import Candidate, Placement, User, utcnow
-from onboarding.services import audit, dutch, notifications, placements, reminders
+from onboarding.services import audit, conversations, dutch, notifications, placements, reminders
 from onboarding.services.access import visible_candidate
 from onboarding.services.errors import Conflict, Refused, conflict_message
 from onboarding.services.refusals import engine_refusals, refusal_text
@@ -173,6 +173,7 @@ def fire(
         notifications.notify(
             "phase_changed", candidate=candidate, actor=actor, params=params, now=now
         )
+    conversations.phase_changed(candidate, source, spec.dest, now)
     return candidate
 
 

@@ -32,6 +32,7 @@ from onboarding.auth.forms import (
 )
 from onboarding.candidate.forms import ProfileForm
 from onboarding.consent.forms import NoticeForm, OnBehalfForm
+from onboarding.conversation.forms import GroupMessageForm, MessageForm
 from onboarding.desk.forms import (
     CandidateFields,
     CompanyForm,
@@ -46,6 +47,7 @@ from onboarding.forms import AssessmentForm, BaseForm, TransitionForm, each_skil
 from onboarding.mentor.forms import MeetingForm
 from onboarding.models import (
     AuditEvent,
+    Broadcast,
     Campaign,
     Candidate,
     CandidateSkill,
@@ -59,6 +61,7 @@ from onboarding.models import (
     Placement,
     PrivacyNotice,
     Project,
+    ThreadMessage,
     User,
 )
 from onboarding.mydata.forms import PostalExportForm
@@ -114,6 +117,8 @@ COLUMNS = {
     (NoticeForm, "body_nl"): PrivacyNotice.body_nl,
     (NoticeForm, "body_af"): PrivacyNotice.body_af,
     (NoticeForm, "changes"): PrivacyNotice.changes,
+    (MessageForm, "body"): ThreadMessage.body,
+    (GroupMessageForm, "body"): Broadcast.body,
 }
 # Comma-separated lists stored one item per row (or per JSON item): each item is limited.
 PER_ITEM = {
@@ -156,8 +161,8 @@ NOT_STORED = {
 
 
 def form_classes() -> list[type]:
-    for area in ("account", "auth", "candidate", "consent", "desk", "documents", "mentor",
-                 "mydata", "partners", "people", "retention"):  # fmt: skip
+    for area in ("account", "auth", "candidate", "consent", "conversation", "desk", "documents",
+                 "mentor", "mydata", "partners", "people", "retention"):  # fmt: skip
         importlib.import_module(f"onboarding.{area}.forms")
     found, todo = [], [BaseForm]
     while todo:

@@ -57,6 +57,7 @@ from onboarding.consent.forms import (
     PublishForm,
     WithdrawForm,
 )
+from onboarding.conversation.forms import GroupMessageForm, MessageForm
 from onboarding.desk.forms import (
     AssignMentorForm,
     CompanyForm,
@@ -113,6 +114,10 @@ FORMS = {
     "account.reset_calendar": ResetCalendarForm,
     "candidate.profile": ProfileForm,
     "documents.my_documents": UploadForm,
+    "conversation.mine": MessageForm,
+    "conversation.mentee": MessageForm,
+    "conversation.desk": MessageForm,
+    "conversation.group": GroupMessageForm,
     "documents.review": ReviewForm,
     "documents.delete_own": DeleteOwnDocumentForm,
     "documents.remove": RemoveDocumentForm,
@@ -253,6 +258,7 @@ class Walk:
             "notice_id": self.world["notice"],
             "reminder_id": 999_999,
             "notification_id": 999_999,
+            "attachment_id": 999_999,
             "user_id": self.world["mentor_id"],
         }
         values = {}
