@@ -26,7 +26,15 @@ from sqlalchemy import func, select
 
 from onboarding.extensions import db
 from onboarding.models import Candidate, Company, Placement, Project, User, utcnow
-from onboarding.services import auth, candidates, consent, placements, reminders, workflow
+from onboarding.services import (
+    auth,
+    candidates,
+    consent,
+    notifications,
+    placements,
+    reminders,
+    workflow,
+)
 from workflows.dates import add_months, local_date
 from workflows.onboarding import (
     COMPANY_PLACEMENT,
@@ -504,4 +512,5 @@ def load_demo(now: datetime | None = None) -> bool:
         teller = _Teller(index, person, desk, mentors[index % 3], projects[index % 5])
         teller.tell(story_for(index, person, today), now)
     reminders.reschedule_all(now)
+    notifications.settle_in_app(now)  # the stories' news is in the app, not mailed today
     return True

@@ -127,7 +127,8 @@ def test_interview_reminder_shows_brussels_time(ctx, outbox, locale):
 
     reminders.dispatch(now=reminder.due_at + timedelta(minutes=1), worker="test-worker")
 
-    (message,) = [m for m in outbox.messages if m["To"] == candidate.user.email]
+    (message,) = [m for m in outbox.messages if m["Message-ID"] == reminder.message_id]
+    assert message["To"] == candidate.user.email
     regional = FORMAT_LOCALES[locale]
     day = format_date(interview_at.astimezone(BRUSSELS), "medium", locale=regional)
     shown = f"{day}, 10:00" if locale != "af" else f"{day} 10:00"  # no seconds, 24-hour
@@ -167,8 +168,10 @@ def test_cancelled_reminders_are_never_sent(ctx, outbox):
 
     result = reminders.dispatch(now=reminder.due_at + timedelta(days=365), worker="w")
 
-    assert result.claimed == 0
-    assert outbox.messages == []
+    # only the assessment's own notification to the candidate goes out
+    (notification,) = [r for r in rows(candidate.id) if r.kind == "event"]
+    assert result.claimed == 1
+    assert [m["Message-ID"] for m in outbox.messages] == [notification.message_id]
     reminder = get(reminder.id)
     assert (reminder.status, reminder.attempts, reminder.sent_at) == ("cancelled", 0, None)
 
@@ -517,11 +520,15 @@ def test_after_an_outage_each_rule_keeps_its_own_grace_period(ctx, outbox):
     (interview,) = rows(interviewee.id, "interview_tomorrow")
     assert interview.due_at == back - timedelta(hours=42)
 
+    (planned,) = [r for r in rows(interviewee.id) if r.kind == "event"]  # the interview's news
+
     result = reminders.dispatch(now=back, worker="w")
 
-    assert (result.expired, result.claimed, result.sent) == (2, 1, 1)
+    assert (result.expired, result.claimed, result.sent) == (2, 2, 2)
     assert [get(r.id).status for r in (fresh, old, interview)] == ["sent", "expired", "expired"]
-    assert [m["To"] for m in outbox.messages] == [get(fresh.id).recipient.email]
+    assert sorted(m["Message-ID"] for m in outbox.messages) == sorted(
+        [get(fresh.id).message_id, planned.message_id]
+    )
 
 
 def brussels_date(moment: datetime) -> date:

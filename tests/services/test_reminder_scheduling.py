@@ -32,7 +32,11 @@ def brussels_day(moment: datetime) -> date:
 
 def rows(candidate_id: int, rule: str | None = None, status: str | None = None) -> list[Reminder]:
     db.session.expire_all()
-    query = select(Reminder).where(Reminder.candidate_id == candidate_id).order_by(Reminder.id)
+    query = (
+        select(Reminder)
+        .where(Reminder.candidate_id == candidate_id, Reminder.kind == "reminder")
+        .order_by(Reminder.id)
+    )  # the reminders the rules plan, not the outbox's event notifications
     if rule:
         query = query.where(Reminder.rule == rule)
     if status:

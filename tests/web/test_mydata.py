@@ -17,7 +17,7 @@ from onboarding import ROOT
 from onboarding.db import transaction
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, DataExport, Document, DocumentAccess, User, utcnow
-from onboarding.services import documents, jobs
+from onboarding.services import documents, jobs, reminders
 from tests.factories import make_candidate, make_user
 from tests.mail import text_of
 
@@ -173,6 +173,7 @@ def test_the_desk_answers_a_postal_request(world, client, login, data, outbox):
         export = db.session.scalars(select(DataExport)).one()
         assert export.for_user.email == world["staff"]
         export_id = export.id
+        reminders.dispatch(now=utcnow() + timedelta(seconds=1), worker="w", until_empty=True)
     page = client.get(f"/desk/candidates/{cid}/data").get_data(as_text=True)
     assert "Letter received 2 December" in page and f"/me/data/exports/{export_id}" in page
     assert client.get(f"/me/data/exports/{export_id}").status_code == 200

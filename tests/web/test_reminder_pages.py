@@ -322,19 +322,23 @@ def test_desk_reminder_queue_filters_by_status(client, data, login):
 
     everything = client.get("/desk/reminders")
     assert everything.status_code == 200
+    # the queue holds the outbox: the reminders and the assessment's notification to the
+    # candidate (pending: by email)
     assert sorted(statuses(everything.get_data(as_text=True))) == [
         "cancelled",
         "cancelled",
         "pending",
+        "pending",
     ]
     pending = client.get("/desk/reminders?status=pending").get_data(as_text=True)
-    assert statuses(pending) == ["pending"]
+    assert statuses(pending) == ["pending", "pending"]
     assert "has been in the phase" in pending  # the stuck_in_phase reminder
+    assert "Dutch assessment recorded: level B1" in pending  # the notification
     cancelled = client.get("/desk/reminders?status=cancelled").get_data(as_text=True)
     assert statuses(cancelled) == ["cancelled", "cancelled"]
     assert statuses(client.get("/desk/reminders?status=failed").get_data(as_text=True)) == []
     unknown = client.get("/desk/reminders?status=bogus").get_data(as_text=True)
-    assert len(statuses(unknown)) == 3
+    assert len(statuses(unknown)) == 4
 
 
 @pytest.mark.parametrize("role", ["candidate", "mentor"])

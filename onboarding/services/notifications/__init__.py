@@ -6,7 +6,7 @@
 - `rendering`: subject, link and email of an event row in the recipient's language.
 """
 
-from onboarding.services.notifications.events import Applicant, notify
+from onboarding.services.notifications.events import Applicant, notify, settle_in_app
 from onboarding.services.notifications.preferences import channels_for, preferences_of
 from onboarding.services.notifications.rendering import build_event_email, event_link, event_subject
 
@@ -18,4 +18,5 @@ __all__ = [
     "event_subject",
     "notify",
     "preferences_of",
+    "settle_in_app",
 ]

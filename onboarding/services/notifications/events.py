@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from onboarding.db import rows_changed
 from onboarding.extensions import db
 from onboarding.models import Candidate, Reminder, User, utcnow
 from onboarding.services.notifications.preferences import channels_for
@@ -138,4 +139,21 @@ def _row(
         sent_at=now if delivered else None,
         delivery=channel if delivered else None,
         in_app_at=now if event.in_app and user is not None else None,
+    )
+
+
+def settle_in_app(until: datetime) -> int:
+    """Event emails still waiting from `until` or before are left in the app only, never
+    sent: for a past told after the fact (the demo's stories, when no dispatcher ran), so
+    that the first dispatcher tick does not mail months-old news. Returns how many."""
+    return rows_changed(
+        update(Reminder)
+        .where(
+            Reminder.kind == "event",
+            Reminder.status == "pending",
+            Reminder.recipient_id.is_not(None),
+            Reminder.due_at <= until,
+        )
+        .values(status="sent", sent_at=Reminder.due_at, delivery="app")
+        .execution_options(synchronize_session=False)
     )
