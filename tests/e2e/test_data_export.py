@@ -15,7 +15,7 @@ from babel.support import Translations
 from playwright.sync_api import expect
 
 from onboarding.extensions import db
-from onboarding.services import documents, jobs
+from onboarding.services import documents, jobs, reminders
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import REPO
 from tests.e2e.test_onboarding_flow import TIMEOUT, wait_for_mail
@@ -64,8 +64,9 @@ def test_a_candidate_downloads_her_data_and_opens_the_zip_in_dutch(
     expect(page.locator("li.export[data-state=queued]")).to_be_visible()
     page.screenshot(path=str(results_dir / "mydata-queued-nl.png"), full_page=True)
 
-    with live_app.app_context():  # the worker's turn
+    with live_app.app_context():  # the worker's turn: the job, then the outbox's dispatcher
         assert jobs.work() == 1
+        assert reminders.dispatch(until_empty=True).sent >= 1
         db.session.remove()
     message = wait_for_mail(smtp_server, EMAIL)
     assert message["Content-Language"] == "nl"

@@ -45,7 +45,7 @@ PHONE = "+264 81 555 0199"
 # The keys docs/data-export.md documents, section by section.
 TOP = {"schema", "generated_at", "export_id", "requested_by", "profile", "phase", "history",
        "assessments", "meetings", "placements", "reminders", "consents", "account_events",
-       "document_access", "documents", "missing_documents"}  # fmt: skip
+       "document_access", "documents", "missing_documents", "messages"}  # fmt: skip
 SECTION_KEYS = {
     "history": {"action", "from_phase", "to_phase", "at", "by", "reason", "detail"},
     "assessments": {"level", "assessed_on", "note", "recorded_by"},

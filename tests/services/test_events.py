@@ -148,7 +148,7 @@ def test_a_phase_change_tells_the_candidate_in_their_language(app, staff, outbox
     phase = words.gettext(PHASE_LABELS["language_immersion"])
     assert_subject(message, locale, EVENTS_BY_KEY["phase_changed"].subject, phase=phase)
     text = body(message)
-    assert words.gettext("Hello %(name)s,") % {"name": "Zoë Nghipondoka"} in text
+    assert words.gettext("Dear %(name)s,") % {"name": "Zoë"} in text
     assert phase in text and words.gettext(PHASE_LABELS["outreach"]) in text
     assert url(app, "/me/") in text
 
@@ -382,7 +382,7 @@ def test_an_application_tells_the_desk_and_confirms_to_the_applicant(app, ctx, o
     to_applicant = sent[APPLICATION.contact_email]
     assert_subject(to_applicant, "af", EVENTS_BY_KEY["partner_application_confirmed"].subject)
     words = catalog("af")
-    assert words.gettext("Hello %(name)s,") % {"name": "Ndapewa Shikongo"} in body(to_applicant)
+    assert words.gettext("Dear %(name)s,") % {"name": "Ndapewa"} in body(to_applicant)
     assert "/desk/" not in body(to_applicant)
 
 

@@ -47,7 +47,8 @@ def test_the_erasure_is_confirmed_then_done(data, client, desk):
     candidate_id, stored = _candidate(data)
     shown = page(client.get(f"/desk/candidates/{candidate_id}/erase"))
     assert "Erase Johanna Erasmus" in shown
-    assert "Documents: 1" in shown and "Stored files (documents and data exports): 1" in shown
+    assert "Documents: 1" in shown
+    assert "Stored files (documents, data exports and message attachments): 1" in shown
     refused = client.post(f"/desk/candidates/{candidate_id}/erase", data={})
     assert refused.status_code == 422
     assert "Tick the box to confirm the erasure." in page(refused)
