@@ -28,10 +28,12 @@ work (a password hash, writing a file) happens after `end_read()` has released t
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -249,3 +251,40 @@ def flush_unique(message: str) -> None:
         db.session.flush()
     except IntegrityError as error:
         raise Refused(message) from error
+
+
+@dataclass(frozen=True)
+class Pages:
+    """Where a paged list is: what the `pagination` macro of templates/partials/layout.html
+    reads, for lists paged by hand (an offset and a limit) rather than by `db.paginate`."""
+
+    page: int
+    pages: int
+    total: int
+    per_page: int = 50
+
+    @classmethod
+    def of(cls, total: int, page: int | None, per_page: int) -> Pages:
+        """Page `page` of `total` rows (None, or beyond the last: the last one)."""
+        pages = max(1, math.ceil(total / per_page))
+        return cls(pages if page is None else min(max(page, 1), pages), pages, total, per_page)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1

@@ -21,7 +21,7 @@ from onboarding.forms import (
     has_control_characters,
     sent_token,
 )
-from onboarding.services import submissions
+from onboarding.services import documents, submissions
 from onboarding.services.errors import Refused
 
 # The largest id either database stores (a signed 64-bit integer): a larger number in a URL
@@ -139,6 +139,20 @@ def csv_download(text: str, filename: str) -> Response:
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def upload_refusal() -> str | None:
+    """For a form that takes a file (a document, a message attachment): refuse a body
+    declared too large before it is read, so a huge upload is never parsed; and cap what
+    the request may read. The refusal's message, or None."""
+    if request.method != "POST":
+        return None
+    request.max_content_length = documents.max_request_bytes()
+    try:
+        documents.check_declared_size(request.content_length)
+    except Refused as error:
+        return error.message
+    return None
 
 
 def private_download(content: bytes, content_type: str, name: str) -> Response:

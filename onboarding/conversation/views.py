@@ -19,7 +19,14 @@ from onboarding.i18n import country_name, phase_label
 from onboarding.services import board, conversations, documents
 from onboarding.services.errors import Refused
 from onboarding.vocabulary import ROLE_LABELS
-from onboarding.web import page_arg, private_download, role_required, text_arg, writes_on_get
+from onboarding.web import (
+    page_arg,
+    private_download,
+    role_required,
+    text_arg,
+    upload_refusal,
+    writes_on_get,
+)
 from workflows.onboarding import PHASES
 
 bp = Blueprint("conversation", __name__)
@@ -50,14 +57,7 @@ def _requested_page() -> int | None:
 
 def _thread(candidate, endpoint: str, **args):
     """A thread page: GET shows it (and marks it read), POST writes a message first."""
-    refusal = None
-    if request.method == "POST":
-        try:
-            # Before the body is read: a huge upload is refused without parsing it.
-            documents.check_declared_size(request.content_length)
-        except Refused as error:
-            refusal = error.message
-        request.max_content_length = documents.max_request_bytes()
+    refusal = upload_refusal()
     form = MessageForm(formdata=None) if refusal else MessageForm()
     if refusal is None and form.validate_on_submit():
         upload = form.attachment.data

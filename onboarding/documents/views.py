@@ -5,7 +5,7 @@ blueprint; each view checks its role itself, and the service decides who sees wh
 candidate (anyone else gets 404).
 """
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,7 +18,13 @@ from onboarding.documents.forms import (
 from onboarding.services import documents
 from onboarding.services.access import own_candidate, visible_candidate
 from onboarding.services.errors import Refused
-from onboarding.web import private_download, role_required, validated, writes_on_get
+from onboarding.web import (
+    private_download,
+    role_required,
+    upload_refusal,
+    validated,
+    writes_on_get,
+)
 
 bp = Blueprint("documents", __name__)
 
@@ -49,14 +55,7 @@ def _page(template: str, candidate, **extra):
 @role_required("candidate")
 def my_documents():
     candidate = own_candidate(current_user)
-    refusal = None
-    if request.method == "POST":
-        try:
-            # Before the body is read: a huge upload is refused without parsing it.
-            documents.check_declared_size(request.content_length)
-        except Refused as error:
-            refusal = error.message
-        request.max_content_length = documents.max_request_bytes()
+    refusal = upload_refusal()
     form = UploadForm(formdata=None) if refusal else UploadForm()
     if refusal is None and form.validate_on_submit():
         upload = form.file.data

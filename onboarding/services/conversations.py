@@ -24,7 +24,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from sqlalchemy import and_, case, false, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
+from onboarding.db import Pages
 from onboarding.extensions import db
 from onboarding.forms import has_control_characters
 from onboarding.models import (
@@ -83,41 +83,6 @@ def thread_of(actor: User, candidate_id: int | None = None) -> Candidate:
 
 
 @dataclass(frozen=True)
-class Pages:
-    """Where a paged list is (the pager macro of templates/partials/layout.html reads it)."""
-
-    page: int
-    pages: int
-    total: int
-
-    @classmethod
-    def of(cls, total: int, page: int | None, per_page: int = PAGE_SIZE) -> Pages:
-        """Page `page` of `total` rows (None, or beyond the last: the last one)."""
-        pages = max(1, math.ceil(total / per_page))
-        return cls(pages if page is None else min(max(page, 1), pages), pages, total)
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * PAGE_SIZE
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-@dataclass(frozen=True)
 class ThreadPage:
     candidate: Candidate
     messages: list[ThreadMessage]  # oldest first
@@ -137,7 +102,7 @@ def thread_page(candidate: Candidate, page: int | None = None) -> ThreadPage:
     total = _count(
         select(func.count(ThreadMessage.id)).where(ThreadMessage.candidate_id == candidate.id)
     )
-    pager = Pages.of(total, page)
+    pager = Pages.of(total, page, PAGE_SIZE)
     messages = list(
         db.session.scalars(
             select(ThreadMessage)
@@ -255,7 +220,7 @@ def inbox(reader: User, page: int = 1) -> tuple[list[InboxLine], Pages]:
         query = query.where(Candidate.mentor_id == reader.id)
     query = query.group_by(ThreadMessage.candidate_id).order_by(last_id.desc())
     total = _count(select(func.count()).select_from(query.order_by(None).subquery()))
-    pager = Pages.of(total, page)
+    pager = Pages.of(total, page, PAGE_SIZE)
     rows = db.session.execute(query.offset(pager.offset).limit(PAGE_SIZE)).all()
     candidates = {
         c.id: c

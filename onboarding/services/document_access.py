@@ -8,12 +8,13 @@ The row keeps the document's kind, so the line still reads once the document is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from onboarding.db import Pages
 from onboarding.extensions import db
 from onboarding.models import Candidate, Document, DocumentAccess, User, utcnow
 from onboarding.vocabulary import ROLE_LABELS
@@ -94,29 +95,10 @@ def _line(row: DocumentAccess, names: dict[int, str]) -> AccessLine:
 
 
 @dataclass(frozen=True)
-class AccessPage:
+class AccessPage(Pages):
     """One page of the log, with what the `pagination()` macro reads."""
 
-    items: list[AccessLine]
-    page: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
+    items: list[AccessLine] = field(default_factory=list)
 
 
 def log_page(candidate: Candidate, page: int, per_page: int) -> AccessPage:
@@ -126,7 +108,11 @@ def log_page(candidate: Candidate, page: int, per_page: int) -> AccessPage:
     rows = list(paged.items)
     names = _names(rows)
     return AccessPage(
-        [_line(row, names) for row in rows], paged.page, max(paged.pages, 1), paged.total or 0
+        page=paged.page,
+        pages=max(paged.pages, 1),
+        total=paged.total or 0,
+        per_page=per_page,
+        items=[_line(row, names) for row in rows],
     )
 
 

@@ -32,31 +32,7 @@ def test_three_dispatcher_processes_deliver_each_reminder_once(fresh_pg_app, out
         add_due_reminders(COUNT)
         url = db.engine.url.render_as_string(hide_password=False)
         db.session.remove()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(outbox.port),
-        "SECRET_KEY": "dispatch-test",
-        "ONTHAAL_REMINDER_BATCH": "40",
-    }
-    flask = str(Path(sys.executable).with_name("flask"))
-    workers = [
-        subprocess.Popen(
-            [flask, "--app", "wsgi", "dispatch", "--now", NOW.isoformat(), "--worker", f"w{n}"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        for n in range(PROCESSES)
-    ]
-    reports = []
-    for worker in workers:
-        stdout, stderr = worker.communicate(timeout=300)
-        assert worker.returncode == 0, stderr[-3000:]
-        reports.append(dict(part.split("=") for part in stdout.split()))
+    reports = run_dispatchers(dispatch_env(url, outbox.port, ONTHAAL_REMINDER_BATCH="40"), "w")
 
     ids = Counter(message["Message-ID"] for message in outbox.messages)
     assert len(ids) == COUNT
@@ -123,24 +99,7 @@ def test_three_dispatcher_processes_deliver_each_notification_once(fresh_pg_app,
         add_due_notifications(count)
         url = db.engine.url.render_as_string(hide_password=False)
         db.session.remove()
-    env = dispatch_env(url, outbox.port, ONTHAAL_REMINDER_BATCH="40")
-    flask = str(Path(sys.executable).with_name("flask"))
-    workers = [
-        subprocess.Popen(
-            [flask, "--app", "wsgi", "dispatch", "--now", NOW.isoformat(), "--worker", f"n{n}"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        for n in range(PROCESSES)
-    ]
-    reports = []
-    for worker in workers:
-        stdout, stderr = worker.communicate(timeout=300)
-        assert worker.returncode == 0, stderr[-3000:]
-        reports.append(dict(part.split("=") for part in stdout.split()))
+    reports = run_dispatchers(dispatch_env(url, outbox.port, ONTHAAL_REMINDER_BATCH="40"), "n")
 
     ids = Counter(message["Message-ID"] for message in outbox.messages)
     assert [mid for mid, seen in ids.items() if seen > 1] == []
@@ -254,6 +213,38 @@ def test_killed_dispatcher_rows_are_delivered_after_the_lease(fresh_pg_app):
     # Each message is marked sent right after the server accepted it: only the one accepted
     # in the instant before the kill can go out again.
     assert len(resent) <= 1, resent
+
+
+def run_dispatchers(env: dict, prefix: str) -> list[dict[str, str]]:
+    """PROCESSES `flask dispatch` processes at once, each under its own worker name; what
+    each one printed (claimed=…, sent=…)."""
+    flask = str(Path(sys.executable).with_name("flask"))
+    workers = [
+        subprocess.Popen(
+            [
+                flask,
+                "--app",
+                "wsgi",
+                "dispatch",
+                "--now",
+                NOW.isoformat(),
+                "--worker",
+                f"{prefix}{n}",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for n in range(PROCESSES)
+    ]
+    reports = []
+    for worker in workers:
+        stdout, stderr = worker.communicate(timeout=300)
+        assert worker.returncode == 0, stderr[-3000:]
+        reports.append(dict(part.split("=") for part in stdout.split()))
+    return reports
 
 
 def dispatch_env(url: str, port: int, **settings: str) -> dict:
