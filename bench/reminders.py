@@ -4,6 +4,9 @@ Prints reminders/second for our dispatcher (claim with lease → render in the r
 language → send → mark sent) and, in the same run, for a bare loop that sends the same
 rendered messages over one smtplib connection (the limit), and the ratio. Asserts nothing.
 
+The SMTP server (aiosmtpd) runs in a process of its own, as a real one does: in this
+process it would compete for the interpreter with the dispatcher's two threads.
+
     .venv/bin/python bench/reminders.py [--count 10000] [--batch 100]
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/bench .venv/bin/python bench/reminders.py
 """
@@ -11,12 +14,12 @@ rendered messages over one smtplib connection (the limit), and the ratio. Assert
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import smtplib
 import socket
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -35,14 +38,24 @@ NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 class Counter:
-    def __init__(self):
-        self.count = 0
-        self.lock = threading.Lock()
+    """aiosmtpd handler: counts the messages it accepts into a number shared across processes."""
+
+    def __init__(self, count):
+        self.count = count
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
-        with self.lock:
-            self.count += 1
+        with self.count.get_lock():
+            self.count.value += 1
         return "250 OK"
+
+
+def serve(port: int, count, ready, stop) -> None:
+    """The SMTP server's process: accept and count until told to stop."""
+    controller = Controller(Counter(count), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    stop.wait()
+    controller.stop()
 
 
 def free_port() -> int:
@@ -94,10 +107,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100)
     args = parser.parse_args()
 
-    counter = Counter()
     port = free_port()
-    controller = Controller(counter, hostname="127.0.0.1", port=port)
-    controller.start()
+    count = multiprocessing.Value("i", 0)
+    ready, stop = multiprocessing.Event(), multiprocessing.Event()
+    server = multiprocessing.Process(target=serve, args=(port, count, ready, stop), daemon=True)
+    server.start()
+    if not ready.wait(30):
+        raise SystemExit("the SMTP server did not start")
     workdir = tempfile.mkdtemp(prefix="onthaal-bench-")
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"
     app = create_app(
@@ -122,19 +138,22 @@ def main() -> None:
         started = time.perf_counter()
         result = reminders.dispatch(NOW, worker="bench", until_empty=True)
         ours = time.perf_counter() - started
-        assert result.sent == args.count == counter.count, (result, counter.count)
+        assert result.sent == args.count == count.value, (result, count.value)
 
         # The limit: the same messages, already rendered, over one SMTP connection.
         rows = db.session.scalars(select(Reminder).order_by(Reminder.id)).all()
         messages = [reminders.build_email(r) for r in rows]
-        counter.count = 0
+        with count.get_lock():
+            count.value = 0
         started = time.perf_counter()
         with smtplib.SMTP("127.0.0.1", port) as smtp:
             for message in messages:
                 smtp.send_message(message)
         bare = time.perf_counter() - started
+        assert count.value == args.count, count.value
         db.session.remove()
-    controller.stop()
+    stop.set()
+    server.join(10)
 
     print(f"database: {url.split(':')[0]}")
     print(f"reminders: {args.count}, claim batch: {args.batch}")

@@ -202,6 +202,10 @@ class BaseForm(FlaskForm):
                 field.raw_data = [value for value in field.raw_data if value != ""]
                 if isinstance(field.data, list):
                     field.data = [value for value in field.data if value not in ("", None)]
+            if isinstance(field, TextAreaField) and isinstance(field.data, str):
+                # Browsers send a line break as CR LF but count it as one character against
+                # maxlength: store it as one, so that a text the browser let through fits.
+                field.data = field.data.replace("\r\n", "\n")
             shared = shared_validators(field)
             if shared:
                 # A new list: the unbound field's list is shared by every form instance.

@@ -365,11 +365,11 @@ def test_a_worker_whose_lease_was_taken_over_cannot_mark_the_row(app, ctx, outbo
 
     # A wakes up and reports its outcome: sent, skipped, failed. None of it may stick.
     with transaction():
-        delivery._mark([reminder_id], {}, {}, late, "worker-a", DispatchResult())
+        delivery._mark_sent(reminder_id, "worker-a", DispatchResult())
     with transaction():
-        delivery._mark([], {reminder_id: "app"}, {}, late, "worker-a", DispatchResult())
+        delivery._mark({reminder_id: "app"}, {}, late, "worker-a", DispatchResult())
     with transaction():
-        delivery._mark([], {}, {reminder_id: "timed out"}, late, "worker-a", DispatchResult())
+        delivery._mark({}, {reminder_id: "timed out"}, late, "worker-a", DispatchResult())
     held = get(reminder_id)
     assert (held.status, held.claimed_by, held.claimed_until) == (
         "sending",
@@ -393,9 +393,9 @@ def test_a_worker_whose_lease_was_taken_over_cannot_mark_the_row(app, ctx, outbo
 
     # A's outcome arriving after B finished changes nothing either.
     with transaction():
-        delivery._mark([reminder_id], {}, {}, late, "worker-a", DispatchResult())
+        delivery._mark_sent(reminder_id, "worker-a", DispatchResult())
     with transaction():
-        delivery._mark([], {}, {reminder_id: "timed out"}, late, "worker-a", DispatchResult())
+        delivery._mark({}, {reminder_id: "timed out"}, late, "worker-a", DispatchResult())
     sent = get(reminder_id)
     assert (sent.status, sent.sent_at, sent.attempts, sent.last_error) == (
         "sent",
@@ -417,11 +417,11 @@ def test_a_late_worker_does_not_count_rows_it_no_longer_holds(app, ctx, outbox):
 
     by_a = DispatchResult()
     with transaction():
-        delivery._mark([reminder_id], {}, {}, second, "worker-a", by_a)
+        delivery._mark_sent(reminder_id, "worker-a", by_a)
     with transaction():
-        delivery._mark([], {reminder_id: "app"}, {}, second, "worker-a", by_a)
+        delivery._mark({reminder_id: "app"}, {}, second, "worker-a", by_a)
     with transaction():
-        delivery._mark([], {}, {reminder_id: "timed out"}, second, "worker-a", by_a)
+        delivery._mark({}, {reminder_id: "timed out"}, second, "worker-a", by_a)
     assert get(reminder_id).status == "sent"
     assert (by_a.sent, by_a.skipped, by_a.failed, by_a.retrying) == (0, 0, 0, 0)
 

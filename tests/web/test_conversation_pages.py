@@ -313,6 +313,20 @@ def test_a_message_at_the_limit_is_sent(client_of, world, data):
     assert counts(data, world["candidate_id"]) == (1, 0)
 
 
+def test_line_breaks_count_once_as_the_browser_counts_them(client_of, world, data):
+    """A browser sends each line break as CR LF but its maxlength counts one character:
+    a text the browser let through is stored, with its line breaks as one character each."""
+    lines = ["regel"] * (MAX_LENGTH // 6)  # 5 letters + a line break each: within the limit
+    assert len("\r\n".join(lines)) > MAX_LENGTH >= len("\n".join(lines))
+    response = post(client_of("candidate"), "\r\n".join(lines))
+    assert response.status_code == 302, text(response)
+    with data() as session:
+        body = session.scalar(
+            select(ThreadMessage.body).where(ThreadMessage.candidate_id == world["candidate_id"])
+        )
+    assert body == "\n".join(lines)
+
+
 def test_the_message_form_carries_a_csrf_token(client_of, world, data, app, monkeypatch):
     client = client_of("candidate")
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)

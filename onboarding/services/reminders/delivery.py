@@ -39,17 +39,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import Message
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
@@ -68,6 +69,35 @@ T = TypeVar("T")
 Clock = Callable[[], datetime]
 MAIL_SERVER = "smtp"  # the MailServerStatus row the dispatcher keeps
 REMINDER_CATEGORY = "reminders"  # the preference non-essential reminders follow
+
+# The two statements of the commit after each accepted message, built once: a statement
+# built per message costs more than the database takes to run it (bench/reminders.py).
+# Both touch a row only while this dispatcher holds it.
+_outbox = cast("Table", Reminder.__table__)
+_moment = bindparam("now", type_=_outbox.c.sent_at.type)
+_held_by = and_(
+    _outbox.c.id == bindparam("row"),
+    _outbox.c.claimed_by == bindparam("worker"),
+    _outbox.c.status == "sending",
+)
+MARK_SENT = (
+    update(_outbox)
+    .where(_held_by)
+    .values(
+        status="sent",
+        sent_at=_moment,
+        claimed_until=None,
+        last_error=None,
+        delivery="email",
+        # A reminder shows in the app once sent; an event already did.
+        in_app_at=func.coalesce(_outbox.c.in_app_at, _moment),
+    )
+)
+RENEW_ONE = (
+    update(_outbox)
+    .where(_held_by, _outbox.c.claimed_until >= _moment)
+    .values(claimed_until=bindparam("until", type_=_outbox.c.claimed_until.type))
+)
 
 
 def _claimable(now: datetime):
@@ -180,7 +210,7 @@ def _deliver(
         batch.server_was_down = status is not None and status.down_since is not None
     in_app = {reminder_id: channel for reminder_id, channel in messages if isinstance(channel, str)}
     if in_app:
-        batch.commit(lambda counts: _mark([], in_app, {}, batch.clock(), worker, counts))
+        batch.commit(lambda counts: _mark(in_app, {}, batch.clock(), worker, counts))
         if result.stopped:
             return
     batch.send(
@@ -290,8 +320,15 @@ class _Batch:
             return True
         if time.monotonic() - self.renewed_at >= self.renew_every:
             self._renew()
-        else:
-            self._renew_rows([reminder_id])
+        elif reminder_id in self.held:
+            moment = self.clock()
+            renewed = db.session.execute(
+                RENEW_ONE,
+                {"row": reminder_id, "worker": self.worker, "now": moment,
+                 "until": moment + self.lease},
+            )  # fmt: skip
+            if not cast("CursorResult[Any]", renewed).rowcount:
+                self.held.discard(reminder_id)  # no longer ours, or its lease ran out
         if reminder_id in self.held:
             self.checked = reminder_id
         return True
@@ -317,14 +354,18 @@ class _Batch:
 
     def _wait(self, future: Future[None]) -> None:
         """Wait for the SMTP thread, renewing the lease meanwhile; raise what it raised."""
-        while not wait([future], timeout=self.renew_every).done:
+        while True:
+            try:
+                return future.result(timeout=self.renew_every)
+            except TimeoutError:
+                if future.done():
+                    raise  # the send's own timeout
             try:
                 with transaction():
                     self._renew()
             except DBAPIError as error:  # the message is on its way: try again later
                 _forget_connection()
                 log.warning("reminders: could not renew the lease: %s", _brief(error))
-        future.result()
 
     def _accepted(
         self, reminder_id: int, following: int | None
@@ -332,7 +373,7 @@ class _Batch:
         """Mark the row sent (only if still ours), and hold the next one."""
 
         def work(counts: DispatchResult) -> bool:
-            _mark([reminder_id], {}, {}, self.clock(), self.worker, counts)
+            _mark_sent(reminder_id, self.worker, counts)
             if not counts.sent and not self._sent_by_me(reminder_id, counts):
                 counts.unrecorded += 1
                 log.warning(
@@ -364,7 +405,7 @@ class _Batch:
         """The server refused the message: an attempt, retried with backoff (if still ours)."""
 
         def work(counts: DispatchResult) -> bool:
-            _mark([], {}, {reminder_id: error}, self.clock(), self.worker, counts)
+            _mark({}, {reminder_id: error}, self.clock(), self.worker, counts)
             self.held.discard(reminder_id)
             return self._hold(following)
 
@@ -483,26 +524,17 @@ def _render(ids: list[int]) -> list[tuple[int, Message | str]]:
     return messages
 
 
-def _mark(sent_ids, in_app, errors, now, worker, result: DispatchResult) -> None:
-    """Record the outcome; only rows this worker still holds are touched. `in_app`: the
-    rows delivered without an email, {id: channel} (app only, or waiting for the digest)."""
+def _mark_sent(reminder_id: int, worker: str, result: DispatchResult) -> None:
+    """The server accepted it: mark the row sent, if this worker still holds it."""
+    marked = db.session.execute(MARK_SENT, {"row": reminder_id, "worker": worker, "now": utcnow()})
+    result.sent += cast("CursorResult[Any]", marked).rowcount
+
+
+def _mark(in_app, errors, now, worker, result: DispatchResult) -> None:
+    """Record the outcome of rows not sent by email (a sent one: `MARK_SENT`); only rows
+    this worker still holds are touched. `in_app`: the rows delivered without an email,
+    {id: channel} (app only, or waiting for the digest); `errors`: {id: the server's refusal}."""
     mine = and_(Reminder.claimed_by == worker, Reminder.status == "sending")
-    # Count what was really updated: a row whose lease expired belongs to another worker.
-    if sent_ids:
-        result.sent += rows_changed(
-            update(Reminder)
-            .where(Reminder.id.in_(sent_ids), mine)
-            .values(
-                status="sent",
-                sent_at=utcnow(),
-                claimed_until=None,
-                last_error=None,
-                delivery="email",
-                # A reminder shows in the app once sent; an event already did.
-                in_app_at=func.coalesce(Reminder.in_app_at, utcnow()),
-            )
-            .execution_options(synchronize_session=False)
-        )
     for channel in sorted(set(in_app.values())):
         ids = [reminder_id for reminder_id, chosen in in_app.items() if chosen == channel]
         result.skipped += rows_changed(
