@@ -1,7 +1,7 @@
 """Every page of every role on a phone, in nl, af and en: no sideways scrolling, no axe findings.
 
-A world of its own: a fresh database with the demo (`onboarding.demo.load_demo`) plus a partner,
-a campaign and a previewed import, served by a second live server. Each role logs in once
+A world of its own: a fresh database with the demo (`onboarding.demo.load_demo`) plus messages,
+a partner, a campaign and a previewed import, served by a second live server. Each role logs in once
 (anonymous, the demo candidate, a mentor, the welcome desk), switches the language with the
 header's switch, and opens its pages at 375 px: the page must not be wider than the window
 (WCAG 1.4.10, reflow) and axe-core (from the `axe-playwright-python` package, offline) must find
@@ -60,7 +60,7 @@ def submit_empty(page) -> None:
 
 @pytest.fixture(scope="module")
 def world(smtp_server, tmp_path_factory):
-    """The demo, a partner, a campaign and an import preview; the ids the pages need."""
+    """The demo, messages, a partner, a campaign and an import preview; the ids the pages need."""
     from onboarding.models import Candidate, Company, Project, User
     from onboarding.services import campaigns
     from onboarding.services.imports import jobs
@@ -101,6 +101,7 @@ def world(smtp_server, tmp_path_factory):
 
         # The fullest pages: a placement under way, a mentee with meetings and documents.
         mentee = first(mentor_id=mentor.id, phase="mentoring")
+        seed_conversations(desk, mentor, db.session.get(Candidate, mentee))
         ids = {
             "placing": first(phase="company_placement"),
             "mentoring": first(phase="mentoring"),
@@ -119,6 +120,34 @@ def world(smtp_server, tmp_path_factory):
         db.engine.dispose()
 
 
+# Messages as people write them: a long address, line breaks, an attachment, every role.
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n" + b"rooster" * 200
+ADDRESS = "https://www.vdab.be/opleidingen/nederlands-tweede-taal/intensieve-cursus-niveau-b1-genk"
+
+
+def seed_conversations(desk, mentor, mentee) -> None:
+    """A thread with every kind of message for the mentee, one for the demo candidate (the
+    candidate's own page), and a group message (the desk's list of them), all unread for
+    someone."""
+    from onboarding.demo import DEMO_CANDIDATE_EMAIL
+    from onboarding.models import Candidate, User
+    from onboarding.services import conversations
+
+    post = conversations.post
+    post(mentee.user, mentee, f"Hello, I have enrolled for the course:\n{ADDRESS}\nSee you!")
+    post(mentor, mentee, "Well done. Here is the schedule.", file=PDF, filename="schedule.pdf")
+    post(desk, mentee, "The welcome desk read along: " + "enrolment " * 30)
+    me = db.session.scalar(
+        db.select(Candidate).join(User, Candidate.user).where(User.email == DEMO_CANDIDATE_EMAIL)
+    )
+    post(me.user, me, "Goeie môre! When is my next language assessment?")
+    conversations.send_to_group(
+        desk, conversations.Group(phase="language_immersion"), "The course starts on Monday.",
+        conversations.group_count(conversations.Group(phase="language_immersion")),
+    )  # fmt: skip
+    db.session.commit()
+
+
 def pages(ids: dict) -> list[Page]:
     c, m = ids["placing"], ids["mentee"]
     return [
@@ -132,6 +161,8 @@ def pages(ids: dict) -> list[Page]:
         Page("candidate", "dashboard", "/me/", wide=True),
         Page("candidate", "profile", "/me/profile"),
         Page("candidate", "documents", "/me/documents"),
+        Page("candidate", "messages", "/me/messages", wide=True),
+        Page("candidate", "messages (errors)", "/me/messages", then=submit_empty),
         Page("candidate", "notifications", "/notifications"),
         Page("candidate", "settings", "/settings"),
         Page("candidate", "privacy and consent", "/me/privacy", wide=True),
@@ -140,6 +171,8 @@ def pages(ids: dict) -> list[Page]:
         Page("mentor", "mentees", "/mentor/", wide=True),
         Page("mentor", "mentee", f"/mentor/mentees/{m}", wide=True),
         Page("mentor", "mentee documents", f"/mentor/mentees/{m}/documents"),
+        Page("mentor", "mentee messages", f"/mentor/mentees/{m}/messages", wide=True),
+        Page("mentor", "inbox", "/messages"),
         Page("mentor", "notifications", "/notifications"),
         Page("mentor", "settings", "/settings"),
         Page("desk", "pipeline", "/desk/", wide=True),
@@ -150,6 +183,10 @@ def pages(ids: dict) -> list[Page]:
         Page("desk", "candidate in mentoring", f"/desk/candidates/{ids['mentoring']}"),
         Page("desk", "candidate details", f"/desk/candidates/{c}/details"),
         Page("desk", "candidate documents", f"/desk/candidates/{c}/documents"),
+        Page("desk", "candidate messages", f"/desk/candidates/{m}/messages", wide=True),
+        Page("desk", "inbox", "/messages", wide=True),
+        Page("desk", "group message", "/desk/messages/group", wide=True),
+        Page("desk", "group message (errors)", "/desk/messages/group", then=submit_empty),
         Page("desk", "matches", f"/desk/candidates/{ids['mentoring']}/matches"),
         Page("desk", "project ranking", f"/desk/projects/{ids['project']}"),
         Page("desk", "companies", "/desk/companies"),
