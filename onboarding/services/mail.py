@@ -6,19 +6,23 @@ instead, so `make run` works without a mail server and nothing is silently dropp
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import re
 import smtplib
+import socket
 import ssl
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from email.generator import BytesGenerator
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, getaddresses, make_msgid
 from html import escape
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +41,15 @@ class MailError(Exception):
 class MailUnreachable(MailError):
     """The mail server could not be used at all: it did not answer, refused the connection
     or login, or dropped the connection. Not the message's fault: it can be sent later."""
+
+
+class Withheld(Exception):  # noqa: N818 - not an error: the sender chose not to finish
+    """The sender's `release` said no before the end of the message: nothing was sent."""
+
+
+# Asked once the envelope and the text are with the server, before the end of the data that
+# makes the server accept the message: True sends it, False withholds it.
+Release = Callable[[], bool]
 
 
 def compose(*, to: str, subject: str, body: str, locale: str, message_id: str | None = None):
@@ -113,7 +126,9 @@ class _Outbox:
         self.folder = folder
         folder.mkdir(mode=0o700, exist_ok=True)  # the messages carry sign-in links
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message, release: Release | None = None) -> None:
+        if release is not None and not release():
+            raise Withheld
         name = message["Message-ID"].strip("<>").replace("@", "_") + ".eml"
         path = self.folder / name
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -126,12 +141,16 @@ class _SMTP:
     def __init__(self, smtp: smtplib.SMTP):
         self.smtp = smtp
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message, release: Release | None = None) -> None:
         """Send one message; `MailUnreachable` when the connection is gone (the server
         dropped it, reset it, timed out, or answered 421 and closed it), `MailError` when
-        the server refused this message and the session goes on."""
+        the server refused this message and the session goes on. With `release`, see
+        `_send_released`."""
         try:
-            self.smtp.send_message(message)
+            if release is None:
+                self.smtp.send_message(message)
+            else:
+                self._send_released(message, release)
         except smtplib.SMTPServerDisconnected as error:
             raise MailUnreachable(str(error)) from error
         except smtplib.SMTPException as error:  # a reply code: smtplib closes on a 421
@@ -141,11 +160,87 @@ class _SMTP:
         except OSError as error:  # reset, broken pipe, timeout
             raise MailUnreachable(str(error)) from error
 
+    def _send_released(self, message: Message, release: Release) -> None:
+        """smtplib's `send_message` in two parts: envelope, DATA and the text first, then
+        `release()` decides whether the final "." follows — the moment the server accepts
+        the message — or the connection is dropped, which makes the server discard it
+        (RFC 5321, 4.1.1.4). So the sender can do other work while the message goes out and
+        still decide, up to the last moment, that it must not be sent. smtplib's own steps
+        and replies are used throughout; only `data()` is split."""
+        smtp = self.smtp
+        sender, recipients, data = _envelope(message)
+        if not _ascii(sender, *recipients):  # needs SMTPUTF8: smtplib's own path
+            if not release():
+                raise Withheld
+            smtp.send_message(message)
+            return
+        smtp.ehlo_or_helo_if_needed()
+        code, reply = smtp.mail(sender)
+        if code != 250:
+            self._abandon(code)
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        refused = {}
+        for recipient in recipients:
+            code, reply = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                refused[recipient] = (code, reply)
+            if code == 421:
+                smtp.close()
+                raise smtplib.SMTPRecipientsRefused(refused)
+        if len(refused) == len(recipients):
+            self._abandon(0)
+            raise smtplib.SMTPRecipientsRefused(refused)
+        code, reply = smtp.docmd("data")
+        if code != 354:
+            self._abandon(code)
+            raise smtplib.SMTPDataError(code, reply)
+        smtp.send(_DOT_AT_LINE_START.sub(b"..", data))
+        if not release():
+            smtp.close()  # before the final ".": the server discards what it got
+            raise Withheld
+        smtp.send(b".\r\n")
+        code, reply = smtp.getreply()
+        if code != 250:
+            if code == 421:
+                smtp.close()
+            raise smtplib.SMTPDataError(code, reply)
+
+    def _abandon(self, code: int) -> None:
+        """After a refusal: as smtplib does, close on 421, else reset the transaction."""
+        if code == 421:
+            self.smtp.close()
+        else:
+            self.smtp.rset()
+
     def close(self) -> None:
         try:
             self.smtp.quit()
         except (OSError, smtplib.SMTPException):
             self.smtp.close()
+
+
+_DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
+
+
+def _ascii(*addresses: str) -> bool:
+    return all(address.isascii() for address in addresses)
+
+
+def _envelope(message: Message) -> tuple[str, list[str], bytes]:
+    """Sender, recipients and the message as sent, as `smtplib.SMTP.send_message` makes
+    them (no Bcc header), the text ending in CRLF."""
+    sender = getaddresses([message["Sender"] or message["From"]])[0][1]
+    fields = [str(f) for f in (message["To"], message["Cc"], message["Bcc"]) if f is not None]
+    recipients = [address for _, address in getaddresses(fields)]
+    if message["Bcc"] is not None:
+        message = copy.copy(message)
+        del message["Bcc"]
+    with BytesIO() as buffer:
+        BytesGenerator(buffer).flatten(message, linesep="\r\n")
+        data = buffer.getvalue()
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return sender, recipients, data
 
 
 def _open(config: Mapping[str, Any]) -> _SMTP:
@@ -164,6 +259,10 @@ def _open(config: Mapping[str, Any]) -> _SMTP:
                 config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
             )
         try:
+            # The end of a message ("." after its text) is a small write of its own: sent
+            # at once, not held back by Nagle's algorithm until the server's delayed ACK.
+            if smtp.sock is not None:
+                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if config["MAIL_USE_STARTTLS"]:
                 smtp.starttls(context=ssl.create_default_context())
             if config.get("MAIL_USERNAME"):
@@ -203,18 +302,27 @@ class Connection:
         self.server = f"{config.get('MAIL_SERVER')}:{config.get('MAIL_PORT')}"
         self._smtp: _Outbox | _SMTP | None = None
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message, release: Release | None = None) -> None:
         """Send one message. On a dropped connection, connect again once and send it again;
-        `MailUnreachable` if that fails too, `MailError` if the server refused it."""
+        `MailUnreachable` if that fails too, `MailError` if the server refused it,
+        `Withheld` if `release` said no (the connection is then closed)."""
         if self._smtp is None:
             self._smtp = self._open()
         try:
-            self._smtp.send(message)
+            self._send(message, release)
         except MailUnreachable as error:
             log.info("mail server %s dropped the connection (%s): reconnecting", self.server, error)
             self.close()
             self._smtp = self._open()
-            self._smtp.send(message)
+            self._send(message, release)
+
+    def _send(self, message: Message, release: Release | None) -> None:
+        assert self._smtp is not None
+        try:
+            self._smtp.send(message, release)
+        except Withheld:
+            self.close()
+            raise
 
     def _open(self) -> _Outbox | _SMTP:
         if not self.config.get("MAIL_SERVER"):

@@ -37,6 +37,7 @@ Every row kind goes this way: reminders, event notifications and digests.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -243,48 +244,61 @@ class _Batch:
         return and_(Reminder.claimed_by == self.worker, Reminder.status == "sending")
 
     def send(self, messages: list[tuple[int, Message]]) -> None:
+        """Send the batch one message at a time. While a message's envelope and text go
+        out, this thread commits the previous message's outcome and makes sure the row of
+        this one is still ours (renewing its lease); only then does it release the final
+        "." that makes the server accept it (`mail.Connection.send`'s `release`). So the
+        database's work and the server's overlap, and still no message is accepted before
+        the one before it is recorded, nor after its row stopped being ours."""
         if not messages:
             return
         self.held = {reminder_id for reminder_id, _ in messages}
         connection = mail.Connection()
+        release: _Release | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="onthaal-smtp") as smtp:
             try:
+                outcome: _Outcome | None = None  # the previous message's, not yet recorded
                 for index, (reminder_id, message) in enumerate(messages):
-                    if not self._still_ours(reminder_id):
-                        if self.result.stopped:
-                            return
+                    if reminder_id not in self.held:
                         self.result.lost += 1
                         continue
                     following = next((i for i, _ in messages[index + 1 :] if i in self.held), None)
+                    release = _Release()
+                    sending = smtp.submit(connection.send, message, release.wait)
+                    if not self._record(outcome, reminder_id):
+                        return  # the database failed twice: the batch stops (finally: withheld)
+                    outcome = None
+                    release.give(reminder_id in self.held and self.checked == reminder_id)
                     try:
-                        self._wait(smtp.submit(connection.send, message))
+                        self._wait(sending)
+                    except mail.Withheld:
+                        self.result.lost += 1
                     except mail.MailUnreachable as error:
                         rest = [i for i, _ in messages[index:] if i in self.held]
                         self._outage(rest, connection.server, str(error))
                         return
                     except mail.MailError as error:
-                        done = self.commit(self._refused(reminder_id, str(error), following))
+                        outcome = _Outcome(self._refused(reminder_id, str(error), following))
                     else:
-                        done = self.commit(self._accepted(reminder_id, following))
-                        if done is None:
-                            self.result.unrecorded += 1
-                        else:
-                            self.server_was_down = False
-                    if done is None:
-                        return
+                        outcome = _Outcome(self._accepted(reminder_id, following), accepted=True)
+                self._record(outcome, None)
             finally:
+                if release is not None:
+                    release.give(False)  # a send still waiting for its release is withheld
                 smtp.submit(connection.close)  # runs after a send still under way
 
-    def _still_ours(self, reminder_id: int) -> bool:
-        """Checked just before it is sent (in a short transaction, unless the previous one
-        did it): the row is still ours and its lease has not run out; renewed."""
-        if (
-            reminder_id in self.held
-            and self.checked != reminder_id
-            and self.commit(lambda _: self._hold(reminder_id)) is None
-        ):
+    def _record(self, outcome: _Outcome | None, next_id: int | None) -> bool:
+        """Commit the previous message's outcome (which holds the next row), or — for the
+        first message, or after one not sent — just hold the next row. False if the
+        database failed twice: the batch stops."""
+        work = outcome.work if outcome is not None else (lambda _: self._hold(next_id))
+        if self.commit(work) is None:
+            if outcome is not None and outcome.accepted:
+                self.result.unrecorded += 1
             return False
-        return reminder_id in self.held
+        if outcome is not None and outcome.accepted:
+            self.server_was_down = False
+        return True
 
     def commit(self, work: Callable[[DispatchResult], T]) -> T | None:
         """Run `work` in a short transaction of its own and count what it did once that is
@@ -446,6 +460,33 @@ class _Batch:
         )
 
 
+@dataclass
+class _Outcome:
+    """What to record of a message the server answered: the commit's work, and whether the
+    server accepted it (then a commit that fails leaves it accepted but unrecorded)."""
+
+    work: Callable[[DispatchResult], bool]
+    accepted: bool = False
+
+
+class _Release:
+    """The dispatcher's word to the SMTP thread on the message under way: send or withhold.
+    Only the first word counts."""
+
+    def __init__(self) -> None:
+        self._given = threading.Event()
+        self._send = False
+
+    def give(self, send: bool) -> None:
+        if not self._given.is_set():
+            self._send = send
+            self._given.set()
+
+    def wait(self) -> bool:
+        self._given.wait()
+        return self._send
+
+
 def _brief(error: DBAPIError) -> str:
     """The driver's error without the statement and its parameters."""
     return f"{type(error.orig).__name__}: {str(error.orig).strip()}"
@@ -521,6 +562,8 @@ def _render(ids: list[int]) -> list[tuple[int, Message | str]]:
                 messages.append((row.id, channels[row.recipient_id or 0]))
             else:
                 messages.append((row.id, build_email(row)))
+    for row in rows:  # rendered: the session need not expire them after each mark
+        db.session.expunge(row)
     return messages
 
 
