@@ -7,8 +7,11 @@ of dispatchers may run.
 Each reminder is sent once, as far as SMTP lets anyone promise that:
 
 - Right after the server accepted a message, its row is marked sent in a short commit of its
-  own, before the next message is sent; the same commit renews the lease of the rows still
-  to send. While the server takes its time, the lease is renewed every third of it: SMTP is
+  own, before the next message is accepted; the same commit checks that the next row is
+  still ours and renews its lease. That commit runs while the next message's envelope and
+  text go out: the final "." that makes the server accept it is only sent once the commit
+  is done and the row is still ours, else the message is withheld (`mail.Withheld`: the
+  connection is dropped before the end, and the server discards it). While the server takes its time, the lease is renewed every third of it: SMTP is
   talked to from a thread of its own, the dispatcher's thread keeps the database, and no
   transaction is open while a message is on its way.
 - Only rows this dispatcher still holds are sent or marked: a row whose lease ran out, or
