@@ -11,9 +11,10 @@ Each reminder is sent once, as far as SMTP lets anyone promise that:
   still ours and renews its lease. That commit runs while the next message's envelope and
   text go out: the final "." that makes the server accept it is only sent once the commit
   is done and the row is still ours, else the message is withheld (`mail.Withheld`: the
-  connection is dropped before the end, and the server discards it). While the server takes its time, the lease is renewed every third of it: SMTP is
-  talked to from a thread of its own, the dispatcher's thread keeps the database, and no
-  transaction is open while a message is on its way.
+  connection is dropped before the end, and the server discards it). While the server
+  takes its time, the lease is renewed every third of it: SMTP is talked to from a thread
+  of its own, the dispatcher's thread keeps the database, and no transaction is open while
+  a message is on its way.
 - Only rows this dispatcher still holds are sent or marked: a row whose lease ran out, or
   that another dispatcher took over, is left alone.
 - A database error while marking (the connection was terminated) is tried once more on a
