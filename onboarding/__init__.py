@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from onboarding.account.views import bp as account_bp
     from onboarding.auth.views import bp as auth_bp
     from onboarding.candidate.views import bp as candidate_bp
+    from onboarding.company.views import bp as company_bp
     from onboarding.consent.views import bp as consent_bp
     from onboarding.conversation.views import bp as conversation_bp
     from onboarding.desk.views import bp as desk_bp
@@ -112,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mydata_bp)
     app.register_blueprint(retention_bp)
     app.register_blueprint(conversation_bp)
+    app.register_blueprint(company_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -48,6 +48,8 @@ class Config:
     MIN_PASSWORD_LENGTH = 12
     # A reset link works once, for this many minutes.
     RESET_LINK_VALID_MINUTES = int(os.environ.get("ONTHAAL_RESET_LINK_MINUTES", "60"))
+    # A company contact's emailed sign-in link (they have no password): one sign-in.
+    SIGN_IN_LINK_VALID_MINUTES = int(os.environ.get("ONTHAAL_SIGN_IN_LINK_MINUTES", "30"))
     # Sessions end after this much inactivity (staff and mentors; candidates get longer).
     SESSION_IDLE_MINUTES = int(os.environ.get("ONTHAAL_SESSION_IDLE_MINUTES", "480"))
     CANDIDATE_SESSION_IDLE_MINUTES = int(

@@ -325,6 +325,10 @@ class VersionForm(BaseForm):
     version = version_field()
 
 
+class ButtonForm(BaseForm):
+    """A form that is a button: only its CSRF token."""
+
+
 def brussels_to_utc(value):
     """A date and time typed in Brussels time, as aware UTC (or None)."""
     if value is None:

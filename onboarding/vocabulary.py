@@ -81,6 +81,15 @@ PARTNER_STATUS_LABELS = {
 }
 PARTNER_STATUSES = tuple(PARTNER_STATUS_LABELS)
 
+# A project a company contact proposed waits for the desk's approval before it is open for
+# matching; the desk's own projects are approved when made.
+PROJECT_APPROVAL_LABELS = {
+    "pending": _l("Waiting for the desk's approval"),
+    "approved": _l("Approved"),
+    "declined": _l("Not approved"),
+}
+PROJECT_APPROVALS = tuple(PROJECT_APPROVAL_LABELS)
+
 # expired: its moment passed more than its rule's grace period ago before it could be sent;
 # it never will be (workflows/reminders.py).
 REMINDER_STATUS_LABELS = {
@@ -127,6 +136,8 @@ ROLE_LABELS = {
     "staff": _l("Welcome desk"),
     "mentor": _l("Mentor"),
     "candidate": _l("Candidate"),
+    "company": _l("Company contact"),
+    "partner": _l("Partner contact"),
 }
 INVITABLE_ROLES = ("staff", "mentor")
 
@@ -163,5 +174,7 @@ ACCOUNT_EVENT_LABELS = {
     "name_changed": _l("Name changed"),
     "language_changed": _l("Language changed"),
     "capacity_changed": _l("Mentor capacity changed"),
+    "sign_in_link_sent": _l("Sign-in link sent"),
+    "sign_in_link_used": _l("Signed in with a link"),
 }
 ACCOUNT_EVENT_KINDS = tuple(ACCOUNT_EVENT_LABELS)

@@ -121,7 +121,8 @@ def home_url() -> str:
         "staff": url_for("desk.board"),
         "mentor": url_for("mentor.index"),
         "candidate": url_for("candidate.dashboard"),
-    }[current_user.role]
+        "company": url_for("company.home"),
+    }.get(current_user.role, url_for("account.settings"))
 
 
 def csv_form() -> csvfiles.CsvForm:

@@ -14,7 +14,11 @@ Audiences:
 - starter: the staff member who started the work (an import);
 - requester: the person who asked for it (a data export);
 - members: the conversation's other members (candidate, mentor, the desk as a whole);
-- applicant: someone without an account, by email only (a partner application).
+- applicant: someone without an account, by email only (a partner application);
+- company: the active contacts of the company a placement is with (the caller names them:
+  only if the candidate shares their profile with companies).
+For the placement events the caller names the desk too: it hears of the steps a company
+contact took, not of its own.
 The person who caused the event is never told about it.
 
 Templates: `templates/email/events/<key>.txt` (the body; the subject comes from here).
@@ -40,6 +44,7 @@ AUDIENCES = (
     "requester",
     "members",
     "applicant",
+    "company",
 )
 
 # The kinds a person sets a preference for, in the order the settings page lists them, with
@@ -48,7 +53,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "progress": ("candidate", "mentor"),
     "mentoring": ("candidate", "mentor"),
     "documents": ("candidate",),
-    "placements": ("candidate", "mentor"),
+    "placements": ("candidate", "mentor", "staff", "company"),
     "messages": ("candidate", "mentor", "staff"),
     "reminders": ("candidate", "mentor", "staff"),
     "partners": ("staff",),
@@ -111,16 +116,19 @@ _CANDIDATE_HOME = Link("candidate.dashboard")
 _MENTEE = Link("mentor.mentee", ("candidate_id",))
 _DESK_FILE = Link("desk.candidate", ("candidate_id",))
 _ABOUT_CANDIDATE = {"candidate": _CANDIDATE_HOME, "mentor": _MENTEE, "staff": _DESK_FILE}
+_COMPANY_PLACEMENT = Link("company.placement", ("placement_id",))
 
 
 def _placement(key: str, subject: str, mentor_subject: str) -> Event:
+    """A placement step: the candidate reads `subject`; the mentor, the desk and the
+    company's contacts read of the candidate (`mentor_subject`)."""
     return Event(
         key,
-        ("candidate", "mentor"),
+        ("candidate", "mentor", "desk", "company"),
         "placements",
         subject,
-        links=dict(_ABOUT_CANDIDATE),
-        subjects={"mentor": mentor_subject},
+        links={**_ABOUT_CANDIDATE, "company": _COMPANY_PLACEMENT},
+        subjects={"mentor": mentor_subject, "desk": mentor_subject, "company": mentor_subject},
     )
 
 
@@ -203,6 +211,27 @@ EVENTS: tuple[Event, ...] = (
         "placement_withdrawn",
         N_("The placement at %(company)s was withdrawn"),
         N_("The placement of %(candidate)s at %(company)s was withdrawn"),
+    ),
+    Event(
+        "project_proposed",
+        ("desk",),
+        "placements",
+        N_("%(company)s proposes a project: %(project)s"),
+        links={"staff": Link("desk.project", ("project_id",))},
+    ),
+    Event(
+        "project_approved",
+        ("company",),
+        "placements",
+        N_("Your project is open for candidates: %(project)s"),
+        links={"company": Link("company.home")},
+    ),
+    Event(
+        "project_declined",
+        ("company",),
+        "placements",
+        N_("Your project was not approved: %(project)s"),
+        links={"company": Link("company.home")},
     ),
     Event(
         "partner_application_received",

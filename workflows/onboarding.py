@@ -39,10 +39,18 @@ DEFAULT_DUTCH_TARGET = "B1"
 DEFAULT_MENTOR_CAPACITY = 5
 IMMERSION_MONTHS = 3
 
-ROLES = ("candidate", "mentor", "staff")
+# company: a contact person of one company (signs in by emailed link, no password);
+# partner: the contact of an accepted partner organisation.
+ROLES = ("candidate", "mentor", "staff", "company", "partner")
 # Who the next step waits on, as shown to people.
 AUDIENCES = ("candidate", "mentor", "desk", "company")
-ROLE_AUDIENCE = {"staff": "desk", "mentor": "mentor", "candidate": "candidate"}
+ROLE_AUDIENCE = {
+    "staff": "desk",
+    "mentor": "mentor",
+    "candidate": "candidate",
+    "company": "company",
+    "partner": "desk",
+}
 
 PHASE_LABELS = {
     OUTREACH: N_("Outreach"),

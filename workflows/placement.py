@@ -73,6 +73,16 @@ def interview_planned(ctx: PlacementFacts) -> Refusal | None:
     return None
 
 
+def interview_in_past(ctx: PlacementFacts) -> Refusal | None:
+    """Recording an interview: it has taken place (the time given is not ahead)."""
+    if ctx.interview_at is not None and not interview_over(ctx.interview_at, ctx.now):
+        return Refusal(
+            "interview_in_future",
+            N_("Record the interview once it has taken place: that time is still ahead."),
+        )
+    return None
+
+
 def start_date_given(ctx: PlacementFacts) -> Refusal | None:
     if ctx.start_date is None:
         return Refusal("no_start_date", N_("An accepted placement needs a start date."))
@@ -110,11 +120,16 @@ def reason_given(ctx: PlacementFacts) -> Refusal | None:
 
 # Guards that the step's own form fields satisfy (a date, a reason): the desk page does not
 # list them as reasons why a step is not possible yet.
-FORM_INPUT_GUARDS = frozenset({"interview_planned", "start_date_given", "reason_given"})
+FORM_INPUT_GUARDS = frozenset(
+    {"interview_planned", "interview_in_past", "start_date_given", "reason_given"}
+)
 
 GUARDS = {
     "interview_planned": Guard(
         "interview_planned", interview_planned, "desk", N_("Plan the interview")
+    ),
+    "interview_in_past": Guard(
+        "interview_in_past", interview_in_past, "company", N_("Hold the placement interview")
     ),
     "interview_held": Guard(
         "interview_held", interview_held, "company", N_("Hold the placement interview")
@@ -151,14 +166,25 @@ EFFECTS = {
     "record_reason": record_reason,
 }
 
+# A company contact (role "company") takes the company's steps on its own placements: plan
+# the interview, record when it took place, make the offer, confirm the start date, decline.
 TRANSITIONS: list[dict[str, Any]] = [
     {
         "trigger": "schedule_interview",
         "label": N_("Plan the interview"),
         "source": PROPOSED,
         "dest": INTERVIEW,
-        "roles": ["staff"],
+        "roles": ["staff", "company"],
         "conditions": ["interview_planned"],
+        "after": ["set_interview"],
+    },
+    {
+        "trigger": "record_interview",
+        "label": N_("Record when the interview took place"),
+        "source": INTERVIEW,
+        "dest": INTERVIEW,
+        "roles": ["staff", "company"],
+        "conditions": ["interview_planned", "interview_in_past"],
         "after": ["set_interview"],
     },
     {
@@ -166,7 +192,7 @@ TRANSITIONS: list[dict[str, Any]] = [
         "label": N_("The company makes an offer"),
         "source": INTERVIEW,
         "dest": OFFER,
-        "roles": ["staff"],
+        "roles": ["staff", "company"],
         "conditions": ["interview_held"],
     },
     {
@@ -178,6 +204,18 @@ TRANSITIONS: list[dict[str, Any]] = [
         "conditions": ["start_date_given", "seat_free", "no_other_secured"],
         "after": ["set_start_date"],
     },
+    *[
+        {
+            "trigger": "confirm_start_date",
+            "label": N_("Confirm the start date"),
+            "source": status,
+            "dest": status,
+            "roles": ["staff", "company"],
+            "conditions": ["start_date_given"],
+            "after": ["set_start_date"],
+        }
+        for status in (OFFER, ACCEPTED)
+    ],
     {
         "trigger": "start",
         "label": N_("The placement has started"),
@@ -194,7 +232,7 @@ TRANSITIONS: list[dict[str, Any]] = [
             "label": N_("Declined"),
             "source": status,
             "dest": DECLINED,
-            "roles": ["staff"],
+            "roles": ["staff", "company"],
             "conditions": ["reason_given"],
             "after": ["record_reason"],
             "needs_reason": True,

@@ -231,3 +231,22 @@ class ProjectForm(BaseForm):
         ],
     )
     is_open = BooleanField(_l("Open for candidates"), default=True)
+
+
+class CompanyContactForm(BaseForm):
+    """A company contact: a person of the company who signs in to the company portal."""
+
+    name = name_field()
+    email = email_field()
+    locale = locale_field()
+
+
+class ProjectReviewForm(BaseForm):
+    decision = SelectField(
+        _l("Decision"),
+        choices=[
+            ("approve", _l("Approve: open for candidates")),
+            ("decline", _l("Do not approve")),
+        ],
+        validators=[required()],
+    )

@@ -8,15 +8,17 @@ from werkzeug.datastructures import MultiDict
 from onboarding.db import after_commit, rollback
 from onboarding.desk.forms import (
     AssignMentorForm,
+    CompanyContactForm,
     CompanyForm,
     CorrectDetailsForm,
     PlacementForm,
     PlacementStepForm,
     ProjectForm,
+    ProjectReviewForm,
     ProposeForm,
     RegisterCandidateForm,
 )
-from onboarding.forms import AssessmentForm, TransitionForm, VersionForm
+from onboarding.forms import AssessmentForm, ButtonForm, TransitionForm, VersionForm
 from onboarding.i18n import country_name
 from onboarding.pages import (
     DESK_PAGE,
@@ -31,6 +33,8 @@ from onboarding.services import (
     board,
     candidates,
     companies,
+    company_contacts,
+    company_portal,
     exports,
     matching,
     people,
@@ -44,6 +48,7 @@ from onboarding.vocabulary import (
     COMPANY_SIZE_LABELS,
     OUTBOX_KIND_LABELS,
     PLACEMENT_STATUS_LABELS,
+    PROJECT_APPROVAL_LABELS,
     PROJECT_KIND_LABELS,
     REMINDER_STATUS_LABELS,
     REMINDER_STATUSES,
@@ -322,6 +327,7 @@ LABELS = {
     "size": COMPANY_SIZE_LABELS,
     "kind": PROJECT_KIND_LABELS,
     "stem": STEM_FIELD_LABELS,
+    "approval": PROJECT_APPROVAL_LABELS,
 }
 
 
@@ -375,13 +381,66 @@ def company(company_id: int):
         companies.save_company(current_user, _company_data(form), company_id)
         flash(_("The company has been saved."), "success")
         return redirect(url_for("desk.company", company_id=company_id))
+    return _company_page(record, form=form), (422 if form.errors else 200)
+
+
+def _company_page(record, **forms):
+    """The desk's company page: details, projects, the contacts of the company portal."""
+    pages = {
+        "form": CompanyForm(obj=record, formdata=None),
+        "project_form": ProjectForm(formdata=None),
+        "contact_form": CompanyContactForm(formdata=None),
+        **forms,
+    }
     return render_template(
         "desk/company.html",
         company=record,
-        form=form,
-        project_form=ProjectForm(formdata=None),
+        contacts=company_contacts.contacts(record.id),
         labels=LABELS,
-    ), (422 if form.errors else 200)
+        **pages,
+    )
+
+
+@bp.post("/companies/<int:company_id>/contacts")
+def add_company_contact(company_id: int):
+    record = companies.company_with_projects(company_id)
+    form = CompanyContactForm()
+    if not form.validate_on_submit():
+        return _company_page(record, contact_form=form), 422
+    try:
+        contact = company_contacts.add_contact(
+            current_user, company_id, form.email.data, form.name.data, form.locale.data
+        )
+    except Refused as error:
+        rollback()
+        form.email.errors = [*form.email.errors, error.message]
+        return _company_page(record, contact_form=form), 422
+    flash(_("%(name)s can now sign in: a link is on its way to %(email)s.",
+            name=contact.name, email=contact.email), "success")  # fmt: skip
+    return redirect(url_for("desk.company", company_id=company_id) + "#contacts")
+
+
+@bp.post("/companies/<int:company_id>/contacts/<int:user_id>/link")
+def send_company_link(company_id: int, user_id: int):
+    validated(ButtonForm(), _("The link could not be sent."))
+    contact = company_contacts.contact_of(current_user, company_id, user_id)
+    company_contacts.send_link(current_user, contact)
+    flash(_("A new sign-in link is on its way to %(email)s.", email=contact.email), "success")
+    return redirect(url_for("desk.company", company_id=company_id) + "#contacts")
+
+
+@bp.post("/projects/<int:project_id>/review")
+def review_project(project_id: int):
+    form = validated(ProjectReviewForm(), _("The project could not be reviewed."))
+    project = company_portal.review_project(
+        current_user, project_id, form.decision.data == "approve"
+    )
+    if project.approval == "approved":
+        flash(_("“%(title)s” is approved and open for candidates.", title=project.title),
+              "success")  # fmt: skip
+    else:
+        flash(_("“%(title)s” is not approved.", title=project.title), "success")
+    return redirect(url_for("desk.project", project_id=project_id))
 
 
 @bp.post("/companies/<int:company_id>/projects")
@@ -392,13 +451,7 @@ def new_project(company_id: int):
         project = companies.save_project(current_user, company_id, _project_data(form))
         flash(_("The project has been added."), "success")
         return redirect(url_for("desk.project", project_id=project.id))
-    return render_template(
-        "desk/company.html",
-        company=record,
-        form=CompanyForm(obj=record, formdata=None),
-        project_form=form,
-        labels=LABELS,
-    ), 422
+    return _company_page(record, project_form=form), 422
 
 
 @bp.route("/projects/<int:project_id>", methods=["GET", "POST"])
@@ -417,6 +470,7 @@ def project(project_id: int):
         form=form,
         seats_left=matching.seats_left(record),
         matches=matching.candidates_for(record),
+        review_form=ProjectReviewForm(formdata=None),
         labels=LABELS,
     ), (422 if form.errors else 200)
 

@@ -11,6 +11,7 @@ from onboarding.models.candidate import (
     LanguageAssessment,
     MentoringMeeting,
     Placement,
+    PlacementCheckin,
 )
 from onboarding.models.company import Company, Project
 from onboarding.models.conversation import (
@@ -72,6 +73,7 @@ __all__ = [
     "LOCALES",
     "PLACEMENT_STATUSES",
     "AccountEvent",
+    "PlacementCheckin",
     "AuditEvent",
     "Base",
     "Campaign",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     false,
     text,
 )
@@ -263,6 +264,32 @@ class Placement(Base):
     candidate: Mapped[Candidate] = relationship(back_populates="placements")
     company: Mapped[Company] = relationship()
     project: Mapped[Project | None] = relationship()
+
+
+class PlacementCheckin(Base):
+    """A short check-in on a started placement, 30 or 90 days in: how it is going (1–5) and
+    a comment, by the company contact (or the desk on their behalf); the desk and the mentor
+    read it."""
+
+    __tablename__ = "placement_checkins"
+    __table_args__ = (
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        CheckConstraint("day IN (30, 90)", name="day_allowed"),
+        UniqueConstraint("placement_id", "day", "author_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(
+        ForeignKey("placements.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[int] = mapped_column(Integer)  # 30 or 90 days after the start
+    rating: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    placement: Mapped[Placement] = relationship()
+    author: Mapped[User | None] = relationship()
 
 
 class AuditEvent(Base):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from onboarding.models.base import Base, UTCDateTime, utcnow
 from onboarding.models.user import _in
 from onboarding.reference import LIMBURG_MUNICIPALITIES
-from onboarding.vocabulary import COMPANY_SIZES, PROJECT_KINDS
+from onboarding.vocabulary import COMPANY_SIZES, PROJECT_APPROVALS, PROJECT_KINDS
 from workflows.onboarding import CEFR_LEVELS
 
 
@@ -46,6 +46,7 @@ class Project(Base):
             name="min_dutch_level",
         ),
         CheckConstraint("seats >= 1", name="seats_positive"),
+        CheckConstraint(_in("approval", PROJECT_APPROVALS), name="approval_allowed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,5 +63,10 @@ class Project(Base):
     seats: Mapped[int] = mapped_column(Integer, default=1)
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A company contact's proposal is 'pending' (not open for matching) until the desk
+    # approves it; the desk's own projects are 'approved' at once.
+    approval: Mapped[str] = mapped_column(String(20), default="approved", server_default="approved")
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     company: Mapped[Company] = relationship(back_populates="projects")

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.models.base import Base, UTCDateTime, utcnow
@@ -44,8 +55,13 @@ class Partner(Base):
     open_key: Mapped[str | None] = mapped_column(String(460), unique=True)
     # The language of the page the application was sent from: the applicant's emails.
     locale: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    # The partner directory: an accepted partner is listed only when its contact chose so,
+    # with what the organisation offers and seeks.
+    listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    offers: Mapped[str | None] = mapped_column(Text)
+    seeks: Mapped[str | None] = mapped_column(Text)
 
-    reviewed_by: Mapped[User | None] = relationship()
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     campaigns: Mapped[list[Campaign]] = relationship(
         secondary=campaign_partners, back_populates="partners"
     )

@@ -13,6 +13,8 @@ from onboarding.models.base import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:  # resolved by SQLAlchemy at run time; imported for the type checker only
     from onboarding.models.candidate import Candidate
+    from onboarding.models.company import Company
+    from onboarding.models.partner import Partner
 from workflows.onboarding import DEFAULT_MENTOR_CAPACITY, ROLES
 
 LOCALES = ("nl", "af", "en")
@@ -29,6 +31,10 @@ class User(UserMixin, Base):
         CheckConstraint(_in("locale", LOCALES), name="locale_allowed"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("mentor_capacity IS NULL OR mentor_capacity >= 0", name="capacity"),
+        # A company contact belongs to one company, a partner contact to one partner; no
+        # one else to either.
+        CheckConstraint("(role = 'company') = (company_id IS NOT NULL)", name="company_contact"),
+        CheckConstraint("(role = 'partner') = (partner_id IS NOT NULL)", name="partner_contact"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,10 +58,20 @@ class User(UserMixin, Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="RESTRICT"), index=True
+    )
+    partner_id: Mapped[int | None] = mapped_column(
+        # partners.reviewed_by_id points back at users: this one is added after both tables.
+        ForeignKey("partners.id", ondelete="RESTRICT", use_alter=True),
+        index=True,
+    )
 
     candidate: Mapped[Candidate | None] = relationship(
         back_populates="user", foreign_keys="Candidate.user_id", uselist=False
     )
+    company: Mapped[Company | None] = relationship(foreign_keys=[company_id])
+    partner: Mapped[Partner | None] = relationship(foreign_keys=[partner_id])
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
@@ -71,7 +87,8 @@ class User(UserMixin, Base):
         return f"<User {self.id} {self.role}>"
 
 
-LINK_PURPOSES = ("invitation", "reset")
+# sign_in: a company contact's emailed sign-in link (they have no password).
+LINK_PURPOSES = ("invitation", "reset", "sign_in")
 
 
 class Invitation(Base):

@@ -15,7 +15,7 @@ from sqlalchemy import false, select
 from sqlalchemy.orm import joinedload
 
 from onboarding.extensions import db
-from onboarding.models import Candidate, User
+from onboarding.models import Candidate, Placement, User
 from onboarding.services.errors import Forbidden, NotFound
 
 T = TypeVar("T")
@@ -52,6 +52,31 @@ def visible_candidate(actor: User, candidate_id: int, *, for_update: bool = Fals
     if candidate.erased_at is not None:
         raise NotFound(_("This candidate's personal data was erased."))
     return candidate
+
+
+def shared_with_company(candidate: Candidate) -> bool:
+    """Whether a company may see the candidate at all: the candidate agreed to share their
+    profile with companies (consent), has not withdrawn consent and was not erased."""
+    return (
+        bool(candidate.share_with_companies)
+        and candidate.consent_withdrawn_at is None
+        and candidate.erased_at is None
+    )
+
+
+def company_placement(actor: User, placement_id: int) -> Placement:
+    """A placement a company contact may see and act on: one at their own company, of a
+    candidate who shares their profile with companies. Anything else is not found."""
+    placement = db.session.get(Placement, placement_id, options=[joinedload(Placement.candidate)])
+    if (
+        placement is None
+        or actor.role != "company"
+        or actor.company_id is None
+        or placement.company_id != actor.company_id
+        or not shared_with_company(placement.candidate)
+    ):
+        raise NotFound(_("This placement does not exist or is not yours to see."))
+    return placement
 
 
 def own_candidate(actor: User) -> Candidate:

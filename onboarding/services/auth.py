@@ -172,6 +172,8 @@ def _digest(token: str) -> str:
 def _valid_for(purpose: str) -> timedelta:
     if purpose == "reset":
         return timedelta(minutes=current_app.config["RESET_LINK_VALID_MINUTES"])
+    if purpose == "sign_in":
+        return timedelta(minutes=current_app.config["SIGN_IN_LINK_VALID_MINUTES"])
     return timedelta(hours=current_app.config["INVITATION_VALID_HOURS"])
 
 
@@ -234,15 +236,12 @@ def invitation_for(
     return invitation
 
 
-def _use_link(token: str, password: str, purpose: str, now: datetime) -> User:
-    """Claim a one-time link and set the password it was made for; every other open link of
-    the person stops working. The password is hashed first, with no transaction open."""
-    end_read()
-    password_hash = hash_password(password)
+def claim_link(token: str, purpose: str, now: datetime) -> Invitation:
+    """Use a one-time link for `purpose` at `now`: atomically, so that two submissions
+    cannot both succeed. Refused if it is unknown, used, expired or for another purpose."""
     invitation = invitation_for(token, now, purpose=purpose)
     if invitation is None:
         raise Refused(_("This link is invalid, expired or already used."))
-    # Claim the link atomically so two submissions cannot both succeed.
     claimed = rows_changed(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
@@ -250,6 +249,30 @@ def _use_link(token: str, password: str, purpose: str, now: datetime) -> User:
     )
     if claimed != 1:
         raise Refused(_("This link is invalid, expired or already used."))
+    return invitation
+
+
+def expire_links(user: User, now: datetime | None = None) -> None:
+    """Every open link of the person stops working (a deactivated account)."""
+    now = now or utcnow()
+    db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.user_id == user.id,
+            Invitation.used_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _use_link(token: str, password: str, purpose: str, now: datetime) -> User:
+    """Claim a one-time link and set the password it was made for; every other open link of
+    the person stops working. The password is hashed first, with no transaction open."""
+    end_read()
+    password_hash = hash_password(password)
+    invitation = claim_link(token, purpose, now)
     user = invitation.user
     db.session.execute(
         update(Invitation)

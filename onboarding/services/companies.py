@@ -79,6 +79,16 @@ def save_project(
     project = Project(company=company) if project_id is None else get_project(project_id)
     if project.company_id not in (None, company.id):
         raise NotFound(_("This project does not exist."))
+    fill_project(project, data)
+    # A company's proposal opens for matching only once the desk approved it.
+    project.is_open = data.is_open and project.approval in (None, "approved")
+    db.session.add(project)
+    db.session.flush()
+    return project
+
+
+def fill_project(project: Project, data: ProjectData) -> Project:
+    """The project's description as the form gives it (not whether it is open)."""
     project.kind = data.kind
     project.title = data.title.strip()
     project.description = data.description.strip()
@@ -87,9 +97,6 @@ def save_project(
     project.min_dutch_level = data.min_dutch_level or None
     project.start_date = data.start_date
     project.seats = data.seats
-    project.is_open = data.is_open
-    db.session.add(project)
-    db.session.flush()
     return project
 
 

@@ -171,6 +171,7 @@ def deactivate(actor: User, user_id: int) -> User:
             )
     user.active = False
     sessions.end_all(user)
+    auth.expire_links(user)  # an invitation, reset or sign-in link on its way stops working
     account_events.record("deactivated", user, actor)
     return user
 

@@ -18,8 +18,14 @@ from sqlalchemy import func, select
 from onboarding.db import count_of
 from onboarding.extensions import db
 from onboarding.models import Candidate, Company, Placement, Project, User, utcnow
-from onboarding.services import audit, notifications, reminders
-from onboarding.services.access import get_or_not_found, require_role, visible_candidate
+from onboarding.services import audit, company_contacts, notifications, reminders
+from onboarding.services.access import (
+    company_placement,
+    get_or_not_found,
+    require_role,
+    shared_with_company,
+    visible_candidate,
+)
 from onboarding.services.errors import Refused
 from onboarding.services.matching import seats_taken
 from onboarding.services.refusals import engine_refusals, refusal_text
@@ -83,9 +89,13 @@ def fire(
     `follow_up`: the step is another transition's follow-up (the onboarding's
     confirm_placement starting the placement); only then is an automatic step taken."""
     now = now or utcnow()
-    require_role(actor, "staff")
-    placement = get_or_not_found(Placement, placement_id, _("This placement does not exist."))
-    candidate = visible_candidate(actor, placement.candidate_id)
+    require_role(actor, "staff", "company")
+    if actor.role == "company":
+        placement = company_placement(actor, placement_id)
+        candidate = placement.candidate
+    else:
+        placement = get_or_not_found(Placement, placement_id, _("This placement does not exist."))
+        candidate = visible_candidate(actor, placement.candidate_id)
     source = placement.status
     facts = _read_facts(
         placement,
@@ -131,7 +141,18 @@ def notify_step(actor: User, placement: Placement, now: datetime) -> None:
         "start_date": start.isoformat() if start else None,
         "reason": placement.closed_reason,
     }
-    notifications.notify(key, candidate=placement.candidate, actor=actor, params=params, now=now)
+    # The company's contacts hear of every step (if the candidate shares their profile with
+    # companies); the desk, of the steps a company contact took.
+    candidate = placement.candidate
+    people = {
+        "company": company_contacts.active_contacts(placement.company_id)
+        if shared_with_company(candidate)
+        else [],
+        "desk": company_contacts.desk() if actor.role == "company" else [],
+    }
+    notifications.notify(
+        key, candidate=candidate, actor=actor, params=params, people=people, now=now
+    )
 
 
 # -- what the desk page offers ---------------------------------------------------------------

@@ -62,7 +62,8 @@ def test_preferences_list_the_kinds_of_the_role_with_the_default(ctx):
         "placements": "email", "messages": "email", "reminders": "email",
     }  # fmt: skip
     assert preferences.preferences_of(staff) == {
-        "messages": "email", "reminders": "email", "partners": "email", "imports": "email"
+        "placements": "email", "messages": "email", "reminders": "email", "partners": "email",
+        "imports": "email",
     }  # fmt: skip
 
     preferences.save(staff, {"partners": "digest", "reminders": "app", "imports": "email"})

@@ -18,7 +18,8 @@ CHOICES = {
                   "placements": "email", "messages": "email", "reminders": "app"},
     "mentor": {"progress": "digest", "mentoring": "email", "placements": "app",
                "messages": "email", "reminders": "digest"},
-    "staff": {"messages": "app", "reminders": "email", "partners": "digest", "imports": "app"},
+    "staff": {"placements": "email", "messages": "app", "reminders": "email", "partners": "digest",
+              "imports": "app"},
 }  # fmt: skip
 
 AREAS = [

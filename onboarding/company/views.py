@@ -1,0 +1,157 @@
+"""The company portal (/company): signing in with an emailed link, the company's projects
+and proposed candidates, the placement steps a company takes, proposing a project, and the
+company's contact data. Another company's placement is not found (404)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
+from flask_login import current_user
+
+from onboarding.auth.login import end_session, start_session
+from onboarding.company.forms import (
+    ContactDetailsForm,
+    PlacementStepForm,
+    ProjectProposalForm,
+    SignInForm,
+    SignInRequestForm,
+)
+from onboarding.services import (
+    auth,
+    companies,
+    company_contacts,
+    company_portal,
+    placements,
+    throttle,
+)
+from onboarding.services.errors import Refused
+from onboarding.vocabulary import (
+    PLACEMENT_STATUS_LABELS,
+    PROJECT_APPROVAL_LABELS,
+    PROJECT_KIND_LABELS,
+    STEM_FIELD_LABELS,
+)
+from onboarding.web import role_required, validated
+
+bp = Blueprint("company", __name__, url_prefix="/company")
+
+LABELS = {
+    "placement": PLACEMENT_STATUS_LABELS,
+    "approval": PROJECT_APPROVAL_LABELS,
+    "kind": PROJECT_KIND_LABELS,
+    "stem": STEM_FIELD_LABELS,
+}
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    """A contact asks for a link: the same answer whatever the address."""
+    form = SignInRequestForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        limits = [
+            ("RESET_LIMIT", "sign-in-link-account", email),
+            ("RESET_LIMIT", "sign-in-link-address", request.remote_addr or ""),
+        ]
+        throttle.refuse_if_exhausted(limits)
+        throttle.count_failure(limits)  # every request counts, known address or not
+        company_contacts.request_link(email)
+        return render_template("company/link_sent.html", email=email)
+    return render_template("company/sign_in.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/sign-in/<token>", methods=["GET", "POST"])
+def sign_in_with_link(token: str):
+    """GET shows a button (a mail scanner's visit does not use the link); POST signs in."""
+    link = auth.invitation_for(token, purpose="sign_in")
+    if link is None or not link.user.active or link.user.role != "company":
+        return render_template("company/link_invalid.html"), 404
+    form = SignInForm()
+    if form.validate_on_submit():
+        try:
+            user = company_contacts.sign_in(token)
+        except Refused:
+            return render_template("company/link_invalid.html"), 404
+        end_session()
+        start_session(user)
+        refresh()
+        return redirect(url_for("company.home"))
+    return render_template("company/sign_in_with_link.html", form=form, person=link.user)
+
+
+@bp.get("/")
+@role_required("company")
+def home():
+    return render_template(
+        "company/home.html", overview=company_portal.overview(current_user), labels=LABELS
+    )
+
+
+@bp.get("/placements/<int:placement_id>")
+@role_required("company")
+def placement(placement_id: int):
+    page = company_portal.placement_page(current_user, placement_id)
+    return render_template(
+        "company/placement.html", page=page, form=PlacementStepForm(formdata=None), labels=LABELS
+    )
+
+
+@bp.post("/placements/<int:placement_id>/steps")
+@role_required("company")
+def placement_step(placement_id: int):
+    form = validated(PlacementStepForm(), _("The step could not be taken."))
+    done = placements.fire(
+        current_user,
+        placement_id,
+        form.trigger.data,
+        reason=form.reason.data or "",
+        interview_at=form.interview_utc(),
+        start_date=form.start_date.data,
+    )
+    flash(
+        _("The placement is now “%(status)s”.", status=str(PLACEMENT_STATUS_LABELS[done.status])),
+        "success",
+    )
+    return redirect(url_for("company.placement", placement_id=placement_id))
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+@role_required("company")
+def propose_project():
+    company = company_portal.own_company(current_user)
+    form = ProjectProposalForm()
+    if form.validate_on_submit():
+        company_portal.propose_project(
+            current_user,
+            companies.ProjectData(
+                kind=form.kind.data,
+                title=form.title.data,
+                description=form.description.data or "",
+                stem_fields=form.stem_fields.data or [],
+                skills=companies.normalise_skills(form.skills.data or ""),
+                min_dutch_level=form.min_dutch_level.data or None,
+                start_date=form.start_date.data,
+                seats=form.seats.data,
+                is_open=False,
+            ),
+        )
+        flash(_("Thank you: the welcome desk will review the project."), "success")
+        return redirect(url_for("company.home"))
+    status = 422 if form.errors else 200
+    return render_template("company/project_form.html", form=form, company=company), status
+
+
+@bp.route("/details", methods=["GET", "POST"])
+@role_required("company")
+def details():
+    company = company_portal.own_company(current_user)
+    form = ContactDetailsForm(obj=company)
+    if form.validate_on_submit():
+        company_portal.save_contact_details(
+            current_user, form.contact_person.data, form.contact_email.data
+        )
+        flash(_("The contact details have been saved."), "success")
+        return redirect(url_for("company.home"))
+    status = 422 if form.errors else 200
+    return render_template("company/details.html", form=form, company=company), status

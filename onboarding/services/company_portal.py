@@ -1,0 +1,199 @@
+"""What a company contact sees and does in the company portal.
+
+A contact sees their own company only: its projects (a proposed one waits for the desk's
+approval before it is open for matching), per project the candidates proposed to it, and the
+placements that started. Of a candidate they see only what the candidate agreed to share
+with companies (`CandidateCard`: name, field, skills, Dutch level, availability) — never a
+document of identity, permit or origin, nor a note — and a candidate who did not agree is
+not shown at all (`access.shared_with_company`). They act on placements through the
+placement workflow with the role `company` (`services.placements.fire`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from onboarding.extensions import db
+from onboarding.models import Candidate, Company, Placement, Project, User, utcnow
+from onboarding.services import companies, notifications
+from onboarding.services.access import company_placement, require_role, shared_with_company
+from onboarding.services.company_contacts import active_contacts
+from onboarding.services.errors import Conflict, NotFound
+from onboarding.services.placements import Step, steps_for
+from workflows.placement import STARTED
+
+
+@dataclass(frozen=True)
+class CandidateCard:
+    """A candidate as a company sees them: only what they agreed to share."""
+
+    name: str
+    stem_field: str
+    skills: tuple[str, ...]
+    dutch_level: str | None
+    available_from: date | None
+
+    @classmethod
+    def of(cls, candidate: Candidate) -> CandidateCard:
+        return cls(
+            name=candidate.name,
+            stem_field=candidate.stem_field,
+            skills=tuple(sorted(s.skill for s in candidate.skills)),
+            dutch_level=candidate.dutch_level,
+            available_from=candidate.available_from,
+        )
+
+
+@dataclass(frozen=True)
+class PlacementRow:
+    placement: Placement
+    card: CandidateCard
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    project: Project
+    placements: list[PlacementRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Overview:
+    company: Company
+    projects: list[ProjectRow]
+    without_project: list[PlacementRow]  # placements recorded with a title only
+    started: list[PlacementRow]
+
+
+def own_company(actor: User) -> Company:
+    require_role(actor, "company")
+    company = db.session.get(Company, actor.company_id) if actor.company_id else None
+    if company is None:
+        raise NotFound(_("No company was found for your account."))
+    return company
+
+
+def _shared(placements: list[Placement]) -> list[PlacementRow]:
+    return [
+        PlacementRow(p, CandidateCard.of(p.candidate))
+        for p in placements
+        if shared_with_company(p.candidate)
+    ]
+
+
+def overview(actor: User) -> Overview:
+    company = own_company(actor)
+    projects = list(
+        db.session.scalars(
+            select(Project).where(Project.company_id == company.id).order_by(Project.title)
+        )
+    )
+    placements = list(
+        db.session.scalars(
+            select(Placement)
+            .options(
+                joinedload(Placement.candidate).joinedload(Candidate.user),
+                joinedload(Placement.candidate).selectinload(Candidate.skills),
+            )
+            .where(Placement.company_id == company.id)
+            .order_by(Placement.created_at.desc(), Placement.id.desc())
+        ).unique()
+    )
+    rows = _shared(placements)
+    by_project: dict[int, list[PlacementRow]] = {}
+    for row in rows:
+        if row.placement.project_id is not None and row.placement.status != STARTED:
+            by_project.setdefault(row.placement.project_id, []).append(row)
+    return Overview(
+        company=company,
+        projects=[ProjectRow(p, by_project.get(p.id, [])) for p in projects],
+        without_project=[
+            r for r in rows if r.placement.project_id is None and r.placement.status != STARTED
+        ],
+        started=[r for r in rows if r.placement.status == STARTED],
+    )
+
+
+@dataclass(frozen=True)
+class PlacementPage:
+    placement: Placement
+    card: CandidateCard
+    steps: list[Step]
+
+
+def placement_page(actor: User, placement_id: int) -> PlacementPage:
+    placement = company_placement(actor, placement_id)
+    # The steps' guards count the candidate's other secured placements: read them all.
+    others = list(
+        db.session.scalars(
+            select(Placement).where(Placement.candidate_id == placement.candidate_id)
+        )
+    )
+    return PlacementPage(
+        placement=placement,
+        card=CandidateCard.of(placement.candidate),
+        steps=steps_for(others, "company").get(placement.id, []),
+    )
+
+
+def propose_project(actor: User, data: companies.ProjectData) -> Project:
+    """A project the company proposes: pending, not open for matching, until the desk
+    approves it; the desk is told."""
+    company = own_company(actor)
+    project = companies.fill_project(Project(company=company), data)
+    project.is_open = False
+    project.approval = "pending"
+    project.proposed_by_id = actor.id
+    db.session.add(project)
+    db.session.flush()
+    notifications.notify(
+        "project_proposed",
+        actor=actor,
+        params={"project_id": project.id, "project": project.title, "company": company.name},
+    )
+    return project
+
+
+def review_project(actor: User, project_id: int, approve: bool) -> Project:
+    """The desk approves a proposed project (it opens for matching) or does not."""
+    require_role(actor, "staff")
+    project = companies.get_project(project_id)
+    if project.approval != "pending":
+        raise Conflict(_("This project was already reviewed."))
+    project.approval = "approved" if approve else "declined"
+    project.is_open = approve
+    project.reviewed_at = utcnow()
+    notifications.notify(
+        "project_approved" if approve else "project_declined",
+        actor=actor,
+        params={
+            "project_id": project.id,
+            "project": project.title,
+            "company": project.company.name,
+        },
+        people={"company": active_contacts(project.company_id)},
+    )
+    return project
+
+
+def pending_projects() -> list[Project]:
+    return list(
+        db.session.scalars(
+            select(Project)
+            .options(selectinload(Project.company))
+            .where(Project.approval == "pending")
+            .order_by(Project.created_at, Project.id)
+        )
+    )
+
+
+def save_contact_details(actor: User, contact_person: str, contact_email: str) -> Company:
+    """The contact keeps the company's contact person and address up to date."""
+    company = own_company(actor)
+    company.contact_person = " ".join(contact_person.split()) or None
+    company.contact_email = contact_email.strip().lower() or None
+    return company
