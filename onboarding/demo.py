@@ -29,12 +29,12 @@ from onboarding.models import Candidate, Company, Placement, Project, User, utcn
 from onboarding.services import (
     auth,
     candidates,
-    consent,
     notifications,
     placements,
     reminders,
     workflow,
 )
+from onboarding.services import consent as consent_service
 from workflows.dates import add_months, local_date
 from workflows.onboarding import (
     COMPANY_PLACEMENT,
@@ -51,6 +51,8 @@ from workflows.reminders import PROGRAMME_TZ
 DEMO_PASSWORD = "onthaal-demo-2026"
 DEMO_CANDIDATE_EMAIL = "candidate@onthaal.example"
 DEMO_CANDIDATE_INDEX = 6  # Anke Pretorius: in the third month of her immersion
+# The contact of the first company in the company portal: signs in with an emailed link.
+DEMO_COMPANY_CONTACT_EMAIL = "els@kempense-energielabs.example"
 
 # name, municipality, sector, contact person
 COMPANIES = [
@@ -442,9 +444,13 @@ class _Teller:
             None,
             now=at,
         )
+        if candidate.consent_at is not None and self.index % 3 != 1:
+            # Most candidates let companies see their profile (the company portal shows
+            # them); a third did not, and are not shown to companies.
+            consent_service.give(candidate.user, candidate, share_with_companies=True, now=at)
 
     def withdraw_consent(self, at: datetime) -> None:
-        consent.withdraw(self.candidate.user, self.candidate, now=at)
+        consent_service.withdraw(self.candidate.user, self.candidate, now=at)
 
     def assess(self, at: datetime, level: str, note: str) -> None:
         candidates.record_assessment(
@@ -507,6 +513,12 @@ def load_demo(now: datetime | None = None) -> bool:
     ]  # fmt: skip
     db.session.add_all(projects)
     db.session.flush()
+    # Companies sign in with a link by email, never a password (services.company_contacts).
+    name = COMPANIES[0][3]
+    db.session.add(
+        User(email=DEMO_COMPANY_CONTACT_EMAIL, name=name, role="company", locale="en",
+             company=companies[0], created_at=long_ago)
+    )  # fmt: skip
 
     for index, person in enumerate(CANDIDATES):
         teller = _Teller(index, person, desk, mentors[index % 3], projects[index % 5])
