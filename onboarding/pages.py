@@ -29,6 +29,7 @@ from onboarding.services import (
     board,
     candidates,
     companies,
+    company_portal,
     documents,
     history,
     invitations,
@@ -168,6 +169,10 @@ def candidate_page(candidate_id: int, template: str, *, refused: SideForm | None
             "placement": PLACEMENT_STATUS_LABELS,
         },
         "invitation_pending": candidates.invitation_pending(candidate),
+        # What the companies answered to the 30- and 90-day check-ins (desk and mentor).
+        "checkins": company_portal.checkins_for(candidate.id)
+        if actor.role in ("staff", "mentor")
+        else [],
         "checklist": documents.checklist_for(candidate),
     }
     if actor.role == "staff":

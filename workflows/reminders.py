@@ -61,7 +61,7 @@ class ReminderRule:
     phases: tuple[str, ...]
     anchor: str
     offset_days: int | dict[str, int]
-    audience: str  # candidate | mentor | desk
+    audience: str  # candidate | mentor | desk | company (the contacts of the company)
     essential: bool  # deadlines stay even when a person turns reminders off
     subject: str
     grace: timedelta  # how late it may still be sent; later than that it expires
@@ -142,6 +142,28 @@ RULES: tuple[ReminderRule, ...] = (
         audience="candidate",
         essential=False,
         subject=N_("Three months at your company: time for a check-in"),
+        grace=timedelta(days=14),
+    ),
+    # The company's contacts are asked too, with a short check-in form (1-5 and a comment)
+    # that the desk and the mentor read.
+    ReminderRule(
+        key="company_checkin_30",
+        phases=(PLACED,),
+        anchor="placement_start",
+        offset_days=30,
+        audience="company",
+        essential=False,
+        subject=N_("One month with %(candidate)s: how is it going?"),
+        grace=timedelta(days=7),
+    ),
+    ReminderRule(
+        key="company_checkin_90",
+        phases=(PLACED,),
+        anchor="placement_start",
+        offset_days=90,
+        audience="company",
+        essential=False,
+        subject=N_("Three months with %(candidate)s: time for a check-in"),
         grace=timedelta(days=14),
     ),
     ReminderRule(

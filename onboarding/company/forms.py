@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, Optional
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
 
 from onboarding.desk.forms import PlacementStepForm, ProjectForm
 from onboarding.forms import BaseForm, ButtonForm, email_field, max_length, required
@@ -33,7 +33,6 @@ class ContactDetailsForm(BaseForm):
 
 
 class CheckinForm(BaseForm):
-    day = HiddenField(validators=[required(), AnyOf(["30", "90"])])
     rating = SelectField(
         _l("How is it going? (1 = badly, 5 = very well)"),
         choices=[("", _l("Choose…")), *((str(n), str(n)) for n in range(1, 6))],

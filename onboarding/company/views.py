@@ -4,13 +4,14 @@ company's contact data. Another company's placement is not found (404)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user
 
 from onboarding.auth.login import end_session, start_session
 from onboarding.company.forms import (
+    CheckinForm,
     ContactDetailsForm,
     PlacementStepForm,
     ProjectProposalForm,
@@ -114,6 +115,24 @@ def placement_step(placement_id: int):
         "success",
     )
     return redirect(url_for("company.placement", placement_id=placement_id))
+
+
+@bp.route("/placements/<int:placement_id>/check-in/<int:day>", methods=["GET", "POST"])
+@role_required("company")
+def checkin(placement_id: int, day: int):
+    """The short check-in 30 or 90 days after a placement started."""
+    page = company_portal.placement_page(current_user, placement_id)
+    if day not in company_portal.CHECKIN_DAYS:
+        abort(404)
+    form = CheckinForm()
+    if form.validate_on_submit():
+        company_portal.record_checkin(
+            current_user, placement_id, day, int(form.rating.data), form.comment.data or ""
+        )
+        flash(_("Thank you: the welcome desk and the mentor will read your check-in."), "success")
+        return redirect(url_for("company.placement", placement_id=placement_id))
+    status = 422 if form.errors else 200
+    return render_template("company/checkin.html", page=page, day=day, form=form), status
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])

@@ -18,14 +18,26 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from onboarding.db import flush_unique
 from onboarding.extensions import db
-from onboarding.models import Candidate, Company, Placement, Project, User, utcnow
-from onboarding.services import companies, notifications
+from onboarding.models import (
+    Candidate,
+    Company,
+    Placement,
+    PlacementCheckin,
+    Project,
+    User,
+    utcnow,
+)
+from onboarding.services import audit, companies, notifications
 from onboarding.services.access import company_placement, require_role, shared_with_company
 from onboarding.services.company_contacts import active_contacts
-from onboarding.services.errors import Conflict, NotFound
+from onboarding.services.errors import Conflict, NotFound, Refused
 from onboarding.services.placements import Step, steps_for
+from workflows.dates import local_date
 from workflows.placement import STARTED
+
+CHECKIN_DAYS = (30, 90)  # a started placement's check-ins, days after its start
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,9 @@ class PlacementPage:
     placement: Placement
     card: CandidateCard
     steps: list[Step]
+    # The check-ins (days after the start) this contact may answer now, and those answered.
+    checkins_open: tuple[int, ...] = ()
+    checkins_done: tuple[int, ...] = ()
 
 
 def placement_page(actor: User, placement_id: int) -> PlacementPage:
@@ -133,10 +148,25 @@ def placement_page(actor: User, placement_id: int) -> PlacementPage:
             select(Placement).where(Placement.candidate_id == placement.candidate_id)
         )
     )
+    answered = set(
+        db.session.scalars(
+            select(PlacementCheckin.day).where(
+                PlacementCheckin.placement_id == placement.id,
+                PlacementCheckin.author_id == actor.id,
+            )
+        )
+    )
+    today = local_date(utcnow())
     return PlacementPage(
         placement=placement,
         card=CandidateCard.of(placement.candidate),
         steps=steps_for(others, "company").get(placement.id, []),
+        checkins_open=tuple(
+            day
+            for day in CHECKIN_DAYS
+            if day not in answered and checkin_due(placement, day, today)
+        ),
+        checkins_done=tuple(sorted(answered)),
     )
 
 
@@ -197,3 +227,52 @@ def save_contact_details(actor: User, contact_person: str, contact_email: str) -
     company.contact_person = " ".join(contact_person.split()) or None
     company.contact_email = contact_email.strip().lower() or None
     return company
+
+
+def checkin_due(placement: Placement, day: int, today: date) -> bool:
+    """A check-in is asked for `day` days after a placement started."""
+    return (
+        placement.status == STARTED
+        and placement.start_date is not None
+        and (today - placement.start_date).days >= day
+    )
+
+
+def record_checkin(
+    actor: User, placement_id: int, day: int, rating: int, comment: str
+) -> PlacementCheckin:
+    """The company's answer to the check-in of `day` (30 or 90) days: once per contact."""
+    placement = company_placement(actor, placement_id)
+    if day not in CHECKIN_DAYS or not checkin_due(placement, day, local_date(utcnow())):
+        raise Refused(_("This check-in is not open yet."))
+    if not 1 <= rating <= 5:
+        raise Refused(_("Choose a score from 1 to 5."))
+    checkin = PlacementCheckin(
+        placement=placement, day=day, rating=rating, comment=comment.strip(), author=actor
+    )
+    db.session.add(checkin)
+    flush_unique(_("You have already answered this check-in. Thank you!"))
+    audit.record(
+        placement.candidate,
+        actor,
+        "company_checkin",
+        detail=f"{placement.company.name}: {day} · {rating}/5",
+    )
+    return checkin
+
+
+def checkins_for(candidate_id: int) -> list[PlacementCheckin]:
+    """The companies' check-ins on the candidate's placements, newest first (the desk's
+    and the mentor's pages)."""
+    return list(
+        db.session.scalars(
+            select(PlacementCheckin)
+            .join(Placement, Placement.id == PlacementCheckin.placement_id)
+            .options(
+                joinedload(PlacementCheckin.author),
+                joinedload(PlacementCheckin.placement).joinedload(Placement.company),
+            )
+            .where(Placement.candidate_id == candidate_id)
+            .order_by(PlacementCheckin.created_at.desc(), PlacementCheckin.id.desc())
+        )
+    )

@@ -27,6 +27,12 @@ def anchor_value(reminder: Reminder) -> date | datetime:
 def _target(reminder: Reminder) -> tuple[str, dict[str, Any]]:
     """A reminder's page: the candidate's dashboard, the mentee page, the desk's file."""
     rule = RULES_BY_KEY[reminder.rule]
+    if rule.audience == "company":  # the check-in form of the placement
+        params = reminder.params or {}
+        return "company.checkin", {
+            "placement_id": params.get("placement_id") or 0,
+            "day": rule.offset_days if isinstance(rule.offset_days, int) else 30,
+        }
     endpoint = {"candidate": "candidate.dashboard", "mentor": "mentor.mentee"}.get(
         rule.audience, "desk.candidate"
     )

@@ -115,12 +115,46 @@ def overdue(
     }
 
 
-def _recipients(candidate: Candidate, audience: str, staff: list[User]) -> list[User]:
+def _recipients(
+    candidate: Candidate, audience: str, staff: list[User], company: list[User]
+) -> list[User]:
     if audience == "candidate":
         return [candidate.user]
     if audience == "mentor":
         return [candidate.mentor] if candidate.mentor else []
+    if audience == "company":
+        return company
     return staff
+
+
+def started_placement(candidate: Candidate) -> Placement | None:
+    """The placement the candidate started (the newest, should there be more)."""
+    return db.session.scalars(
+        select(Placement)
+        .where(Placement.candidate_id == candidate.id, Placement.status == "started")
+        .order_by(Placement.start_date.desc(), Placement.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _company_contacts(candidate: Candidate) -> tuple[list[User], int | None]:
+    """The active contacts of the company where the candidate started, if the candidate
+    shares their profile with companies, and that placement's id."""
+    from onboarding.services.access import shared_with_company
+
+    placement = started_placement(candidate)
+    if placement is None or not shared_with_company(candidate):
+        return [], None
+    contacts = db.session.scalars(
+        select(User)
+        .where(
+            User.company_id == placement.company_id,
+            User.role == "company",
+            User.active.is_(True),
+        )
+        .order_by(User.id)
+    ).all()
+    return list(contacts), placement.id
 
 
 def params_for(candidate: Candidate) -> dict:
@@ -138,13 +172,17 @@ def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
     staff = []
     if any(p.audience == "desk" for p in desired):
         staff = list(db.session.scalars(select(User).where(User.role == "staff", User.active)))
+    company: list[User] = []
+    placement_id = None
+    if any(p.audience == "company" for p in desired):
+        company, placement_id = _company_contacts(candidate)
     # A candidate who withdrew consent gets only the essential reminders (deadlines), and
     # nobody is reminded about them of anything else.
     essential_only = candidate.consent_withdrawn_at is not None
     wanted: dict[tuple, PlannedReminder] = {}
     too_late: set[tuple] = set()  # still called for, but past the rule's grace period
     for planned in desired:
-        for person in _recipients(candidate, planned.audience, staff):
+        for person in _recipients(candidate, planned.audience, staff, company):
             # A person's preference is read at dispatch (app only, digest): planned anyway.
             if not planned.essential and essential_only:
                 continue
@@ -182,7 +220,11 @@ def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
                 recipient_id=recipient_id,
                 due_at=due_at,
                 anchor=planned.anchor.isoformat(),
-                params=params_for(candidate),
+                params={
+                    **params_for(candidate),
+                    # The company's check-in form is per placement.
+                    **({"placement_id": placement_id} if planned.audience == "company" else {}),
+                },
                 essential=planned.essential,
             )
         )
