@@ -42,6 +42,8 @@ IMMERSION_MONTHS = 3
 # company: a contact person of one company (signs in by emailed link, no password);
 # partner: the contact of an accepted partner organisation.
 ROLES = ("candidate", "mentor", "staff", "company", "partner")
+# Accounts that never have a password: they sign in with an emailed link.
+PASSWORDLESS_ROLES = ("company",)
 # Who the next step waits on, as shown to people.
 AUDIENCES = ("candidate", "mentor", "desk", "company")
 ROLE_AUDIENCE = {

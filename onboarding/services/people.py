@@ -25,7 +25,7 @@ from onboarding.services.access import get_or_not_found, require_role
 from onboarding.services.errors import Refused
 from onboarding.services.workflow import lock_mentor
 from onboarding.vocabulary import INVITABLE_ROLES
-from workflows.onboarding import MENTORED_PHASES, PLACED, ROLES, WITHDRAWN
+from workflows.onboarding import MENTORED_PHASES, PASSWORDLESS_ROLES, PLACED, ROLES, WITHDRAWN
 
 MAX_MENTOR_CAPACITY = 50
 SEARCH_LENGTH = 120
@@ -35,7 +35,7 @@ def status_of(user: User) -> str:
     """ "deactivated", "invited" (no password chosen yet) or "active"."""
     if not user.active:
         return "deactivated"
-    if user.password_hash is None:
+    if user.password_hash is None and user.role not in PASSWORDLESS_ROLES:
         return "invited"
     return "active"
 
@@ -125,6 +125,11 @@ def resend_invitation(actor: User, user_id: int) -> tuple[User, str]:
     link stops working (`auth.new_invitation`)."""
     require_role(actor, "staff")
     user = person(user_id)
+    if user.role in PASSWORDLESS_ROLES:
+        raise Refused(
+            _("A company contact signs in with a link by email, without a password: send one "
+              "from the company's page.")
+        )  # fmt: skip
     if user.password_hash is not None:
         raise Refused(
             _("%(name)s has already chosen a password: there is no invitation to send.",

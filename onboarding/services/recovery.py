@@ -20,6 +20,7 @@ from onboarding.links import public_url
 from onboarding.models import User
 from onboarding.services import account_events, auth, jobs, mail
 from onboarding.services.invitations import Invite
+from workflows.onboarding import PASSWORDLESS_ROLES
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,8 @@ def link(token: str) -> str:
 def make_and_send(payload: dict[str, Any], beat: jobs.Beat) -> None:
     email = str(payload.get("email", ""))
     user = db.session.scalars(select(User).where(User.email == email)).one_or_none()
-    if user is None or not user.active:
+    # A company contact has no password to reset: they ask for a sign-in link instead.
+    if user is None or not user.active or user.role in PASSWORDLESS_ROLES:
         return
     token = auth.new_invitation(user, None, purpose="reset")
     account_events.record("reset_requested", user)
