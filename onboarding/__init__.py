@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from onboarding.documents.views import bp as documents_bp
     from onboarding.mentor.views import bp as mentor_bp
     from onboarding.mydata.views import bp as mydata_bp
+    from onboarding.partner_portal.views import bp as partner_portal_bp
     from onboarding.partners.views import bp as partners_bp
     from onboarding.people.views import bp as people_bp
     from onboarding.reports.views import bp as reports_bp
@@ -114,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(retention_bp)
     app.register_blueprint(conversation_bp)
     app.register_blueprint(company_bp)
+    app.register_blueprint(partner_portal_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

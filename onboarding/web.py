@@ -122,7 +122,8 @@ def home_url() -> str:
         "mentor": url_for("mentor.index"),
         "candidate": url_for("candidate.dashboard"),
         "company": url_for("company.home"),
-    }.get(current_user.role, url_for("account.settings"))
+        "partner": url_for("partner_portal.home"),
+    }[current_user.role]
 
 
 def csv_form() -> csvfiles.CsvForm:

@@ -17,10 +17,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from onboarding.db import rollback
 from onboarding.extensions import limiter
 from onboarding.forms import VersionForm
+from onboarding.pages import send_invitation
+from onboarding.partner_portal.forms import PartnerContactForm
 from onboarding.partners.forms import CampaignForm, DecisionForm, ImportForm, PartnerApplicationForm
-from onboarding.services import campaigns, exports, imports, partners
+from onboarding.services import campaigns, exports, imports, partner_portal, partners
 from onboarding.services.errors import Refused
 from onboarding.vocabulary import (
     CAMPAIGN_KIND_LABELS,
@@ -112,14 +115,39 @@ def partner_list():
 @bp.get("/desk/partners/<int:partner_id>")
 @role_required("staff")
 def partner_detail(partner_id: int):
-    partner = partners.get(partner_id)
+    return _detail_page(partners.get(partner_id))
+
+
+def _detail_page(partner, contact_form: PartnerContactForm | None = None):
     return render_template(
         "partners/partner_detail.html",
         partner=partner,
         referred=partners.referred([partner.id])[partner.id],
         form=DecisionForm(formdata=None),
+        contacts=partner_portal.contacts(partner.id),
+        contact_form=contact_form or PartnerContactForm(formdata=None),
         labels=_labels(),
     )
+
+
+@bp.post("/desk/partners/<int:partner_id>/contacts")
+@role_required("staff")
+def invite_partner_contact(partner_id: int):
+    """An account in the partner portal for the contact of an accepted partner."""
+    partner = partners.get(partner_id)
+    form = PartnerContactForm()
+    if not form.validate_on_submit():
+        return _detail_page(partner, form), 422
+    try:
+        user, token = partner_portal.invite_contact(
+            current_user, partner_id, form.email.data, form.name.data, form.locale.data
+        )
+    except Refused as error:
+        rollback()
+        form.email.errors = [*form.email.errors, error.message]
+        return _detail_page(partner, form), 422
+    send_invitation(user, token)
+    return redirect(url_for("partners.partner_detail", partner_id=partner_id) + "#contacts")
 
 
 @bp.post("/desk/partners/<int:partner_id>/decision")

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 
 from onboarding.db import count_of, end_read, flush_unique, rows_changed
 from onboarding.extensions import db
-from onboarding.models import LOCALES, Invitation, User, utcnow
+from onboarding.models import LOCALES, Invitation, Partner, User, utcnow
 from onboarding.rules import is_plain_name
 from onboarding.services import account_events, audit, sessions
 from onboarding.services.errors import Refused
@@ -149,11 +149,20 @@ def new_account(
     *,
     created_by: User | None,
     mentor_capacity: int | None = None,
+    partner: Partner | None = None,
 ) -> tuple[User, str]:
     """An account without a password, and a one-time link to choose one (the same expiring
-    invitation a candidate gets): no password is ever chosen for someone else."""
+    invitation a candidate gets): no password is ever chosen for someone else. A partner
+    contact's account names its organisation."""
     email, name = checked_identity(email, name, locale)
-    user = User(email=email, name=name, role=role, locale=locale, mentor_capacity=mentor_capacity)
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        locale=locale,
+        mentor_capacity=mentor_capacity,
+        partner=partner,
+    )
     db.session.add(user)
     flush_unique(email_taken_message())
     return user, new_invitation(user, created_by=created_by)

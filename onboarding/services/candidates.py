@@ -9,7 +9,7 @@ functions at past moments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -86,7 +86,21 @@ def registration_note() -> str:
 def register(actor: User, data: Registration, now: datetime | None = None) -> tuple[Candidate, str]:
     """Create the candidate's account and onboarding; returns it with a fresh invitation token."""
     now = now or utcnow()
-    require_role(actor, "staff")
+    require_role(actor, "staff", "partner")
+    if actor.role == "partner":
+        # A partner refers a prospect: their organisation is linked, the channel is theirs,
+        # and consent is the candidate's to give (the desk records it on their behalf).
+        from onboarding.services import partner_portal
+
+        partner = partner_portal.own_partner(actor)
+        data = replace(
+            data,
+            partner_id=partner.id,
+            outreach_channel="partner_referral",
+            campaign_id=partner_portal.allowed_campaign(partner, data.campaign_id),
+            consent_recorded=False,
+            consent_note=None,
+        )
     email = data.email.strip().lower()
     if email_taken(email):
         raise Refused(_("A person with this email address is already registered."))

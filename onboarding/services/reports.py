@@ -75,9 +75,12 @@ class ReportFilter:
     registered_from: date | None = None
     registered_to: date | None = None
     campaign: int | str | None = None
+    partner: int | None = None  # only the candidates this partner referred (partner portal)
 
     def conditions(self) -> list:
         where = []
+        if self.partner is not None:
+            where.append(Candidate.partner_id == self.partner)
         if self.registered_from is not None:
             where.append(Candidate.created_at >= _local_midnight(self.registered_from))
         if self.registered_to is not None:
