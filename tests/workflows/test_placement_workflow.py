@@ -33,6 +33,7 @@ from workflows.placement import (
     WITHDRAWN,
     PlacementFacts,
     interview_held,
+    interview_in_past,
     interview_over,
     interview_planned,
     no_other_secured,
@@ -91,7 +92,10 @@ EFFECT_WRITES = {
 # The whole graph, written out by hand: (trigger, source, dest).
 EXPECTED_EDGES = {
     ("schedule_interview", PROPOSED, INTERVIEW),
+    ("record_interview", INTERVIEW, INTERVIEW),
     ("make_offer", INTERVIEW, OFFER),
+    ("confirm_start_date", OFFER, OFFER),
+    ("confirm_start_date", ACCEPTED, ACCEPTED),
     ("accept", OFFER, ACCEPTED),
     ("start", ACCEPTED, STARTED),
     ("decline", PROPOSED, DECLINED),
@@ -113,8 +117,16 @@ def test_definition_is_the_documented_graph():
     assert sorted(s for group in groups for s in group) == sorted(STATUSES)  # a partition
 
 
-def test_only_the_desk_fires_placement_steps():
-    assert all(spec.roles == {"staff"} for spec in PLACEMENT.specs)
+# The company's own steps; the desk takes every step.
+COMPANY_STEPS = {
+    "schedule_interview", "record_interview", "make_offer", "confirm_start_date", "decline"
+}  # fmt: skip
+
+
+def test_the_desk_fires_every_step_and_a_company_its_own():
+    for spec in PLACEMENT.specs:
+        expected = {"staff", "company"} if spec.trigger in COMPANY_STEPS else {"staff"}
+        assert spec.roles == expected, spec.trigger
 
 
 # -- 1. every allowed transition ------------------------------------------------------------
@@ -128,7 +140,10 @@ ALLOWED = [
 
 
 def test_allowed_list_covers_every_spec():
-    assert len(ALLOWED) == len(PLACEMENT.specs) == 11
+    assert len(PLACEMENT.specs) == 14
+    # 8 steps for the desk and the company (decline from 3 statuses, the start date in 2),
+    # 6 for the desk alone (accept, start, withdraw from 4 statuses).
+    assert len(ALLOWED) == 8 * 2 + 6 == 22
 
 
 @pytest.mark.parametrize(("spec", "role"), ALLOWED)
@@ -144,8 +159,10 @@ def test_every_allowed_transition(spec, role):
     after = row.snapshot()
     changed = {key for key in after if after[key] != before[key]}
     writable = {"status"}.union(*(EFFECT_WRITES[name] for name in spec.effects))
-    assert "status" in changed
-    assert changed <= writable
+    # A step that stays in its status (recording the interview, the start date) records
+    # what its effect writes; every other one moves the status.
+    assert ("status" in changed) is (spec.dest != spec.source)
+    assert changed and changed <= writable
 
 
 def test_happy_path_proposed_to_started():
@@ -177,9 +194,9 @@ def test_refused_pairs_are_exactly_the_pairs_missing_from_the_definition():
     defined = {(s.trigger, s.source) for s in PLACEMENT.specs}
     refused = {(p.values[0], p.values[1]) for p in NOT_FROM_STATE}
     everything = {(t, s) for t in TRIGGERS for s in STATUSES}
-    assert len(defined) == 11
+    assert len(defined) == 14
     assert refused == everything - defined
-    assert len(refused) == len(TRIGGERS) * len(STATUSES) - 11 == 6 * 7 - 11
+    assert len(refused) == len(TRIGGERS) * len(STATUSES) - 14 == 8 * 7 - 14
 
 
 @pytest.mark.parametrize(("trigger", "status", "role"), NOT_FROM_STATE)
@@ -201,9 +218,13 @@ WRONG_ROLE = [
 ]
 
 
-def test_wrong_roles_are_mentor_and_candidate_for_every_spec():
-    assert len(WRONG_ROLE) == 2 * len(PLACEMENT.specs)
-    assert {p.values[1] for p in WRONG_ROLE} == {"mentor", "candidate"}
+def test_wrong_roles_are_every_role_a_spec_does_not_name():
+    assert len(WRONG_ROLE) == sum(len(ROLES) - len(spec.roles) for spec in PLACEMENT.specs)
+    assert len(WRONG_ROLE) == 8 * 3 + 6 * 4
+    assert {p.values[1] for p in WRONG_ROLE} == {"mentor", "candidate", "company", "partner"}
+    assert {p.values[1] for p in WRONG_ROLE if p.values[0].trigger in COMPANY_STEPS} == {
+        "mentor", "candidate", "partner"
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(("spec", "role"), WRONG_ROLE)
@@ -242,6 +263,14 @@ def test_interview_planned():
     assert interview_planned(passing(interview_at=None)).code == "no_interview_date"
 
 
+def test_interview_in_past():
+    assert interview_in_past(passing()) is None  # two days ago
+    assert interview_in_past(passing(interview_at=NOW)) is None  # just now
+    assert interview_in_past(passing(interview_at=NOW + timedelta(minutes=1))).code == (
+        "interview_in_future"
+    )
+
+
 def test_start_date_given():
     assert start_date_given(passing()) is None
     assert start_date_given(passing(start_date=None)).code == "no_start_date"
@@ -269,6 +298,7 @@ def test_reason_given(reason, code):
 BREAK = {
     "interview_planned": ({"interview_at": None}, "no_interview_date"),
     "interview_held": ({"recorded_interview_at": NOW + timedelta(hours=1)}, "interview_not_held"),
+    "interview_in_past": ({"interview_at": NOW + timedelta(hours=1)}, "interview_in_future"),
     "start_date_given": ({"start_date": None}, "no_start_date"),
     "no_other_secured": ({"other_secured": 1}, "other_placement_secured"),
     "seat_free": ({"seats_left": 0}, "no_seat_left"),
@@ -290,7 +320,10 @@ def test_every_guard_is_used_and_broken():
     for p in GUARDED:
         guarded[(p.values[0].trigger, p.values[0].source)].add(p.values[1])
     assert guarded[("schedule_interview", PROPOSED)] == {"interview_planned"}
+    assert guarded[("record_interview", INTERVIEW)] == {"interview_planned", "interview_in_past"}
     assert guarded[("make_offer", INTERVIEW)] == {"interview_held"}
+    assert guarded[("confirm_start_date", OFFER)] == {"start_date_given"}
+    assert guarded[("confirm_start_date", ACCEPTED)] == {"start_date_given"}
     assert guarded[("accept", OFFER)] == {"start_date_given", "seat_free", "no_other_secured"}
     assert ("start", ACCEPTED) not in guarded
 
@@ -389,7 +422,8 @@ def test_start_is_never_a_step_of_its_own():
     (spec,) = [s for s in PLACEMENT.specs if s.trigger == "start"]
     assert spec.automatic is True
     assert [s.trigger for s in PLACEMENT.specs if s.automatic] == ["start"]
-    assert PLACEMENT.available(ACCEPTED, "staff") == ["withdraw"]
+    assert PLACEMENT.available(ACCEPTED, "staff") == ["confirm_start_date", "withdraw"]
+    assert PLACEMENT.available(ACCEPTED, "company") == ["confirm_start_date"]
     row = Row(ACCEPTED)
     before = row.snapshot()
     with pytest.raises(FollowUpOnly) as raised:
@@ -408,6 +442,29 @@ def test_schedule_interview_sets_the_interview_time():
     PLACEMENT.fire(row, "schedule_interview", "staff", passing())
     assert row.interview_at == INTERVIEW_AT
     assert (row.start_date, row.closed_reason) == (None, None)
+
+
+def test_recording_the_interview_keeps_the_status_and_sets_when_it_took_place():
+    row = Row(INTERVIEW)
+    held = NOW - timedelta(hours=2)
+    PLACEMENT.fire(row, "record_interview", "company", passing("company", interview_at=held))
+    assert (row.status, row.interview_at) == (INTERVIEW, held)
+    with pytest.raises(GuardFailed) as raised:  # not ahead of now
+        PLACEMENT.fire(
+            row,
+            "record_interview",
+            "company",
+            passing("company", interview_at=NOW + timedelta(days=1)),
+        )
+    assert [r.code for r in raised.value.refusals] == ["interview_in_future"]
+    assert row.interview_at == held
+
+
+@pytest.mark.parametrize("status", [OFFER, ACCEPTED])
+def test_confirming_the_start_date_keeps_the_status(status):
+    row = Row(status)
+    PLACEMENT.fire(row, "confirm_start_date", "company", passing("company", start_date=START))
+    assert (row.status, row.start_date) == (status, START)
 
 
 def test_accept_sets_the_start_date():
@@ -433,7 +490,7 @@ def test_withdrawing_an_accepted_placement_keeps_its_dates():
 
 
 def test_accepted_cannot_be_declined_only_withdrawn():
-    assert PLACEMENT.triggers_from(ACCEPTED) == ["start", "withdraw"]
+    assert PLACEMENT.triggers_from(ACCEPTED) == ["confirm_start_date", "start", "withdraw"]
     with pytest.raises(NotAllowedFromState):
         PLACEMENT.fire(Row(ACCEPTED), "decline", "staff", passing())
 

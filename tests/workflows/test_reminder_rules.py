@@ -396,7 +396,8 @@ EXPECTED_RULES = {
         "mentor_meeting_escalation",
         "stuck_in_phase",
     },
-    PLACED: {"checkin_30", "checkin_90"},
+    # The candidate and the company's contacts are both asked.
+    PLACED: {"checkin_30", "checkin_90", "company_checkin_30", "company_checkin_90"},
     ON_HOLD: set(),
     WITHDRAWN: set(),
 }
@@ -530,19 +531,25 @@ def test_on_hold_and_withdrawn_plan_nothing(phase, now):
 @pytest.mark.parametrize(
     ("now", "planned"),
     [
-        (EARLY, ["checkin_30", "checkin_90"]),
-        # PLACEMENT_START + 30 was 2027-07-01: a month later only the 90-day one is left
-        (utc(2027, 8, 1), ["checkin_90"]),
-        (utc(2030, 1, 1), []),  # both long past their grace period
+        (EARLY, ["checkin_30", "checkin_90", "company_checkin_30", "company_checkin_90"]),
+        # PLACEMENT_START + 30 was 2027-07-01: a month later only the 90-day ones are left
+        (utc(2027, 8, 1), ["checkin_90", "company_checkin_90"]),
+        (utc(2030, 1, 1), []),  # all long past their grace period
     ],
 )
-def test_placed_plans_only_the_two_checkins(now, planned):
+def test_placed_plans_only_the_checkins(now, planned):
     reminders = plan(facts(PLACED), now)
 
     assert sorted(r.rule for r in reminders) == planned
     assert all(r.occurrence == 1 for r in reminders)
     with_expired = plan(facts(PLACED), now, include_expired=True)
-    assert sorted(r.rule for r in with_expired) == ["checkin_30", "checkin_90"]
+    assert sorted(r.rule for r in with_expired) == [
+        "checkin_30", "checkin_90", "company_checkin_30", "company_checkin_90"
+    ]  # fmt: skip
+    assert {r.rule: r.audience for r in with_expired} == {
+        "checkin_30": "candidate", "checkin_90": "candidate",
+        "company_checkin_30": "company", "company_checkin_90": "company",
+    }  # fmt: skip
 
 
 # -- 3. the rule table ---------------------------------------------------------------------
@@ -569,7 +576,7 @@ class TestRuleTable:
         assert rule.stop_when is None or rule.stop_when in STOPS
 
     def test_audience_is_known(self, rule):
-        assert rule.audience in {"candidate", "mentor", "desk"}
+        assert rule.audience in {"candidate", "mentor", "desk", "company"}
 
     def test_phases_are_real(self, rule):
         assert rule.phases
@@ -700,6 +707,8 @@ EXPECTED_GRACE = {
     "interview_tomorrow": timedelta(hours=12),
     "checkin_30": timedelta(days=7),
     "checkin_90": timedelta(days=14),
+    "company_checkin_30": timedelta(days=7),
+    "company_checkin_90": timedelta(days=14),
     "mentor_meeting_due": timedelta(days=7),
     "mentor_meeting_escalation": timedelta(days=14),
     "outreach_follow_up": timedelta(days=7),
