@@ -33,8 +33,10 @@ ACTION_LABELS = {
     "placement_recorded": _l("Placement proposed: %(detail)s"),
     # Steps of the placement workflow (action = "placement_" + trigger).
     "placement_schedule_interview": _l("Interview planned: %(detail)s"),
+    "placement_record_interview": _l("Interview held: %(detail)s"),
     "placement_make_offer": _l("The company made an offer: %(detail)s"),
     "placement_accept": _l("Placement accepted: %(detail)s"),
+    "placement_confirm_start_date": _l("Start date confirmed: %(detail)s"),
     "placement_start": _l("Placement started: %(detail)s"),
     "placement_decline": _l("Placement declined: %(detail)s"),
     "placement_withdraw": _l("Placement withdrawn: %(detail)s"),
