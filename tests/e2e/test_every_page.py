@@ -1,8 +1,9 @@
 """Every page of every role on a phone, in nl, af and en: no sideways scrolling, no axe findings.
 
 A world of its own: a fresh database with the demo (`onboarding.demo.load_demo`) plus messages,
-a partner, a campaign and a previewed import, served by a second live server. Each role logs in once
-(anonymous, the demo candidate, a mentor, the welcome desk), switches the language with the
+a partner, a campaign, a previewed import and company contacts with a proposed project, served
+by a second live server. Each role logs in once (anonymous, the demo candidate, a mentor, the
+welcome desk, a company contact with the emailed link's button), switches the language with the
 header's switch, and opens its pages at 375 px: the page must not be wider than the window
 (WCAG 1.4.10, reflow) and axe-core (from the `axe-playwright-python` package, offline) must find
 nothing for the WCAG 2.0/2.1 A and AA tags. A smaller set is also opened at 320, 768 and 1,280 px
@@ -102,6 +103,9 @@ def world(smtp_server, tmp_path_factory):
         # The fullest pages: a placement under way, a mentee with meetings and documents.
         mentee = first(mentor_id=mentor.id, phase="mentoring")
         seed_conversations(desk, mentor, db.session.get(Candidate, mentee))
+        portal = seed_company_portal(
+            desk, db.session.get(Candidate, first(phase="company_placement"))
+        )
         ids = {
             "placing": first(phase="company_placement"),
             "mentoring": first(phase="mentoring"),
@@ -112,6 +116,7 @@ def world(smtp_server, tmp_path_factory):
             "campaign": campaign.id,
             "job": job.id,
             "mentor": mentor.id,
+            **portal,
         }
         db.session.remove()
     with serving(app, port) as url:
@@ -148,6 +153,50 @@ def seed_conversations(desk, mentor, mentee) -> None:
     db.session.commit()
 
 
+def seed_company_portal(desk, placing) -> dict:
+    """The company of the placing candidate's placement gets two contacts (one signs in for the
+    company pages; the other's link is the link page) and a project it proposed, pending; the
+    candidate shares her profile with companies. The ids and links the pages need."""
+    from onboarding.models import Placement
+    from onboarding.services import auth, companies, company_contacts, company_portal, consent
+
+    placement = db.session.scalar(
+        db.select(Placement).filter_by(candidate_id=placing.id).order_by(Placement.id)
+    )
+    consent.give(placing.user, placing, share_with_companies=True)
+    contact = company_contacts.add_contact(
+        desk, placement.company_id, "an.hendrickx@company.example", "An Hendrickx", "en"
+    )
+    other = company_contacts.add_contact(
+        desk, placement.company_id, "joris.peeters@company.example", "Joris Peeters", "nl"
+    )
+    proposed = company_portal.propose_project(
+        contact,
+        companies.ProjectData(
+            kind="internship",
+            title="Stage: warmtenetten in kaart brengen met open data uit Limburgse gemeenten",
+            description="Zes maanden, met een begeleider van het bedrijf.",
+            stem_fields=["energy", "data_science"],
+            skills=["gis", "python"],
+            min_dutch_level="B1",
+            start_date=None,
+            seats=1,
+            is_open=False,
+        ),
+    )
+    tokens = {
+        "company_login": auth.new_invitation(contact, desk, purpose="sign_in"),
+        "company_link": auth.new_invitation(other, desk, purpose="sign_in"),
+    }
+    db.session.commit()
+    return {"company_placement": placement.id, "proposed_project": proposed.id, **tokens}
+
+
+def ask_for_a_link(page) -> None:
+    page.locator("main input[name=email]").fill("someone@company.example")
+    submit_empty(page)
+
+
 def pages(ids: dict) -> list[Page]:
     c, m = ids["placing"], ids["mentee"]
     return [
@@ -158,6 +207,11 @@ def pages(ids: dict) -> list[Page]:
         Page("anonymous", "partner apply (errors)", "/partners/apply", then=submit_empty),
         Page("anonymous", "privacy notice", "/privacy", wide=True),
         Page("anonymous", "invalid invitation", "/invitation/not-a-real-token-0000", status=404),
+        Page("anonymous", "company sign-in", "/company/sign-in", wide=True),
+        Page("anonymous", "company sign-in (errors)", "/company/sign-in", then=submit_empty),
+        Page("anonymous", "company link sent", "/company/sign-in", then=ask_for_a_link),
+        Page("anonymous", "company sign-in link", f"/company/sign-in/{ids['company_link']}"),
+        Page("anonymous", "company link invalid", "/company/sign-in/not-a-real-token", status=404),
         Page("candidate", "dashboard", "/me/", wide=True),
         Page("candidate", "profile", "/me/profile"),
         Page("candidate", "documents", "/me/documents"),
@@ -189,6 +243,7 @@ def pages(ids: dict) -> list[Page]:
         Page("desk", "group message (errors)", "/desk/messages/group", then=submit_empty),
         Page("desk", "matches", f"/desk/candidates/{ids['mentoring']}/matches"),
         Page("desk", "project ranking", f"/desk/projects/{ids['project']}"),
+        Page("desk", "project proposed", f"/desk/projects/{ids['proposed_project']}"),
         Page("desk", "companies", "/desk/companies"),
         Page("desk", "company", f"/desk/companies/{ids['company']}"),
         Page("desk", "new company", "/desk/companies/new"),
@@ -216,15 +271,27 @@ def pages(ids: dict) -> list[Page]:
         Page("desk", "notifications", "/notifications"),
         Page("desk", "settings", "/settings"),
         Page("desk", "two-factor setup", "/settings/two-factor"),
+        Page("company", "home", "/company/", wide=True),
+        Page("company", "placement", f"/company/placements/{ids['company_placement']}", wide=True),
+        Page("company", "propose project", "/company/projects/new"),
+        Page("company", "propose project (errors)", "/company/projects/new", then=submit_empty),
+        Page("company", "contact details", "/company/details"),
     ]
 
 
 LOGINS = {"candidate": DEMO_CANDIDATE_EMAIL, "mentor": MENTOR_EMAIL, "desk": DESK_EMAIL}
 
 
-def log_in(page, base: str, role: str) -> None:
+def log_in(page, base: str, role: str, ids: dict | None = None) -> None:
     if role == "anonymous":
         page.goto(f"{base}/login")
+        return
+    if role == "company":  # no password: the emailed link's button
+        assert ids is not None
+        page.goto(f"{base}/company/sign-in/{ids['company_login']}")
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
+        assert page.url == f"{base}/company/", "the company contact could not sign in"
         return
     page.goto(f"{base}/login")
     page.locator("input[name=email]").fill(LOGINS[role])
@@ -320,7 +387,7 @@ def test_every_page_reflows_on_a_phone_and_axe_finds_nothing(browser, world, res
         context.set_default_timeout(TIMEOUT)
         try:
             page = context.new_page()
-            log_in(page, base, role)
+            log_in(page, base, role, ids)
             for lang in LANGUAGES:
                 switch_language(page, lang)
                 for item in role_pages:
