@@ -269,7 +269,10 @@ EVENTS: tuple[Event, ...] = (
         ("starter",),
         "imports",
         N_("Your import has finished: %(file)s"),
-        links={"staff": Link("partners.import_job", ("job_id",))},
+        links={
+            "staff": Link("partners.import_job", ("job_id",)),
+            "partner": Link("partner_portal.import_job", ("job_id",)),
+        },
     ),
     Event(
         "data_export_ready",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
@@ -20,6 +21,7 @@ from onboarding.forms import (
     required,
 )
 from onboarding.i18n import country_choices
+from onboarding.partners.forms import NOT_A_CHOICE
 from onboarding.services.auth import email_taken
 from onboarding.vocabulary import STEM_FIELD_LABELS
 
@@ -64,3 +66,25 @@ class PartnerContactForm(BaseForm):
     name = name_field()
     email = email_field()
     locale = locale_field()
+
+
+class PartnerImportForm(BaseForm):
+    """A CSV file of prospects for the partner's own organisation, into one of its campaigns."""
+
+    file = FileField(
+        _l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file to upload."))]
+    )
+    campaign_id = SelectField(_l("Campaign (optional)"), validate_choice=False)
+
+    def __init__(self, *args, campaigns=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign_id.choices = options(
+            [("", _l("None")), *((str(c.id), c.name) for c in campaigns)]
+        )
+
+    def validate_campaign_id(self, field) -> None:
+        if (field.data or "") not in {choice.value for choice in field.choices}:
+            raise ValidationError(NOT_A_CHOICE)
+
+    def campaign(self) -> int | None:
+        return int(self.campaign_id.data) if self.campaign_id.data else None

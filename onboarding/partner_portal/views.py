@@ -7,12 +7,23 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from onboarding.forms import VersionForm
 from onboarding.pages import send_invitation
-from onboarding.partner_portal.forms import ListingForm, ReferForm
+from onboarding.partner_portal.forms import ListingForm, PartnerImportForm, ReferForm
+from onboarding.partners.views import import_job_page, import_start_page
 from onboarding.reports.views import funnel_section
-from onboarding.services import candidates, partner_portal
+from onboarding.services import candidates, imports, partner_portal
+from onboarding.services.errors import Refused
 from onboarding.vocabulary import PARTNER_KIND_LABELS, STEM_FIELD_LABELS
-from onboarding.web import claim_once, finish_once, role_required, sent_before
+from onboarding.web import (
+    claim_once,
+    csv_download,
+    csv_form,
+    finish_once,
+    role_required,
+    sent_before,
+    validated,
+)
 
 bp = Blueprint("partner_portal", __name__, url_prefix="/partner")
 
@@ -91,3 +102,51 @@ def refer():
         return finish_once(form, url_for("partner_portal.home"))
     status = 422 if form.errors else 200
     return render_template("partner_portal/refer.html", form=form, partner=partner), status
+
+
+# -- importing prospects: the desk's preview-then-import flow, for their own organisation ---
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required("partner")
+def import_start():
+    partner = partner_portal.own_partner(current_user)
+    form = PartnerImportForm(campaigns=partner_portal.campaigns_of(partner))
+    refused = False
+    if form.validate_on_submit():
+        try:
+            job = imports.preview(
+                current_user,
+                filename=form.file.data.filename or "",
+                content=form.file.data.stream.read(imports.max_bytes() + 1),
+                partner_id=partner.id,
+                campaign_id=form.campaign(),
+            )
+        except Refused as error:
+            form.file.errors.append(error.message)
+            refused = True
+        else:
+            return redirect(url_for("partner_portal.import_job", job_id=job.id))
+    status = 422 if refused or form.errors else 200
+    recent = imports.recent_jobs(partner_id=partner.id)
+    return import_start_page(form, recent, "partner"), status
+
+
+@bp.get("/import/template.csv")
+@role_required("partner")
+def import_template():
+    return csv_download(imports.template_csv(csv_form()), "prospects-template.csv")
+
+
+@bp.get("/import/<int:job_id>")
+@role_required("partner")
+def import_job(job_id: int):
+    return import_job_page(imports.job_for(current_user, job_id), "partner")
+
+
+@bp.post("/import/<int:job_id>/run")
+@role_required("partner")
+def import_run(job_id: int):
+    validated(VersionForm(), _("The import could not be started."))
+    imports.start(current_user, job_id)
+    return redirect(url_for("partner_portal.import_job", job_id=job_id))

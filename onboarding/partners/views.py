@@ -247,13 +247,19 @@ def import_start():
         else:
             return redirect(url_for("partners.import_job", job_id=job.id))
     status = 422 if refused or form.errors else 200
+    return import_start_page(form, imports.recent_jobs(), "desk"), status
+
+
+def import_start_page(form, recent, area: str) -> str:
+    """The upload page with the accepted columns, for the desk or a partner's contact."""
     return render_template(
         "partners/import_start.html",
         form=form,
-        recent=imports.recent_jobs(),
+        area=area,
+        recent=recent,
         columns=imports.columns.COLUMNS,
         max_rows=imports.max_rows(),
-    ), status
+    )
 
 
 @bp.get("/desk/import/template.csv")
@@ -266,11 +272,16 @@ def import_template():
 @bp.get("/desk/import/<int:job_id>")
 @role_required("staff")
 def import_job(job_id: int):
-    job = imports.get_job(job_id)
+    return import_job_page(imports.job_for(current_user, job_id), "desk")
+
+
+def import_job_page(job, area: str) -> Response:
+    """An import's page, for the desk or (area "partner") a partner's contact."""
     response = Response(
         render_template(
             "partners/import_job.html",
             job=job,
+            area=area,
             partner=partners.get(job.partner_id) if job.partner_id else None,
             campaign=campaigns.get(job.campaign_id) if job.campaign_id else None,
             row_errors=imports.row_errors(job),

@@ -12,7 +12,14 @@ One module per stage:
 """
 
 from onboarding.services.imports.columns import template_csv
-from onboarding.services.imports.jobs import can_run_again, claim, get_job, preview, recent_jobs
+from onboarding.services.imports.jobs import (
+    can_run_again,
+    claim,
+    get_job,
+    job_for,
+    preview,
+    recent_jobs,
+)
 from onboarding.services.imports.presentation import (
     failure_text,
     preview_rows,
@@ -38,6 +45,7 @@ __all__ = [
     "claim",
     "failure_text",
     "get_job",
+    "job_for",
     "max_bytes",
     "max_rows",
     "preview",

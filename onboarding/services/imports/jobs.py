@@ -11,7 +11,7 @@ from onboarding.db import rows_changed
 from onboarding.extensions import db
 from onboarding.models import Campaign, ImportJob, Partner, User
 from onboarding.services.access import get_or_not_found, require_role
-from onboarding.services.errors import Conflict, Refused
+from onboarding.services.errors import Conflict, NotFound, Refused
 from onboarding.services.imports.reading import decode, read_rows
 from onboarding.services.imports.rows import check_rows
 
@@ -24,8 +24,15 @@ def _clean_filename(filename: str) -> str:
 def preview(
     actor: User, *, filename: str, content: bytes, partner_id: int, campaign_id: int | None
 ) -> ImportJob:
-    """Check the file and store a previewed job; refuses an unreadable file (no job)."""
-    require_role(actor, "staff")
+    """Check the file and store a previewed job; refuses an unreadable file (no job). A
+    partner's contact imports for their own organisation, into one of its campaigns."""
+    require_role(actor, "staff", "partner")
+    if actor.role == "partner":
+        from onboarding.services import partner_portal
+
+        own = partner_portal.own_partner(actor)
+        partner_id = own.id
+        campaign_id = partner_portal.allowed_campaign(own, campaign_id)
     partner = db.session.get(Partner, partner_id)
     if partner is None or partner.status != "accepted":
         raise Refused(_("Choose one of the accepted partners."))
@@ -53,8 +60,21 @@ def get_job(job_id: int) -> ImportJob:
     return get_or_not_found(ImportJob, job_id, _("This import does not exist."))
 
 
-def recent_jobs(limit: int = 10) -> list[ImportJob]:
-    return list(db.session.scalars(select(ImportJob).order_by(ImportJob.id.desc()).limit(limit)))
+def job_for(actor: User, job_id: int) -> ImportJob:
+    """An import the person may see: any for the desk, their own organisation's for a
+    partner's contact (another one's is not found)."""
+    require_role(actor, "staff", "partner")
+    job = get_job(job_id)
+    if actor.role == "partner" and (actor.partner_id is None or job.partner_id != actor.partner_id):
+        raise NotFound(_("This import does not exist."))
+    return job
+
+
+def recent_jobs(limit: int = 10, *, partner_id: int | None = None) -> list[ImportJob]:
+    statement = select(ImportJob).order_by(ImportJob.id.desc()).limit(limit)
+    if partner_id is not None:
+        statement = statement.where(ImportJob.partner_id == partner_id)
+    return list(db.session.scalars(statement))
 
 
 def can_run_again(job: ImportJob) -> bool:
@@ -71,8 +91,7 @@ def can_run_again(job: ImportJob) -> bool:
 def claim(actor: User, job_id: int) -> ImportJob:
     """Mark a clean previewed job "importing", once (a second click is a Conflict); a run
     that crashed may be claimed again."""
-    require_role(actor, "staff")
-    job = get_job(job_id)
+    job = job_for(actor, job_id)
     ready = job.status == "previewed" or can_run_again(job)
     if not ready:
         raise Conflict(_("This import has already been run."))
