@@ -3,9 +3,9 @@ company page and proposes a candidate (Afrikaans, who agreed to share her profil
 companies) for the company's project. The worker makes the sign-in link (`jobs.work()` in the
 test, as the worker process would); the contact follows it from the email, presses Sign in,
 sees the company's home, follows the email about the proposal to the placement, plans the
-interview, records it once held and makes an offer. The outbox's dispatcher tells the
-candidate (in Afrikaans) and the desk (a company's step); the candidate sees the offer on her
-page.
+interview, records it once held (not while it is ahead) and makes an offer. The outbox's
+dispatcher tells the candidate (in Afrikaans) and the desk (a company's step); the candidate
+sees the offer on her page.
 
 Every label is read from the compiled catalogs, so the test fails if a page falls back to
 English where the catalog translates.
@@ -239,12 +239,20 @@ def test_a_company_contact_signs_in_from_the_email_and_makes_an_offer_the_candid
         contact.screenshot(path=str(results_dir / "company-portal-interview-en.png"),
                            full_page=True)  # fmt: skip
 
-        # … records it as held (it was moved to yesterday) …
+        # … cannot record it as held while it is ahead …
+        record = en.gettext("Record when the interview took place")
         step = contact.locator("form[data-trigger=record_interview]")
+        step.get_by_label(en.gettext("Interview (Brussels time)")).fill(tomorrow)
+        step.get_by_role("button", name=record, exact=True).click()
+        expect(contact.locator("main")).to_contain_text(
+            en.gettext("Record the interview once it has taken place: that time is still ahead.")
+        )
+        contact.goto(placement_url)
+        expect(status).to_have_attribute("data-status", "interview")
+
+        # … records it as held (it was moved to yesterday) …
         step.get_by_label(en.gettext("Interview (Brussels time)")).fill(yesterday)
-        step.get_by_role(
-            "button", name=en.gettext("Record when the interview took place"), exact=True
-        ).click()
+        step.get_by_role("button", name=record, exact=True).click()
         status_flash(contact, en, "Interview")
         expect(offer.locator("ul.blocked")).to_have_count(0)
 
