@@ -34,7 +34,9 @@ from onboarding.web import page_arg, role_required, validated, writes_on_get
 
 bp = Blueprint("account", __name__)
 
-EVERYONE = ("candidate", "mentor", "staff")
+EVERYONE = ("candidate", "mentor", "staff", "partner")
+# A company contact has no password or settings page, but reads their notifications.
+READERS = (*EVERYONE, "company")
 
 
 @bp.app_context_processor
@@ -46,7 +48,7 @@ def unread_notifications() -> dict:
 
 
 @bp.get("/notifications")
-@role_required(*EVERYONE)
+@role_required(*READERS)
 def notifications():
     return render_template(
         "account/notifications.html",
@@ -65,7 +67,7 @@ def open_notification(notification_id: int):
 
 
 @bp.post("/notifications/read")
-@role_required(*EVERYONE)
+@role_required(*READERS)
 def mark_read():
     validated(VersionForm(), _("The notifications could not be marked as read."))
     reminders.mark_all_read(current_user)

@@ -37,8 +37,8 @@ EVERYONE = ("candidate", "mentor", "staff")
 @bp.app_context_processor
 def unread_messages() -> dict:
     """The header's "Messages" link and its unread count (one statement per page)."""
-    if not current_user or not current_user.is_authenticated:
-        return {"unread_messages": 0}
+    if not current_user or not current_user.is_authenticated or current_user.role not in EVERYONE:
+        return {"unread_messages": 0}  # no conversation for a company's or partner's contact
     return {"unread_messages": conversations.unread_count(current_user)}
 
 
