@@ -18,6 +18,8 @@ from onboarding.company.forms import (
     SignInForm,
     SignInRequestForm,
 )
+from onboarding.db import rollback
+from onboarding.pages import SideForm
 from onboarding.services import (
     auth,
     companies,
@@ -26,14 +28,14 @@ from onboarding.services import (
     placements,
     throttle,
 )
-from onboarding.services.errors import Refused
+from onboarding.services.errors import Conflict, Refused
 from onboarding.vocabulary import (
     PLACEMENT_STATUS_LABELS,
     PROJECT_APPROVAL_LABELS,
     PROJECT_KIND_LABELS,
     STEM_FIELD_LABELS,
 )
-from onboarding.web import role_required, validated
+from onboarding.web import form_errors, role_required
 
 bp = Blueprint("company", __name__, url_prefix="/company")
 
@@ -92,24 +94,43 @@ def home():
 @bp.get("/placements/<int:placement_id>")
 @role_required("company")
 def placement(placement_id: int):
+    return _placement_page(placement_id)
+
+
+def _placement_page(placement_id: int, refused: SideForm | None = None):
+    """The placement page; with `refused`, that step's form shown again with its errors."""
     page = company_portal.placement_page(current_user, placement_id)
     return render_template(
-        "company/placement.html", page=page, form=PlacementStepForm(formdata=None), labels=LABELS
+        "company/placement.html",
+        page=page,
+        form=PlacementStepForm(formdata=None),
+        refused=refused,
+        labels=LABELS,
     )
 
 
 @bp.post("/placements/<int:placement_id>/steps")
 @role_required("company")
 def placement_step(placement_id: int):
-    form = validated(PlacementStepForm(), _("The step could not be taken."))
-    done = placements.fire(
-        current_user,
-        placement_id,
-        form.trigger.data,
-        reason=form.reason.data or "",
-        interview_at=form.interview_utc(),
-        start_date=form.start_date.data,
-    )
+    form = PlacementStepForm()
+    message = _("The step could not be taken.")
+    key = form.trigger.data or ""
+    if not form.validate_on_submit():
+        refused = SideForm("step_form", form, message, tuple(form_errors(form)), key)
+        return _placement_page(placement_id, refused), 422
+    try:
+        done = placements.fire(
+            current_user,
+            placement_id,
+            form.trigger.data,
+            reason=form.reason.data or "",
+            interview_at=form.interview_utc(),
+            start_date=form.start_date.data,
+        )
+    except (Refused, Conflict) as error:
+        rollback()  # nothing of the refused step stays
+        refused = SideForm("step_form", form, error.message, tuple(error.details), key)
+        return _placement_page(placement_id, refused), 422
     flash(
         _("The placement is now “%(status)s”.", status=str(PLACEMENT_STATUS_LABELS[done.status])),
         "success",
