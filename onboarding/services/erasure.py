@@ -62,6 +62,7 @@ from onboarding.models import (
     LanguageAssessment,
     MentoringMeeting,
     Placement,
+    PlacementCheckin,
     RecoveryCode,
     Reminder,
     ThreadAttachment,
@@ -434,6 +435,16 @@ def erase(
     )
     rows["placements"] = _deleted(
         update(Placement).where(Placement.candidate_id == cid).values(closed_reason=None)
+    )
+    # The companies' check-ins speak of the candidate: the comment goes, the score stays.
+    rows["placement_checkins"] = _deleted(
+        update(PlacementCheckin)
+        .where(
+            PlacementCheckin.placement_id.in_(
+                select(Placement.id).where(Placement.candidate_id == cid)
+            )
+        )
+        .values(comment="")
     )
     # A title typed in for a placement without a project is free text; a project's title is
     # the company's, and stays.
