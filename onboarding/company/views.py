@@ -22,7 +22,6 @@ from onboarding.db import rollback
 from onboarding.pages import SideForm
 from onboarding.services import (
     auth,
-    companies,
     company_contacts,
     company_portal,
     placements,
@@ -162,20 +161,7 @@ def propose_project():
     company = company_portal.own_company(current_user)
     form = ProjectProposalForm()
     if form.validate_on_submit():
-        company_portal.propose_project(
-            current_user,
-            companies.ProjectData(
-                kind=form.kind.data,
-                title=form.title.data,
-                description=form.description.data or "",
-                stem_fields=form.stem_fields.data or [],
-                skills=companies.normalise_skills(form.skills.data or ""),
-                min_dutch_level=form.min_dutch_level.data or None,
-                start_date=form.start_date.data,
-                seats=form.seats.data,
-                is_open=False,
-            ),
-        )
+        company_portal.propose_project(current_user, form.project_data())
         flash(_("Thank you: the welcome desk will review the project."), "success")
         return redirect(url_for("company.home"))
     status = 422 if form.errors else 200

@@ -34,6 +34,7 @@ from onboarding.forms import (
 from onboarding.i18n import country_choices, valid_country
 from onboarding.reference import LIMBURG_MUNICIPALITIES
 from onboarding.services.auth import email_taken
+from onboarding.services.companies import ProjectData, normalise_skills
 from onboarding.services.placements import needs_start_date
 from onboarding.vocabulary import (
     COMPANY_SIZE_LABELS,
@@ -231,6 +232,20 @@ class ProjectForm(BaseForm):
         ],
     )
     is_open = BooleanField(_l("Open for candidates"), default=True)
+
+    def project_data(self) -> ProjectData:
+        """The project as the service takes it (a form without `is_open`: not open)."""
+        return ProjectData(
+            kind=self.kind.data,
+            title=self.title.data,
+            description=self.description.data or "",
+            stem_fields=self.stem_fields.data or [],
+            skills=normalise_skills(self.skills.data or ""),
+            min_dutch_level=self.min_dutch_level.data or None,
+            start_date=self.start_date.data,
+            seats=self.seats.data,
+            is_open=bool(self.is_open.data) if self.is_open is not None else False,
+        )
 
 
 class CompanyContactForm(BaseForm):

@@ -342,20 +342,6 @@ def _company_data(form: CompanyForm) -> companies.CompanyData:
     )
 
 
-def _project_data(form: ProjectForm) -> companies.ProjectData:
-    return companies.ProjectData(
-        kind=form.kind.data,
-        title=form.title.data,
-        description=form.description.data or "",
-        stem_fields=form.stem_fields.data or [],
-        skills=companies.normalise_skills(form.skills.data or ""),
-        min_dutch_level=form.min_dutch_level.data or None,
-        start_date=form.start_date.data,
-        seats=form.seats.data,
-        is_open=form.is_open.data,
-    )
-
-
 @bp.get("/companies")
 def company_list():
     return render_template(
@@ -448,7 +434,7 @@ def new_project(company_id: int):
     record = companies.company_with_projects(company_id)
     form = ProjectForm()
     if form.validate_on_submit():
-        project = companies.save_project(current_user, company_id, _project_data(form))
+        project = companies.save_project(current_user, company_id, form.project_data())
         flash(_("The project has been added."), "success")
         return redirect(url_for("desk.project", project_id=project.id))
     return _company_page(record, project_form=form), 422
@@ -461,7 +447,7 @@ def project(project_id: int):
     if not form.is_submitted():
         form.skills.data = ", ".join(record.skills or [])  # obj would show the raw list
     if form.validate_on_submit():
-        companies.save_project(current_user, record.company_id, _project_data(form), project_id)
+        companies.save_project(current_user, record.company_id, form.project_data(), project_id)
         flash(_("The project has been saved."), "success")
         return redirect(url_for("desk.project", project_id=project_id))
     return render_template(

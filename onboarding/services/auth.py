@@ -201,16 +201,7 @@ def new_invitation(
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     if user.id is not None:
-        db.session.execute(
-            update(Invitation)
-            .where(
-                Invitation.user_id == user.id,
-                Invitation.used_at.is_(None),
-                Invitation.expires_at > now,
-            )
-            .values(expires_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        expire_links(user, now)
     db.session.add(
         Invitation(
             user=user,
