@@ -7,7 +7,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, Optional
 
 from onboarding.desk.forms import PlacementStepForm, ProjectForm
-from onboarding.forms import BaseForm, ButtonForm, email_field, max_length, required
+from onboarding.forms import BaseForm, ButtonForm, email_field, max_length, options, required
 
 __all__ = ["PlacementStepForm", "ProjectProposalForm"]
 
@@ -36,7 +36,7 @@ class CheckinForm(BaseForm):
     day = HiddenField(validators=[required(), AnyOf(["30", "90"])])
     rating = SelectField(
         _l("How is it going? (1 = badly, 5 = very well)"),
-        choices=[("", _l("Choose…")), *((str(n), str(n)) for n in range(1, 6))],
+        choices=options([("", _l("Choose…")), *((str(n), str(n)) for n in range(1, 6))]),
         validators=[required()],
     )
     comment = TextAreaField(_l("Comment"), validators=[Optional(), max_length(2000)])

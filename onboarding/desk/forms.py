@@ -244,9 +244,11 @@ class CompanyContactForm(BaseForm):
 class ProjectReviewForm(BaseForm):
     decision = SelectField(
         _l("Decision"),
-        choices=[
-            ("approve", _l("Approve: open for candidates")),
-            ("decline", _l("Do not approve")),
-        ],
+        choices=options(
+            [
+                ("approve", _l("Approve: open for candidates")),
+                ("decline", _l("Do not approve")),
+            ]
+        ),
         validators=[required()],
     )
