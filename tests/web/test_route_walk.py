@@ -50,6 +50,7 @@ from onboarding.auth.forms import (
     ResetPasswordForm,
 )
 from onboarding.candidate.forms import ProfileForm
+from onboarding.company.forms import ContactDetailsForm, ProjectProposalForm, SignInRequestForm
 from onboarding.consent.forms import (
     AcceptForm,
     NoticeForm,
@@ -60,11 +61,13 @@ from onboarding.consent.forms import (
 from onboarding.conversation.forms import GroupMessageForm, MessageForm
 from onboarding.desk.forms import (
     AssignMentorForm,
+    CompanyContactForm,
     CompanyForm,
     CorrectDetailsForm,
     PlacementForm,
     PlacementStepForm,
     ProjectForm,
+    ProjectReviewForm,
     ProposeForm,
     RegisterCandidateForm,
 )
@@ -148,6 +151,14 @@ FORMS = {
     "desk.company": CompanyForm,
     "desk.new_project": ProjectForm,
     "desk.project": ProjectForm,
+    "desk.add_company_contact": CompanyContactForm,
+    "desk.send_company_link": None,  # a button: its CSRF token only
+    "desk.review_project": ProjectReviewForm,
+    "company.sign_in": SignInRequestForm,
+    "company.sign_in_with_link": None,  # a button: its CSRF token only
+    "company.placement_step": PlacementStepForm,
+    "company.propose_project": ProjectProposalForm,
+    "company.details": ContactDetailsForm,
     "mentor.transition": TransitionForm,
     "mentor.record_assessment": AssessmentForm,
     "mentor.log_meeting": MeetingForm,
@@ -298,7 +309,8 @@ class Walk:
         if name == "locale":
             return LOCALE[role]
         if name == "trigger":
-            return "schedule_interview" if endpoint == "desk.placement_step" else "pause"
+            placement_steps = ("desk.placement_step", "company.placement_step")
+            return "schedule_interview" if endpoint in placement_steps else "pause"
         if isinstance(field, FileField):
             return "{csv}" if endpoint == "partners.import_start" else "{pdf}"
         if isinstance(field, BooleanField):
