@@ -29,9 +29,11 @@ from onboarding.services import (
     matching,
     people,
     placements,
+    reminders,
 )
 from onboarding.services.errors import Conflict, Forbidden, NotFound, Refused
 from tests.factories import make_candidate, make_company, make_user
+from tests.mail import text_of
 
 START = date.today() + timedelta(days=60)
 
@@ -416,11 +418,17 @@ def test_a_proposed_project_waits_for_the_desk_and_is_not_matched(world):
     assert project.id not in [m.project.id for m in matching.projects_for(world.candidate)]
 
 
-def test_approving_opens_the_project_and_tells_the_contacts(world):
+def test_approving_opens_the_project_and_tells_the_contacts(world, outbox):
     project = proposal(world)
+    reminders.dispatch(now=utcnow() + timedelta(seconds=1), worker="w", until_empty=True)
+    outbox.clear()  # the desk's news of the proposal
     since = last_outbox_id()
     with transaction():
         company_portal.review_project(world.staff, project.id, approve=True)
+    reminders.dispatch(now=utcnow() + timedelta(seconds=1), worker="w", until_empty=True)
+    mails = {m["To"]: text_of(m) for m in outbox.messages}
+    assert set(mails) == {world.contact.email, world.colleague.email}
+    assert "/company/" in mails[world.colleague.email]
     project = reload(Project, project.id)
     assert (project.approval, project.is_open) == ("approved", True)
     assert project.reviewed_at is not None
@@ -452,3 +460,22 @@ def test_only_the_desk_reviews_and_only_a_contact_proposes(world):
         company_portal.review_project(world.contact, project.id, approve=True)
     with pytest.raises(Forbidden):
         company_portal.overview(world.staff)
+
+
+def test_the_steps_news_reaches_each_reader_by_email_with_their_own_page(world, outbox):
+    placement = propose(world, world.candidate)
+    reminders.dispatch(now=utcnow() + timedelta(seconds=1), worker="w", until_empty=True)
+    outbox.clear()  # the proposal's news
+    with transaction():
+        placements.fire(world.contact, placement.id, "schedule_interview", interview_at=soon())
+    db.session.commit()
+    reminders.dispatch(now=utcnow() + timedelta(seconds=1), worker="w", until_empty=True)
+    by_reader = {m["To"]: text_of(m) for m in outbox.messages}
+    assert set(by_reader) == {
+        world.candidate.user.email, world.mentor.email, world.staff.email, world.colleague.email,
+    }  # fmt: skip
+    assert f"/company/placements/{placement.id}" in by_reader[world.colleague.email]
+    assert f"/desk/candidates/{world.candidate.id}" in by_reader[world.staff.email]
+    assert "Lindiwe Khumalo has an interview with Kempen Zonnewarmte" in " ".join(
+        by_reader[world.colleague.email].split()
+    )
