@@ -4,7 +4,9 @@ The table below is the access policy. `test_matrix_covers_every_route` fails whe
 added to the app without rows here, so new routes cannot slip in unreviewed.
 
 Roles: anonymous, candidate (mentee of mentor A), other_candidate, mentor (A), other_mentor
-(B) and staff. Paths and bodies use `{placeholders}` filled in from the `world` fixture.
+(B), staff, company (a contact of company A, the world's company) and other_company (a
+contact of company B); the company contacts have no password and sign in with a link.
+Paths and bodies use `{placeholders}` filled in from the `world` fixture.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from onboarding.models import Reminder, User, utcnow
+from onboarding.services import auth
 from tests.conftest import PASSWORD
 from tests.factories import (
     make_assessment,
@@ -26,7 +29,8 @@ from tests.factories import (
 from tests.web import access_rows
 from tests.web.access_rows.row import Row
 
-ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff")
+ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff",
+         "company", "other_company")  # fmt: skip
 LOGGED_IN = ROLES[1:]
 TODAY = date.today().isoformat()
 NEXT_MONTH = (date.today() + timedelta(days=30)).isoformat()
@@ -36,7 +40,13 @@ HOME = {
     "mentor": "/mentor/",
     "other_mentor": "/mentor/",
     "staff": "/desk/",
+    "company": "/company/",
+    "other_company": "/company/",
 }
+COMPANY_ROLES = {"company", "other_company"}
+# The account pages (notifications, settings) are not the company contacts': they have no
+# password and read their notifications by email.
+WITH_ACCOUNT = tuple(role for role in LOGGED_IN if role not in COMPANY_ROLES)
 LOGIN_REDIRECT = "/login?next="
 
 
@@ -68,7 +78,7 @@ CANDIDATE_ROUTES = [
     ("GET", "/me/profile"),
     ("POST", "/me/profile"),
 ]
-# Every signed-in person has these, for their own account only.
+# Every signed-in person but a company contact has these, for their own account only.
 ACCOUNT_ROUTES = [
     ("GET", "/notifications"),
     ("POST", "/notifications/read"),
@@ -78,7 +88,7 @@ ACCOUNT_ROUTES = [
 # Who may enter each area; everybody else logged in gets 403.
 AREAS = [
     *access_rows.AREAS,
-    (ACCOUNT_ROUTES, set(LOGGED_IN)),
+    (ACCOUNT_ROUTES, set(WITH_ACCOUNT)),
     (DESK_ROUTES, {"staff"}),
     (MENTOR_ROUTES, {"mentor", "other_mentor"}),
     (CANDIDATE_ROUTES, {"candidate", "other_candidate"}),
@@ -256,7 +266,7 @@ WRONG_AREA = [
 
 ACCOUNT = [
     row
-    for role in LOGGED_IN
+    for role in WITH_ACCOUNT
     for row in (
         Row(role, "GET", "/notifications", 200),
         Row(role, "POST", "/notifications/read", 302, location="/notifications"),
@@ -353,8 +363,29 @@ def world(data):
             "mentor": mentor_a.email,
             "other_mentor": mentor_b.email,
             "staff": staff.email,
+            "company": values["company_email"],
+            "other_company": values["other_company_email"],
         }
     return values, emails
+
+
+@pytest.fixture
+def enter(login, data):
+    """Sign `client` in as the person with `email`: with the password, or (a company
+    contact, who has none) with a fresh sign-in link, as the emailed one is used."""
+
+    def sign_in(client, email: str):
+        with data() as session:
+            user = session.scalars(select(User).where(User.email == email)).one()
+            if user.role != "company":
+                return login(client, email)
+            token = auth.new_invitation(user, None, purpose="sign_in")
+            session.commit()
+        response = client.post(f"/company/sign-in/{token}")
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return sign_in
 
 
 def fill(template: str, values: dict) -> str:
@@ -397,9 +428,9 @@ DEACTIVATED = [
 
 
 @pytest.mark.parametrize("row", DEACTIVATED, ids=lambda row: f"deactivated-{row}")
-def test_a_deactivated_persons_session_is_refused_everywhere(row: Row, world, client, login, data):
+def test_a_deactivated_persons_session_is_refused_everywhere(row: Row, world, client, enter, data):
     values, emails = world
-    login(client, emails[row.role])
+    enter(client, emails[row.role])
     with data() as session:
         user = session.scalars(select(User).where(User.email == emails[row.role])).one()
         user.active = False
@@ -411,10 +442,10 @@ def test_a_deactivated_persons_session_is_refused_everywhere(row: Row, world, cl
 
 
 @pytest.mark.parametrize("row", MATRIX, ids=str)
-def test_access(row: Row, world, client, login, outbox):
+def test_access(row: Row, world, client, enter, outbox):
     values, emails = world
     if emails[row.role]:
-        login(client, emails[row.role])
+        enter(client, emails[row.role])
     body = {key: fill(value, values) for key, value in row.body.items()}
     path = fill(row.path, values)
     response = client.open(path, method=row.method, data=body)

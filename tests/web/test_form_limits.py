@@ -31,10 +31,17 @@ from onboarding.auth.forms import (
     ResetPasswordForm,
 )
 from onboarding.candidate.forms import ProfileForm
+from onboarding.company.forms import (
+    CheckinForm,
+    ContactDetailsForm,
+    ProjectProposalForm,
+    SignInRequestForm,
+)
 from onboarding.consent.forms import NoticeForm, OnBehalfForm
 from onboarding.conversation.forms import GroupMessageForm, MessageForm
 from onboarding.desk.forms import (
     CandidateFields,
+    CompanyContactForm,
     CompanyForm,
     CorrectDetailsForm,
     PlacementForm,
@@ -59,6 +66,7 @@ from onboarding.models import (
     MentoringMeeting,
     Partner,
     Placement,
+    PlacementCheckin,
     PrivacyNotice,
     Project,
     ThreadMessage,
@@ -119,11 +127,19 @@ COLUMNS = {
     (NoticeForm, "changes"): PrivacyNotice.changes,
     (MessageForm, "body"): ThreadMessage.body,
     (GroupMessageForm, "body"): Broadcast.body,
+    (CompanyContactForm, "name"): User.name,
+    (CompanyContactForm, "email"): User.email,
+    (ProjectProposalForm, "title"): Project.title,
+    (ProjectProposalForm, "description"): Project.description,
+    (ContactDetailsForm, "contact_person"): Company.contact_person,
+    (ContactDetailsForm, "contact_email"): Company.contact_email,
+    (CheckinForm, "comment"): PlacementCheckin.comment,
 }
 # Comma-separated lists stored one item per row (or per JSON item): each item is limited.
 PER_ITEM = {
     (ProfileForm, "skills"): CandidateSkill.skill,
     (ProjectForm, "skills"): CandidateSkill.skill,  # projects.skills is JSON: the same tags
+    (ProjectProposalForm, "skills"): CandidateSkill.skill,
 }
 # Text fields whose value is never stored as typed, and why.
 NOT_STORED = {
@@ -147,6 +163,8 @@ NOT_STORED = {
     (TransitionForm, "trigger"): "a trigger name, looked up in the workflow definition",
     (PlacementStepForm, "trigger"): "a trigger name, looked up in the workflow definition",
     (PartnerApplicationForm, "referral_code"): "the honeypot: filled in, nothing is stored",
+    (SignInRequestForm, "email"): "looked up in users.email by the worker, then forgotten",
+    (CheckinForm, "day"): "30 or 90, one of two values (placement_checkins.day is a number)",
     **{
         (form, "once"): "a one-time token, stored as its SHA-256 (form_tokens.token_hash)"
         for form in (
@@ -161,8 +179,8 @@ NOT_STORED = {
 
 
 def form_classes() -> list[type]:
-    for area in ("account", "auth", "candidate", "consent", "conversation", "desk", "documents",
-                 "mentor", "mydata", "partners", "people", "retention"):  # fmt: skip
+    for area in ("account", "auth", "candidate", "company", "consent", "conversation", "desk",
+                 "documents", "mentor", "mydata", "partners", "people", "retention"):  # fmt: skip
         importlib.import_module(f"onboarding.{area}.forms")
     found, todo = [], [BaseForm]
     while todo:

@@ -1,7 +1,8 @@
 """Every route, every method it accepts, as every role, with bad values: never a 5xx.
 
 The walk takes each rule of `app.url_map` (except static) and each of its methods, as the
-anonymous visitor, a candidate, a mentor and the desk. A GET is sent with bad query strings;
+anonymous visitor, a candidate, a mentor, the desk and a company contact (signed in with a
+link). A GET is sent with bad query strings;
 a POST with the route's form (FORMS below: a new POST route fails the walk until it is
 listed) filled in validly, then with each field in turn replaced by each bad value of its
 kind, left out, or sent twice. Each answer must be below 500; a 422 must be in the reader's
@@ -50,6 +51,7 @@ from onboarding.auth.forms import (
     ResetPasswordForm,
 )
 from onboarding.candidate.forms import ProfileForm
+from onboarding.company.forms import ContactDetailsForm, ProjectProposalForm, SignInRequestForm
 from onboarding.consent.forms import (
     AcceptForm,
     NoticeForm,
@@ -60,11 +62,13 @@ from onboarding.consent.forms import (
 from onboarding.conversation.forms import GroupMessageForm, MessageForm
 from onboarding.desk.forms import (
     AssignMentorForm,
+    CompanyContactForm,
     CompanyForm,
     CorrectDetailsForm,
     PlacementForm,
     PlacementStepForm,
     ProjectForm,
+    ProjectReviewForm,
     ProposeForm,
     RegisterCandidateForm,
 )
@@ -77,7 +81,7 @@ from onboarding.documents.forms import (
 from onboarding.extensions import db
 from onboarding.forms import AssessmentForm, TransitionForm, VersionForm
 from onboarding.mentor.forms import MeetingForm, SignOffForm
-from onboarding.models import Base, User
+from onboarding.models import Base, Candidate, Company, User
 from onboarding.mydata.forms import ExportRequestForm, PostalExportForm
 from onboarding.partners.forms import (
     CampaignForm,
@@ -87,12 +91,13 @@ from onboarding.partners.forms import (
 )
 from onboarding.people.forms import CapacityForm, InvitePersonForm
 from onboarding.retention.forms import EraseForm, ErasureRequestForm, HoldForm
+from onboarding.services import auth
 from onboarding.services.consent import current_notice_id
 from tests.conftest import PASSWORD
 from tests.web.test_form_errors import CSV, PDF, catalog, make_world
 
-ROLES = ("anonymous", "candidate", "mentor", "staff")
-LOCALE = {"anonymous": "af", "candidate": "nl", "mentor": "af", "staff": "nl"}
+ROLES = ("anonymous", "candidate", "mentor", "staff", "company")
+LOCALE = {"anonymous": "af", "candidate": "nl", "mentor": "af", "staff": "nl", "company": "af"}
 HUGE = str(2**64)
 
 # The form behind each POST endpoint (None: the route takes no fields).
@@ -148,6 +153,14 @@ FORMS = {
     "desk.company": CompanyForm,
     "desk.new_project": ProjectForm,
     "desk.project": ProjectForm,
+    "desk.add_company_contact": CompanyContactForm,
+    "desk.send_company_link": None,  # a button: its CSRF token only
+    "desk.review_project": ProjectReviewForm,
+    "company.sign_in": SignInRequestForm,
+    "company.sign_in_with_link": None,  # a button: its CSRF token only
+    "company.placement_step": PlacementStepForm,
+    "company.propose_project": ProjectProposalForm,
+    "company.details": ContactDetailsForm,
     "mentor.transition": TransitionForm,
     "mentor.record_assessment": AssessmentForm,
     "mentor.log_meeting": MeetingForm,
@@ -298,7 +311,8 @@ class Walk:
         if name == "locale":
             return LOCALE[role]
         if name == "trigger":
-            return "schedule_interview" if endpoint == "desk.placement_step" else "pause"
+            placement_steps = ("desk.placement_step", "company.placement_step")
+            return "schedule_interview" if endpoint in placement_steps else "pause"
         if isinstance(field, FileField):
             return "{csv}" if endpoint == "partners.import_start" else "{pdf}"
         if isinstance(field, BooleanField):
@@ -375,8 +389,26 @@ def walker_world(app, rollback, data):
             select(User.id).where(User.email == world["emails"]["mentor"])
         )
         world["notice"] = current_notice_id()  # the published version: edits are refused
+        # A contact of the world's company; the mentee shares their profile with companies,
+        # so the contact sees the proposed placement and takes its steps.
+        company = session.get(Company, world["company"])
+        contact = User(email="walker.contact@example.org", name="Walker Contact", role="company",
+                       locale=LOCALE["company"], company=company)  # fmt: skip
+        session.add(contact)
+        session.get(Candidate, world["mentee"]).share_with_companies = True
+        world["emails"]["company"] = contact.email
         session.commit()
     return world
+
+
+def sign_in(app, client, email: str) -> None:
+    """A company contact has no password: sign in with a fresh link, as the emailed one."""
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == email)).one()
+        token = auth.new_invitation(user, None, purpose="sign_in")
+        db.session.commit()
+        db.session.remove()
+    assert client.post(f"/company/sign-in/{token}").status_code == 302
 
 
 def rules(app):
@@ -397,6 +429,8 @@ def test_walk_every_route_with_bad_values(app, rollback, client, login, walker_w
     walk = Walk(app, rollback, world)
     if role == "anonymous":
         client.post("/language", data={"locale": LOCALE[role]})
+    elif role == "company":
+        sign_in(app, client, world["emails"][role])
     else:
         login(client, world["emails"][role])
     with app.app_context():

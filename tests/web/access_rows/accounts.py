@@ -3,8 +3,10 @@ account recovery (forgotten password, reset links, the second login step)."""
 
 from tests.web.access_rows.row import Row
 
-ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff")
-LOGGED_IN = ROLES[1:]
+ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff",
+         "company", "other_company")  # fmt: skip
+# Company contacts have no password and no account pages (they are refused: 403).
+LOGGED_IN = tuple(role for role in ROLES[1:] if role not in ("company", "other_company"))
 
 OWN_ACCOUNT_ROUTES = [
     ("POST", "/settings/profile"),

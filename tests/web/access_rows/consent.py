@@ -34,7 +34,8 @@ AREAS = [
 ]
 
 TEXT = {"body_en": "## About\n\nText.", "body_nl": "## Over\n\nTekst.", "body_af": "Teks."}
-ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff")
+ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff",
+         "company", "other_company")  # fmt: skip
 
 ROWS = [
     # the notice: everyone reads it

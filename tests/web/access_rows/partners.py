@@ -5,7 +5,8 @@ from onboarding.models import Campaign, ImportJob
 from onboarding.services import imports, partners
 from tests.web.access_rows.row import Row
 
-ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff")
+ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff",
+         "company", "other_company")  # fmt: skip
 
 STAFF_ROUTES = [
     ("GET", "/desk/partners"),

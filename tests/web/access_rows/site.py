@@ -2,6 +2,7 @@
 
 from tests.web.access_rows.row import Row
 
-ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff")
+ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff",
+         "company", "other_company")  # fmt: skip
 
 ROWS = [Row(role, "GET", "/favicon.ico", 200) for role in ROLES]
