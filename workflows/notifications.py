@@ -57,7 +57,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "messages": ("candidate", "mentor", "staff"),
     "reminders": ("candidate", "mentor", "staff"),
     "partners": ("staff",),
-    "imports": ("staff",),
+    "imports": ("staff", "partner"),
 }
 CATEGORY_LABELS = {
     "progress": N_("Progress: phase changes and Dutch assessments"),

@@ -60,7 +60,7 @@ def notifications():
 
 @bp.get("/notifications/<int:notification_id>")
 @writes_on_get  # opening it marks it read
-@role_required(*EVERYONE)
+@role_required(*READERS)
 def open_notification(notification_id: int):
     row = reminders.open_notification(current_user, notification_id)
     return redirect(reminders.link_of(row) or url_for("account.notifications"))

@@ -129,7 +129,7 @@ def placement_step(placement_id: int):
     except (Refused, Conflict) as error:
         rollback()  # nothing of the refused step stays
         refused = SideForm("step_form", form, error.message, tuple(error.details), key)
-        return _placement_page(placement_id, refused), 422
+        return _placement_page(placement_id, refused), 409 if isinstance(error, Conflict) else 422
     flash(
         _("The placement is now “%(status)s”.", status=str(PLACEMENT_STATUS_LABELS[done.status])),
         "success",

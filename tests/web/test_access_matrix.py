@@ -27,11 +27,8 @@ from tests.factories import (
     make_user,
 )
 from tests.web import access_rows
-from tests.web.access_rows.row import Row
+from tests.web.access_rows.row import LOGGED_IN, ROLES, WITH_ACCOUNT, Row
 
-ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff",
-         "company", "other_company")  # fmt: skip
-LOGGED_IN = ROLES[1:]
 TODAY = date.today().isoformat()
 NEXT_MONTH = (date.today() + timedelta(days=30)).isoformat()
 HOME = {
@@ -42,11 +39,8 @@ HOME = {
     "staff": "/desk/",
     "company": "/company/",
     "other_company": "/company/",
+    "partner": "/partner/",
 }
-COMPANY_ROLES = {"company", "other_company"}
-# The account pages (notifications, settings) are not the company contacts': they have no
-# password and read their notifications by email.
-WITH_ACCOUNT = tuple(role for role in LOGGED_IN if role not in COMPANY_ROLES)
 LOGIN_REDIRECT = "/login?next="
 
 
@@ -78,16 +72,20 @@ CANDIDATE_ROUTES = [
     ("GET", "/me/profile"),
     ("POST", "/me/profile"),
 ]
-# Every signed-in person but a company contact has these, for their own account only.
-ACCOUNT_ROUTES = [
+# Every signed-in person reads their own notifications; all but a company contact (who has
+# no password) have settings.
+NOTIFICATION_ROUTES = [
     ("GET", "/notifications"),
     ("POST", "/notifications/read"),
+]
+ACCOUNT_ROUTES = [
     ("GET", "/settings"),
     ("POST", "/settings/calendar"),
 ]
 # Who may enter each area; everybody else logged in gets 403.
 AREAS = [
     *access_rows.AREAS,
+    (NOTIFICATION_ROUTES, set(LOGGED_IN)),
     (ACCOUNT_ROUTES, set(WITH_ACCOUNT)),
     (DESK_ROUTES, {"staff"}),
     (MENTOR_ROUTES, {"mentor", "other_mentor"}),
@@ -265,15 +263,23 @@ WRONG_AREA = [
 ]
 
 ACCOUNT = [
-    row
-    for role in WITH_ACCOUNT
-    for row in (
-        Row(role, "GET", "/notifications", 200),
-        Row(role, "POST", "/notifications/read", 302, location="/notifications"),
-        Row(role, "GET", "/settings", 200),
-        Row(role, "POST", "/settings/calendar", 302, {"confirmed": "y"}, "/settings"),
-        Row(role, "POST", "/settings/calendar", 422),  # not confirmed
-    )
+    *(
+        row
+        for role in LOGGED_IN
+        for row in (
+            Row(role, "GET", "/notifications", 200),
+            Row(role, "POST", "/notifications/read", 302, location="/notifications"),
+        )
+    ),
+    *(
+        row
+        for role in WITH_ACCOUNT
+        for row in (
+            Row(role, "GET", "/settings", 200),
+            Row(role, "POST", "/settings/calendar", 302, {"confirmed": "y"}, "/settings"),
+            Row(role, "POST", "/settings/calendar", 422),  # not confirmed
+        )
+    ),
 ]
 # The feed is reached by its secret address alone (calendar apps do not log in).
 CALENDAR = [
@@ -365,6 +371,7 @@ def world(data):
             "staff": staff.email,
             "company": values["company_email"],
             "other_company": values["other_company_email"],
+            "partner": values["partner_email"],
         }
     return values, emails
 

@@ -1,12 +1,7 @@
 """Access-matrix rows for a person's own account (profile, password, two-factor) and for
 account recovery (forgotten password, reset links, the second login step)."""
 
-from tests.web.access_rows.row import Row
-
-ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff",
-         "company", "other_company")  # fmt: skip
-# Company contacts have no password and no account pages (they are refused: 403).
-LOGGED_IN = tuple(role for role in ROLES[1:] if role not in ("company", "other_company"))
+from tests.web.access_rows.row import ROLES, WITH_ACCOUNT, Row
 
 OWN_ACCOUNT_ROUTES = [
     ("POST", "/settings/profile"),
@@ -16,14 +11,14 @@ OWN_ACCOUNT_ROUTES = [
     ("POST", "/settings/two-factor/disable"),
     ("POST", "/settings/two-factor/recovery-codes"),
 ]
-AREAS = [(OWN_ACCOUNT_ROUTES, set(LOGGED_IN))]
+AREAS = [(OWN_ACCOUNT_ROUTES, set(WITH_ACCOUNT))]
 
 NEW_PASSWORD = "kameeldoring in die Kalahari"
 PASSWORD_CHANGE = {"current": "{password}", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
 
 OWN = [
     row
-    for role in LOGGED_IN
+    for role in WITH_ACCOUNT  # company contacts have no password: 403
     for row in (
         Row(role, "POST", "/settings/profile", 302, {"name": "Anna Renamed", "locale": "af"},
             "/settings"),

@@ -20,10 +20,8 @@ from onboarding.models import Placement, Project, User, utcnow
 from onboarding.services import auth
 from onboarding.services import people as people_service
 from tests.factories import make_candidate, make_company
-from tests.web.access_rows.row import Row
+from tests.web.access_rows.row import ROLES, Row
 
-ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff",
-         "company", "other_company")  # fmt: skip
 COMPANIES = {"company", "other_company"}
 
 PORTAL_ROUTES = [
@@ -34,6 +32,8 @@ PORTAL_ROUTES = [
     ("POST", "/company/projects/new"),
     ("GET", "/company/details"),
     ("POST", "/company/details"),
+    ("GET", "/company/placements/{cp_started}/check-in/30"),
+    ("POST", "/company/placements/{cp_started}/check-in/30"),
 ]
 DESK_ROUTES = [
     ("POST", "/desk/companies/{company}/contacts"),
@@ -41,7 +41,7 @@ DESK_ROUTES = [
     ("POST", "/desk/projects/{pending_project}/review"),
 ]
 AREAS = [(PORTAL_ROUTES, COMPANIES), (DESK_ROUTES, {"staff"})]
-NUMERIC_PLACEHOLDERS = ["cp_shared", "cp_other", "contact_a", "contact_b", "revoked_contact",
+NUMERIC_PLACEHOLDERS = ["cp_shared", "cp_started", "cp_other", "contact_a", "contact_b", "revoked_contact",
                         "pending_project"]  # fmt: skip
 TEXT_PLACEHOLDERS = {"link_token": "token", "expired_link": "token", "used_link": "token",
                      "revoked_link": "token"}  # fmt: skip
@@ -103,6 +103,19 @@ COMPANY = [
     Row("company", "POST", "/company/details", 302, DETAILS, "/company/"),
     Row("company", "POST", "/company/details", 422),
     Row("company", "POST", "/company/details", 422, {**DETAILS, "contact_email": "not mail"}),
+    # The check-ins of a placement that started 40 days ago: the 30-day one is open.
+    Row("company", "GET", "/company/placements/{cp_started}/check-in/30", 200),
+    Row("company", "POST", "/company/placements/{cp_started}/check-in/30", 302,
+        {"rating": "4", "comment": "Goed begonnen"}, "/company/placements/{cp_started}"),
+    Row("company", "POST", "/company/placements/{cp_started}/check-in/30", 422),
+    Row("company", "POST", "/company/placements/{cp_started}/check-in/30", 422,
+        {"rating": "6"}),
+    Row("company", "POST", "/company/placements/{cp_started}/check-in/90", 422,
+        {"rating": "4"}),  # not open yet
+    Row("company", "GET", "/company/placements/{cp_started}/check-in/60", 404),
+    Row("company", "POST", "/company/placements/{cp_shared}/check-in/30", 422,
+        {"rating": "4"}),  # not started
+    Row("company", "GET", "/company/placements/{cp_other}/check-in/30", 404),
 ]  # fmt: skip
 
 OTHER_COMPANY = [
@@ -113,6 +126,9 @@ OTHER_COMPANY = [
     Row("other_company", "GET", "/company/projects/new", 200),
     Row("other_company", "POST", "/company/projects/new", 302, PROPOSAL, "/company/"),
     Row("other_company", "GET", "/company/details", 200),
+    Row("other_company", "GET", "/company/placements/{cp_started}/check-in/30", 404),
+    Row("other_company", "POST", "/company/placements/{cp_started}/check-in/30", 404,
+        {"rating": "4"}),
     Row("other_company", "POST", "/company/details", 302, DETAILS, "/company/"),
 ]  # fmt: skip
 
@@ -165,10 +181,15 @@ def world(session, values: dict, people: dict) -> dict:
                           project_title="Wind farm monitoring", status="proposed")  # fmt: skip
     cp_other = Placement(candidate_id=shared.id, company_id=company_b.id,
                          project_title="Electrolyser controls", status="proposed")  # fmt: skip
+    placed = make_candidate(name="Chipo Banda", phase="placed", country="ZM",
+                            share_with_companies=True)  # fmt: skip
+    cp_started = Placement(candidate_id=placed.id, company_id=company_a.id,
+                           project_title="Grid storage pilot", status="started",
+                           start_date=date.today() - timedelta(days=40))  # fmt: skip
     pending = Project(company=company_a, kind="vacancy", title="Process engineer",
                       stem_fields=["engineering"], skills=[], seats=1, is_open=False,
                       approval="pending", proposed_by_id=contact_a.id)  # fmt: skip
-    session.add_all([cp_shared, cp_other, pending])
+    session.add_all([cp_shared, cp_other, cp_started, pending])
     now = utcnow()
     link_token = auth.new_invitation(link_contact, None, purpose="sign_in")
     expired = auth.new_invitation(contact_a, None, now - timedelta(hours=2), purpose="sign_in")
@@ -183,6 +204,7 @@ def world(session, values: dict, people: dict) -> dict:
     return {
         "cp_shared": cp_shared.id,
         "cp_other": cp_other.id,
+        "cp_started": cp_started.id,
         "contact_a": contact_a.id,
         "contact_b": contact_b.id,
         "revoked_contact": revoked.id,

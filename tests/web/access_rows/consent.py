@@ -9,7 +9,7 @@ published version 1 of migration 0011.
 from __future__ import annotations
 
 from onboarding.services import consent
-from tests.web.access_rows.row import Row
+from tests.web.access_rows.row import ROLES, Row
 
 CANDIDATES = {"candidate", "other_candidate"}
 
@@ -34,8 +34,6 @@ AREAS = [
 ]
 
 TEXT = {"body_en": "## About\n\nText.", "body_nl": "## Over\n\nTekst.", "body_af": "Teks."}
-ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff",
-         "company", "other_company")  # fmt: skip
 
 ROWS = [
     # the notice: everyone reads it

@@ -8,11 +8,10 @@ shown in the app (a pending reminder) or none at all is 404.
 from __future__ import annotations
 
 from onboarding.models import Reminder, utcnow
-from tests.web.access_rows.row import Row
+from tests.web.access_rows.row import LOGGED_IN, WITH_ACCOUNT, Row
 
-LOGGED_IN = ("candidate", "other_candidate", "mentor", "other_mentor", "staff")
 ROLE_OF = {"candidate": "candidate", "other_candidate": "candidate", "mentor": "mentor",
-           "other_mentor": "mentor", "staff": "staff"}  # fmt: skip
+           "other_mentor": "mentor", "staff": "staff", "partner": "partner"}  # fmt: skip
 CHOICES = {
     "candidate": {"progress": "email", "mentoring": "app", "documents": "digest",
                   "placements": "email", "messages": "email", "reminders": "app"},
@@ -20,27 +19,30 @@ CHOICES = {
                "messages": "email", "reminders": "digest"},
     "staff": {"placements": "email", "messages": "app", "reminders": "email", "partners": "digest",
               "imports": "app"},
+    "partner": {"imports": "digest"},
 }  # fmt: skip
 
+# Everybody with an account chooses how; a company contact (no settings) only reads.
 AREAS = [
-    (
-        [("POST", "/settings/notifications"), ("GET", "/notifications/{note_c1}")],
-        set(LOGGED_IN),
-    )
+    ([("POST", "/settings/notifications")], set(WITH_ACCOUNT)),
+    ([("GET", "/notifications/{note_c1}")], set(LOGGED_IN)),
 ]
 
 ROWS = [
     *(
         row
-        for role in LOGGED_IN
+        for role in WITH_ACCOUNT
         for row in (
             Row(role, "POST", "/settings/notifications", 302, CHOICES[ROLE_OF[role]], "/settings"),
             Row(role, "POST", "/settings/notifications", 422,
-                {**CHOICES[ROLE_OF[role]], "reminders": "pigeon"}),
+                {**CHOICES[ROLE_OF[role]], "imports": "pigeon"}
+                if role == "partner" else {**CHOICES[ROLE_OF[role]], "reminders": "pigeon"}),
             Row(role, "POST", "/settings/notifications", 422),  # nothing chosen
-            Row(role, "GET", "/notifications/{unknown}", 404),
         )
     ),
+    *(Row(role, "GET", "/notifications/{unknown}", 404) for role in LOGGED_IN),
+    *(Row(role, "GET", "/notifications/{note_c1}", 404)
+      for role in ("company", "other_company", "partner")),
     Row("candidate", "GET", "/notifications/{note_c1}", 302, location="/me/"),
     Row("candidate", "GET", "/notifications/{pending_c1}", 404),  # not in the app yet
     Row("candidate", "GET", "/notifications/{note_staff}", 404),

@@ -3,10 +3,7 @@ review, campaigns, CSV import and exports."""
 
 from onboarding.models import Campaign, ImportJob
 from onboarding.services import imports, partners
-from tests.web.access_rows.row import Row
-
-ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff",
-         "company", "other_company")  # fmt: skip
+from tests.web.access_rows.row import ROLES, Row
 
 STAFF_ROUTES = [
     ("GET", "/desk/partners"),

@@ -2,6 +2,16 @@
 
 from dataclasses import dataclass, field
 
+# Everybody the matrix asks as: anonymous, candidate 1 (mentee of mentor A) and candidate 2,
+# mentors A and B, staff, the contacts of companies A and B (no password: a sign-in link),
+# and the contact of an accepted partner organisation.
+ROLES = ("anonymous", "candidate", "other_candidate", "mentor", "other_mentor", "staff",
+         "company", "other_company", "partner")  # fmt: skip
+LOGGED_IN = ROLES[1:]
+COMPANY_ROLES = ("company", "other_company")
+# The account pages (settings, password, two-factor): everybody with a password.
+WITH_ACCOUNT = tuple(role for role in LOGGED_IN if role not in COMPANY_ROLES)
+
 
 @dataclass(frozen=True)
 class Row:
