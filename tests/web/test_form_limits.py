@@ -73,6 +73,7 @@ from onboarding.models import (
     User,
 )
 from onboarding.mydata.forms import PostalExportForm
+from onboarding.partner_portal.forms import ListingForm, PartnerContactForm, ReferForm
 from onboarding.partners.forms import CampaignForm, DecisionForm, PartnerApplicationForm
 from onboarding.people.forms import InvitePersonForm
 from onboarding.retention.forms import HoldForm
@@ -129,6 +130,13 @@ COLUMNS = {
     (GroupMessageForm, "body"): Broadcast.body,
     (CompanyContactForm, "name"): User.name,
     (CompanyContactForm, "email"): User.email,
+    (PartnerContactForm, "name"): User.name,
+    (PartnerContactForm, "email"): User.email,
+    (ReferForm, "name"): User.name,
+    (ReferForm, "email"): User.email,
+    (ReferForm, "origin_institution"): Candidate.origin_institution,
+    (ListingForm, "offers"): Partner.offers,
+    (ListingForm, "seeks"): Partner.seeks,
     (ProjectProposalForm, "title"): Project.title,
     (ProjectProposalForm, "description"): Project.description,
     (ContactDetailsForm, "contact_person"): Company.contact_person,
@@ -164,7 +172,6 @@ NOT_STORED = {
     (PlacementStepForm, "trigger"): "a trigger name, looked up in the workflow definition",
     (PartnerApplicationForm, "referral_code"): "the honeypot: filled in, nothing is stored",
     (SignInRequestForm, "email"): "looked up in users.email by the worker, then forgotten",
-    (CheckinForm, "day"): "30 or 90, one of two values (placement_checkins.day is a number)",
     **{
         (form, "once"): "a one-time token, stored as its SHA-256 (form_tokens.token_hash)"
         for form in (
@@ -173,6 +180,7 @@ NOT_STORED = {
             RegisterCandidateForm,
             PartnerApplicationForm,
             InvitePersonForm,
+            ReferForm,
         )  # fmt: skip
     },
 }
@@ -180,7 +188,8 @@ NOT_STORED = {
 
 def form_classes() -> list[type]:
     for area in ("account", "auth", "candidate", "company", "consent", "conversation", "desk",
-                 "documents", "mentor", "mydata", "partners", "people", "retention"):  # fmt: skip
+                 "documents", "mentor", "mydata", "partner_portal", "partners", "people",
+                 "retention"):  # fmt: skip
         importlib.import_module(f"onboarding.{area}.forms")
     found, todo = [], [BaseForm]
     while todo:

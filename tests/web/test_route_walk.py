@@ -51,7 +51,12 @@ from onboarding.auth.forms import (
     ResetPasswordForm,
 )
 from onboarding.candidate.forms import ProfileForm
-from onboarding.company.forms import ContactDetailsForm, ProjectProposalForm, SignInRequestForm
+from onboarding.company.forms import (
+    CheckinForm,
+    ContactDetailsForm,
+    ProjectProposalForm,
+    SignInRequestForm,
+)
 from onboarding.consent.forms import (
     AcceptForm,
     NoticeForm,
@@ -83,6 +88,12 @@ from onboarding.forms import AssessmentForm, TransitionForm, VersionForm
 from onboarding.mentor.forms import MeetingForm, SignOffForm
 from onboarding.models import Base, Candidate, Company, User
 from onboarding.mydata.forms import ExportRequestForm, PostalExportForm
+from onboarding.partner_portal.forms import (
+    ListingForm,
+    PartnerContactForm,
+    PartnerImportForm,
+    ReferForm,
+)
 from onboarding.partners.forms import (
     CampaignForm,
     DecisionForm,
@@ -92,12 +103,14 @@ from onboarding.partners.forms import (
 from onboarding.people.forms import CapacityForm, InvitePersonForm
 from onboarding.retention.forms import EraseForm, ErasureRequestForm, HoldForm
 from onboarding.services import auth
+from onboarding.services.auth import hash_password
 from onboarding.services.consent import current_notice_id
 from tests.conftest import PASSWORD
 from tests.web.test_form_errors import CSV, PDF, catalog, make_world
 
-ROLES = ("anonymous", "candidate", "mentor", "staff", "company")
-LOCALE = {"anonymous": "af", "candidate": "nl", "mentor": "af", "staff": "nl", "company": "af"}
+ROLES = ("anonymous", "candidate", "mentor", "staff", "company", "partner")
+LOCALE = {"anonymous": "af", "candidate": "nl", "mentor": "af", "staff": "nl", "company": "af",
+          "partner": "nl"}  # fmt: skip
 HUGE = str(2**64)
 
 # The form behind each POST endpoint (None: the route takes no fields).
@@ -161,6 +174,12 @@ FORMS = {
     "company.placement_step": PlacementStepForm,
     "company.propose_project": ProjectProposalForm,
     "company.details": ContactDetailsForm,
+    "company.checkin": CheckinForm,
+    "partners.invite_partner_contact": PartnerContactForm,
+    "partner_portal.listing": ListingForm,
+    "partner_portal.refer": ReferForm,
+    "partner_portal.import_start": PartnerImportForm,
+    "partner_portal.import_run": VersionForm,
     "mentor.transition": TransitionForm,
     "mentor.record_assessment": AssessmentForm,
     "mentor.log_meeting": MeetingForm,
@@ -279,7 +298,7 @@ class Walk:
             if argument in ids:
                 values[argument] = HUGE if huge_ids else ids[argument]
             else:
-                values[argument] = {"token": "not-a-token", "name": "funnel"}[argument]
+                values[argument] = {"token": "not-a-token", "name": "funnel", "day": 30}[argument]
         path = rule.rule
         for key, value in values.items():
             path = re.sub(rf"<(?:\w+(?:\([^)]*\))?:)?{key}>", str(value), path)
@@ -314,7 +333,8 @@ class Walk:
             placement_steps = ("desk.placement_step", "company.placement_step")
             return "schedule_interview" if endpoint in placement_steps else "pause"
         if isinstance(field, FileField):
-            return "{csv}" if endpoint == "partners.import_start" else "{pdf}"
+            imports = ("partners.import_start", "partner_portal.import_start")
+            return "{csv}" if endpoint in imports else "{pdf}"
         if isinstance(field, BooleanField):
             return "y"
         if name in by_name:
@@ -397,6 +417,13 @@ def walker_world(app, rollback, data):
         session.add(contact)
         session.get(Candidate, world["mentee"]).share_with_companies = True
         world["emails"]["company"] = contact.email
+        # The contact of the world's accepted partner (a password, like a colleague).
+        partner_contact = User(email="walker.partner@example.org", name="Walker Partner",
+                               role="partner", locale=LOCALE["partner"],
+                               partner_id=world["accepted_partner"],
+                               password_hash=hash_password(PASSWORD))  # fmt: skip
+        session.add(partner_contact)
+        world["emails"]["partner"] = partner_contact.email
         session.commit()
     return world
 

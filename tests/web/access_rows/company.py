@@ -41,8 +41,8 @@ DESK_ROUTES = [
     ("POST", "/desk/projects/{pending_project}/review"),
 ]
 AREAS = [(PORTAL_ROUTES, COMPANIES), (DESK_ROUTES, {"staff"})]
-NUMERIC_PLACEHOLDERS = ["cp_shared", "cp_started", "cp_other", "contact_a", "contact_b", "revoked_contact",
-                        "pending_project"]  # fmt: skip
+NUMERIC_PLACEHOLDERS = ["cp_shared", "cp_started", "cp_other", "contact_a", "contact_b",
+                        "revoked_contact", "pending_project"]  # fmt: skip
 TEXT_PLACEHOLDERS = {"link_token": "token", "expired_link": "token", "used_link": "token",
                      "revoked_link": "token"}  # fmt: skip
 
