@@ -24,6 +24,7 @@ from onboarding.services import (
     auth,
     company_contacts,
     company_portal,
+    documents,
     placements,
     throttle,
 )
@@ -34,7 +35,7 @@ from onboarding.vocabulary import (
     PROJECT_KIND_LABELS,
     STEM_FIELD_LABELS,
 )
-from onboarding.web import form_errors, role_required
+from onboarding.web import form_errors, private_download, role_required, writes_on_get
 
 bp = Blueprint("company", __name__, url_prefix="/company")
 
@@ -106,6 +107,16 @@ def _placement_page(placement_id: int, refused: SideForm | None = None):
         refused=refused,
         labels=LABELS,
     )
+
+
+@bp.get("/placements/<int:placement_id>/cv")
+@writes_on_get  # the download is logged for the candidate
+@role_required("company")
+def cv(placement_id: int):
+    """The candidate's CV, once the desk verified it (never another document)."""
+    document, content = company_portal.read_cv(current_user, placement_id)
+    name = documents.display_name(document.original_name, document.content_type)
+    return private_download(content, document.content_type, name)
 
 
 @bp.post("/placements/<int:placement_id>/steps")

@@ -23,13 +23,14 @@ from onboarding.extensions import db
 from onboarding.models import (
     Candidate,
     Company,
+    Document,
     Placement,
     PlacementCheckin,
     Project,
     User,
     utcnow,
 )
-from onboarding.services import audit, companies, notifications
+from onboarding.services import audit, companies, documents, notifications
 from onboarding.services.access import company_placement, require_role, shared_with_company
 from onboarding.services.company_contacts import active_contacts
 from onboarding.services.errors import Conflict, NotFound, Refused
@@ -42,23 +43,50 @@ CHECKIN_DAYS = (30, 90)  # a started placement's check-ins, days after its start
 
 @dataclass(frozen=True)
 class CandidateCard:
-    """A candidate as a company sees them: only what they agreed to share."""
+    """A candidate as a company sees them: only what they agreed to share (and their CV
+    once the desk verified it; no other document)."""
 
     name: str
     stem_field: str
     skills: tuple[str, ...]
     dutch_level: str | None
     available_from: date | None
+    has_cv: bool = False
 
     @classmethod
-    def of(cls, candidate: Candidate) -> CandidateCard:
+    def of(cls, candidate: Candidate, *, has_cv: bool = False) -> CandidateCard:
         return cls(
             name=candidate.name,
             stem_field=candidate.stem_field,
             skills=tuple(sorted(s.skill for s in candidate.skills)),
             dutch_level=candidate.dutch_level,
             available_from=candidate.available_from,
+            has_cv=has_cv,
         )
+
+
+def verified_cv(candidate_id: int) -> Document | None:
+    """The candidate's newest verified CV, if any."""
+    return db.session.scalars(
+        select(Document)
+        .where(
+            Document.candidate_id == candidate_id,
+            Document.kind == "cv",
+            Document.status == "verified",
+        )
+        .order_by(Document.id.desc())
+        .limit(1)
+    ).first()
+
+
+def read_cv(actor: User, placement_id: int) -> tuple[Document, bytes]:
+    """The verified CV of the placement's candidate, for their company's contact (logged
+    for the candidate, as the desk's and mentors' downloads are)."""
+    placement = company_placement(actor, placement_id)
+    document = verified_cv(placement.candidate_id)
+    if document is None:
+        raise NotFound(_("There is no verified CV to download."))
+    return document, documents.read_stored(actor, document, placement.candidate)
 
 
 @dataclass(frozen=True)
@@ -159,7 +187,9 @@ def placement_page(actor: User, placement_id: int) -> PlacementPage:
     today = local_date(utcnow())
     return PlacementPage(
         placement=placement,
-        card=CandidateCard.of(placement.candidate),
+        card=CandidateCard.of(
+            placement.candidate, has_cv=verified_cv(placement.candidate_id) is not None
+        ),
         steps=steps_for(others, "company").get(placement.id, []),
         checkins_open=tuple(
             day

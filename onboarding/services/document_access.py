@@ -19,7 +19,8 @@ from onboarding.extensions import db
 from onboarding.models import Candidate, Document, DocumentAccess, User, utcnow
 from onboarding.vocabulary import ROLE_LABELS
 
-LOGGED_ROLES = ("staff", "mentor")
+# Whose reading of a candidate's documents the candidate sees (a company: their verified CV).
+LOGGED_ROLES = ("staff", "mentor", "company")
 DATA_EXPORT = "data_export"  # document_kind of a download of the whole data export
 
 

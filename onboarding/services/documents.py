@@ -255,11 +255,17 @@ def read_document(actor: User, document_id: int) -> tuple[Document, bytes]:
     """The document and its content, for a download by someone allowed to see it; staff's
     and a mentor's downloads are logged for the candidate (`document_access`)."""
     document, candidate = _visible(actor, document_id)
+    return document, read_stored(actor, document, candidate)
+
+
+def read_stored(actor: User, document: Document, candidate: Candidate) -> bytes:
+    """A document's content for `actor`, who the caller made sure may read it; logged for
+    the candidate (`document_access`)."""
     path = folder() / document.stored_name
     if not STORED_NAME.fullmatch(document.stored_name) or not path.is_file():
         raise NotFound(_("This document does not exist or is not yours to see."))
     document_access.record(actor, candidate, "downloaded", document)
-    return document, path.read_bytes()
+    return path.read_bytes()
 
 
 def opened_list(actor: User, candidate: Candidate) -> None:

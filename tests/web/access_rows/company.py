@@ -17,9 +17,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from onboarding.models import Placement, Project, User, utcnow
-from onboarding.services import auth
+from onboarding.services import auth, documents
 from onboarding.services import people as people_service
 from tests.factories import make_candidate, make_company
+from tests.web.access_rows.documents import PDF
 from tests.web.access_rows.row import ROLES, Row
 
 COMPANIES = {"company", "other_company"}
@@ -32,6 +33,7 @@ PORTAL_ROUTES = [
     ("POST", "/company/projects/new"),
     ("GET", "/company/details"),
     ("POST", "/company/details"),
+    ("GET", "/company/placements/{cp_started}/cv"),
     ("GET", "/company/placements/{cp_started}/check-in/30"),
     ("POST", "/company/placements/{cp_started}/check-in/30"),
 ]
@@ -103,6 +105,12 @@ COMPANY = [
     Row("company", "POST", "/company/details", 302, DETAILS, "/company/"),
     Row("company", "POST", "/company/details", 422),
     Row("company", "POST", "/company/details", 422, {**DETAILS, "contact_email": "not mail"}),
+    # The CV once the desk verified it, never another document (the placed candidate has a
+    # verified CV and a passport; the shared candidate's CV is not verified yet).
+    Row("company", "GET", "/company/placements/{cp_started}/cv", 200),
+    Row("company", "GET", "/company/placements/{cp_shared}/cv", 404),
+    Row("company", "GET", "/company/placements/{cp_other}/cv", 404),
+    Row("company", "GET", "/company/placements/{placement}/cv", 404),
     # The check-ins of a placement that started 40 days ago: the 30-day one is open.
     Row("company", "GET", "/company/placements/{cp_started}/check-in/30", 200),
     Row("company", "POST", "/company/placements/{cp_started}/check-in/30", 302,
@@ -127,6 +135,7 @@ OTHER_COMPANY = [
     Row("other_company", "POST", "/company/projects/new", 302, PROPOSAL, "/company/"),
     Row("other_company", "GET", "/company/details", 200),
     Row("other_company", "GET", "/company/placements/{cp_started}/check-in/30", 404),
+    Row("other_company", "GET", "/company/placements/{cp_started}/cv", 404),
     Row("other_company", "POST", "/company/placements/{cp_started}/check-in/30", 404,
         {"rating": "4"}),
     Row("other_company", "POST", "/company/details", 302, DETAILS, "/company/"),
@@ -190,6 +199,12 @@ def world(session, values: dict, people: dict) -> dict:
                       stem_fields=["engineering"], skills=[], seats=1, is_open=False,
                       approval="pending", proposed_by_id=contact_a.id)  # fmt: skip
     session.add_all([cp_shared, cp_other, cp_started, pending])
+    session.commit()
+    cv = documents.upload(placed.user, "cv", PDF, "cv.pdf")
+    documents.upload(placed.user, "passport", PDF, "passport.pdf")
+    documents.upload(shared.user, "cv", PDF, "cv.pdf")
+    session.commit()
+    documents.review(people["staff"], cv.id, "verified")
     now = utcnow()
     link_token = auth.new_invitation(link_contact, None, purpose="sign_in")
     expired = auth.new_invitation(contact_a, None, now - timedelta(hours=2), purpose="sign_in")
