@@ -57,3 +57,20 @@ def test_the_emailed_link_signs_in_once_and_only_when_its_button_is_pressed(
     assert "An Claes" in client.get("/company/").get_data(as_text=True)
     assert client.get(path).status_code == 404  # used
     assert app.test_client().post(path).status_code == 404
+
+
+def test_a_contacts_notifications_page_leads_nowhere_they_may_not_go(app, data, client, outbox):
+    email = contact_email(data)
+    client.post("/company/sign-in", data={"email": email})
+    with app.app_context():
+        jobs.work()
+    (message,) = outbox.messages
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    (path,) = re.findall(r"https?://\S+?(/company/sign-in/\S+)", body)
+    client.post(path)
+    page = client.get("/notifications")
+    assert page.status_code == 200
+    for href in re.findall(r'href="(/[^"#?]*)', page.get_data(as_text=True)):
+        if href.startswith("/static/") or href == "/favicon.ico":
+            continue
+        assert client.get(href).status_code in (200, 302), href  # never a 403
