@@ -118,11 +118,27 @@ def own_company(actor: User) -> Company:
 
 
 def _shared(placements: list[Placement]) -> list[PlacementRow]:
+    shown = [p for p in placements if shared_with_company(p.candidate)]
+    with_cv = _with_verified_cv([p.candidate_id for p in shown])
     return [
-        PlacementRow(p, CandidateCard.of(p.candidate))
-        for p in placements
-        if shared_with_company(p.candidate)
+        PlacementRow(p, CandidateCard.of(p.candidate, has_cv=p.candidate_id in with_cv))
+        for p in shown
     ]
+
+
+def _with_verified_cv(candidate_ids: list[int]) -> set[int]:
+    """Which of these candidates have a verified CV (one statement)."""
+    if not candidate_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Document.candidate_id).where(
+                Document.candidate_id.in_(candidate_ids),
+                Document.kind == "cv",
+                Document.status == "verified",
+            )
+        )
+    )
 
 
 def overview(actor: User) -> Overview:

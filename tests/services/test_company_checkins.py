@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from onboarding.db import transaction
 from onboarding.extensions import db
-from onboarding.models import Placement, PlacementCheckin, Reminder
-from onboarding.services import company_portal, reminders
+from onboarding.models import DocumentAccess, Placement, PlacementCheckin, Reminder
+from onboarding.services import company_portal, documents, reminders
 from onboarding.services.errors import NotFound, Refused
 from onboarding.services.reminders import rendering
 from tests.factories import make_candidate, make_company, make_user
@@ -120,3 +120,35 @@ def test_another_companys_contact_cannot_answer(ctx):
     with pytest.raises(NotFound):
         company_portal.record_checkin(stranger, placement.id, 30, 4, "")
     assert db.session.scalars(select(PlacementCheckin)).all() == []
+
+
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n" + b"cv of the candidate" * 10
+
+
+def test_a_contact_downloads_the_cv_once_verified_and_the_candidate_sees_who(ctx):
+    company, other = make_company(), make_company()
+    els, stranger = contact(company, "Els Vermeulen"), contact(other, "Other Company")
+    candidate = make_candidate(phase="placed", share_with_companies=True)
+    placement = started(candidate, company, days_ago=3)
+    cv = documents.upload(candidate.user, "cv", PDF, "cv.pdf")
+    documents.upload(candidate.user, "passport", PDF, "passport.pdf")
+    db.session.commit()
+    with pytest.raises(NotFound):  # not verified yet
+        company_portal.read_cv(els, placement.id)
+    assert company_portal.placement_page(els, placement.id).card.has_cv is False
+    db.session.rollback()
+    documents.review(make_user("staff"), cv.id, "verified")
+    db.session.commit()
+
+    assert company_portal.placement_page(els, placement.id).card.has_cv is True
+    with transaction():
+        document, content = company_portal.read_cv(els, placement.id)
+    assert (document.id, content) == (cv.id, PDF)
+    logged = db.session.scalars(
+        select(DocumentAccess).where(DocumentAccess.candidate_id == candidate.id)
+    ).all()
+    assert [(row.viewer_id, row.viewer_role, row.document_id) for row in logged] == [
+        (els.id, "company", cv.id)
+    ]
+    with pytest.raises(NotFound):
+        company_portal.read_cv(stranger, placement.id)

@@ -383,11 +383,13 @@ def test_the_card_has_only_the_shared_fields(world):
     placement = propose(world, world.candidate)
     page = company_portal.placement_page(world.contact, placement.id)
     card = page.card
+    # What the candidate shares, and whether a verified CV can be downloaded (no other
+    # document, no address, no notes).
     assert {f.name for f in dataclasses.fields(card)} == {
-        "name", "stem_field", "skills", "dutch_level", "available_from",
+        "name", "stem_field", "skills", "dutch_level", "available_from", "has_cv",
     }  # fmt: skip
-    assert (card.name, card.stem_field, card.available_from) == (
-        "Lindiwe Khumalo", "energy", START,
+    assert (card.name, card.stem_field, card.available_from, card.has_cv) == (
+        "Lindiwe Khumalo", "energy", START, False,
     )  # fmt: skip
     (row,) = company_portal.overview(world.contact).projects[0].placements
     assert row.card == card
