@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from onboarding.company.views import bp as company_bp
     from onboarding.consent.views import bp as consent_bp
     from onboarding.conversation.views import bp as conversation_bp
+    from onboarding.desk import arrival  # noqa: F401  (its routes join the desk's blueprint)
     from onboarding.desk.views import bp as desk_bp
     from onboarding.documents.views import bp as documents_bp
     from onboarding.mentor.views import bp as mentor_bp

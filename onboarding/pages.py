@@ -34,6 +34,7 @@ from onboarding.services import (
     history,
     invitations,
     placements,
+    relocation,
     workflow,
 )
 from onboarding.services.access import get_or_not_found, visible_candidate
@@ -174,6 +175,8 @@ def candidate_page(candidate_id: int, template: str, *, refused: SideForm | None
         if actor.role in ("staff", "mentor")
         else [],
         "checklist": documents.checklist_for(candidate),
+        "overdue_steps": relocation.overdue_steps([candidate.id]).get(candidate.id, []),
+        "expired": relocation.red_flags([candidate]).get(candidate.id, ()),
     }
     if actor.role == "staff":
         mentor_options = board.mentor_options()

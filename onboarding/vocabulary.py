@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from workflows import checklist
+from workflows import checklist, relocation
 from workflows import placement as placement_flow
 
 OUTREACH_CHANNEL_LABELS = {
@@ -178,3 +178,36 @@ ACCOUNT_EVENT_LABELS = {
     "sign_in_link_used": _l("Signed in with a link"),
 }
 ACCOUNT_EVENT_KINDS = tuple(ACCOUNT_EVENT_LABELS)
+
+
+# The relocation plan (workflows/relocation.py): residence routes, rule keys and their units.
+RESIDENCE_ROUTES = relocation.ROUTES
+RESIDENCE_ROUTE_LABELS = {route: _l(label) for route, label in relocation.ROUTE_LABELS.items()}
+RELOCATION_RULE_LABELS = {rule.key: _l(rule.label) for rule in relocation.RULE_DEFINITIONS}
+RULE_UNIT_LABELS = {
+    relocation.WORKING_DAYS: _l("working days"),
+    relocation.CALENDAR_DAYS: _l("calendar days"),
+    relocation.MONTHS: _l("months"),
+    relocation.EUR: _l("euro"),
+    relocation.EUR_PER_YEAR: _l("euro a year"),
+}
+STEP_STATUS_LABELS = {
+    relocation.DONE: _l("Done"),
+    relocation.SKIPPED: _l("Not needed"),
+    relocation.OPEN: _l("To do"),
+    relocation.WAITING: _l("Waiting"),
+}
+
+# Where a newcomer goes for help in their municipality.
+RULE_CHANGE_LABELS = {
+    "created": _l("row added"),
+    "changed": _l("row changed"),
+    "deleted": _l("row deleted"),
+}
+HELP_KINDS = ("service_desk", "expat_centre", "dutch_course_intake", "health_insurance_office")
+HELP_KIND_LABELS = {
+    "service_desk": _l("Municipal service desk"),
+    "expat_centre": _l("Expat Centre"),
+    "dutch_course_intake": _l("Dutch course intake"),
+    "health_insurance_office": _l("Health insurance office"),
+}

@@ -28,6 +28,12 @@ KINDS = (
     "work_permit",
     "single_permit",
     "diploma_recognition",
+    # Proofs of the relocation plan's steps (workflows/relocation.py).
+    "trainee_permit",
+    "orientation_year_card",
+    "d_visa",
+    "residence_card",
+    "health_insurance",
 )
 KIND_LABELS = {
     "passport": N_("Passport or identity card"),
@@ -38,6 +44,11 @@ KIND_LABELS = {
     "work_permit": N_("Work permit"),
     "single_permit": N_("Single permit (work and residence)"),
     "diploma_recognition": N_("Diploma recognition (NARIC-Vlaanderen)"),
+    "trainee_permit": N_("Trainee permit"),
+    "orientation_year_card": N_("Orientation year residence card"),
+    "d_visa": N_("D visa (long stay)"),
+    "residence_card": N_("Residence card"),
+    "health_insurance": N_("Health insurance membership certificate"),
 }
 
 # Document statuses (the same values as the documents table allows).

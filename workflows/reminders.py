@@ -53,6 +53,8 @@ class ReminderFacts:
     mentoring_started_on: date | None = None
     next_interview_at: datetime | None = None  # aware UTC
     placement_start: date | None = None
+    # The latest valid-until date of each permit or card on file (workflows.relocation).
+    permit_expiries: tuple[tuple[str, date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ class PlannedReminder:
     # Its moment passed more than the rule's grace period ago: never sent (only returned by
     # `plan(..., include_expired=True)`, so the service can mark a pending row expired).
     expired: bool = False
+    # What the reminder is about when a rule has several anchors (a permit's kind).
+    about: str | None = None
 
 
 def _last_meeting_or_start(facts: ReminderFacts) -> date | None:
@@ -95,11 +99,20 @@ ANCHORS: dict[str, Callable[[ReminderFacts], date | datetime | None]] = {
     "phase_entered_on": lambda f: f.phase_entered_on,
 }
 
+# Anchors with several values: one reminder per (item, date), e.g. per permit on file. A new
+# valid-until date is a new anchor: the reminders of the old date are cancelled.
+ITEM_ANCHORS: dict[str, Callable[[ReminderFacts], tuple[tuple[str, date], ...]]] = {
+    "permit_valid_until": lambda f: f.permit_expiries,
+}
+
+# While a permit matters: from outreach (a permit may already run) until after placement.
+PERMIT_PHASES = (*ACTIVE_PHASES, PLACED)
+
 STOPS: dict[str, Callable[[ReminderFacts], bool]] = {
     "dutch_target_passed": lambda f: f.passed_dutch_target,
 }
 
-RULES: tuple[ReminderRule, ...] = (
+BASE_RULES: tuple[ReminderRule, ...] = (
     ReminderRule(
         key="book_assessment",
         phases=(LANGUAGE_IMMERSION,),
@@ -222,6 +235,54 @@ RULES: tuple[ReminderRule, ...] = (
         grace=timedelta(days=14),  # the pipeline board lists stuck candidates anyway
     ),
 )
+
+
+def _permit_rule(
+    key: str,
+    audience: str,
+    subject: str,
+    grace: timedelta,
+    phases: tuple[str, ...] = PERMIT_PHASES,
+) -> ReminderRule:
+    """90 and then 30 days before a permit or card expires (a renewal takes months)."""
+    return ReminderRule(
+        key=key,
+        phases=phases,
+        anchor="permit_valid_until",
+        offset_days=-90,
+        repeat_every_days=60,
+        max_times=2,
+        audience=audience,
+        essential=True,
+        subject=subject,
+        grace=grace,
+    )
+
+
+PERMIT_RULES = (
+    # A few days late is still in time for a renewal; the desk's copy stays longer.
+    _permit_rule(
+        "permit_expiry",
+        "candidate",
+        N_("%(permit)s: valid until %(date)s. Start the renewal in time"),
+        timedelta(days=6),
+    ),
+    _permit_rule(
+        "permit_expiry_desk",
+        "desk",
+        N_("%(candidate)s: %(permit)s valid until %(date)s"),
+        timedelta(days=14),
+    ),
+    # The company hears of it once the candidate works there.
+    _permit_rule(
+        "permit_expiry_company",
+        "company",
+        N_("%(candidate)s: %(permit)s valid until %(date)s"),
+        timedelta(days=14),
+        phases=(PLACED,),
+    ),
+)
+RULES = (*BASE_RULES, *PERMIT_RULES)
 RULES_BY_KEY = {rule.key: rule for rule in RULES}
 
 
@@ -253,31 +314,45 @@ def plan(
             continue
         if rule.stop_when and STOPS[rule.stop_when](facts):
             continue
-        anchor = ANCHORS[rule.anchor](facts)
-        if anchor is None:
-            continue
         offset = (
             rule.offset_days[facts.phase]
             if isinstance(rule.offset_days, dict)
             else rule.offset_days
         )
-        times = [
-            due_time(anchor, offset + index * (rule.repeat_every_days or 0))
-            for index in range(rule.max_times)
-        ]
-        for index, due in enumerate(times):
-            overtaken = index + 1 < len(times) and times[index + 1] <= now
-            if overtaken:
-                continue
-            expired = is_expired(rule, due, now)
-            if expired and not include_expired:
-                continue
-            planned.append(
-                PlannedReminder(
-                    rule.key, rule.audience, index + 1, due, anchor, rule.essential, expired
+        for about, anchor in _anchors(rule, facts):
+            times = [
+                due_time(anchor, offset + index * (rule.repeat_every_days or 0))
+                for index in range(rule.max_times)
+            ]
+            for index, due in enumerate(times):
+                overtaken = index + 1 < len(times) and times[index + 1] <= now
+                if overtaken:
+                    continue
+                expired = is_expired(rule, due, now)
+                if expired and not include_expired:
+                    continue
+                planned.append(
+                    PlannedReminder(
+                        rule.key,
+                        rule.audience,
+                        index + 1,
+                        due,
+                        anchor,
+                        rule.essential,
+                        expired,
+                        about,
+                    )
                 )
-            )
     return planned
+
+
+def _anchors(
+    rule: ReminderRule, facts: ReminderFacts
+) -> tuple[tuple[str | None, date | datetime], ...]:
+    if rule.anchor in ITEM_ANCHORS:
+        return ITEM_ANCHORS[rule.anchor](facts)
+    anchor = ANCHORS[rule.anchor](facts)
+    return () if anchor is None else ((None, anchor),)
 
 
 def is_expired(rule: ReminderRule, due_at: datetime, now: datetime) -> bool:

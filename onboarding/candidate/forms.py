@@ -65,3 +65,20 @@ class ProfileForm(BaseForm):
     locale = locale_field()
     consent = BooleanField(_l("I consent to the processing of my data for this programme"))
     version = version_field()
+
+
+def municipality_choices():
+    return options([("", _l("Not yet known")), *((m, m) for m in LIMBURG_MUNICIPALITIES)])
+
+
+class ArrivalForm(BaseForm):
+    """The arrival day (the plan's deadlines count from it) and where the candidate lives."""
+
+    arrival_on = DateField(_l("Arrival date in Belgium"), validators=[Optional()])
+    home_municipality = SelectField(
+        _l("Municipality where you live"), choices=municipality_choices, validators=[Optional()]
+    )
+
+
+class StepDoneForm(BaseForm):
+    done_on = DateField(_l("Done on"), validators=[required()])

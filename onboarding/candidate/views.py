@@ -5,17 +5,30 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user
 
-from onboarding.candidate.forms import ProfileForm
-from onboarding.services import board, calendar, candidates, documents, history, workflow
+from onboarding.candidate.forms import ArrivalForm, ProfileForm, StepDoneForm
+from onboarding.forms import ButtonForm
+from onboarding.services import (
+    board,
+    calendar,
+    candidates,
+    documents,
+    history,
+    relocation,
+    workflow,
+)
 from onboarding.services.access import own_candidate
 from onboarding.vocabulary import (
     AUDIENCE_LABELS_FOR_CANDIDATE,
+    HELP_KIND_LABELS,
     OUTREACH_CHANNEL_LABELS,
     PLACEMENT_STATUS_LABELS,
+    RULE_UNIT_LABELS,
     STEM_FIELD_LABELS,
+    STEP_STATUS_LABELS,
 )
-from onboarding.web import role_required
+from onboarding.web import role_required, validated
 from workflows.onboarding import ACTIVE_PHASES, PLACED
+from workflows.relocation import STEPS_BY_CODE
 
 bp = Blueprint("candidate", __name__, url_prefix="/me")
 
@@ -98,3 +111,74 @@ def profile():
         return redirect(url_for("candidate.dashboard"))
     status = 422 if form.errors else 200
     return render_template("candidate/profile.html", form=form, candidate=candidate), status
+
+
+@bp.route("/plan", methods=["GET", "POST"])
+def plan():
+    """The relocation plan in order: what is done, what is next, who it waits on, by when;
+    the arrival form; the help entries of the candidate's municipality."""
+    candidate = own_candidate(current_user)
+    form = ArrivalForm() if request.method == "POST" else ArrivalForm(obj=candidate)
+    if form.validate_on_submit():
+        relocation.record_arrival(
+            current_user, candidate, form.arrival_on.data, form.home_municipality.data or None
+        )
+        flash(_("Your arrival details have been saved."), "success")
+        return redirect(url_for("candidate.plan"))
+    status = 422 if form.errors else 200
+    page = render_template(
+        "candidate/plan.html",
+        candidate=candidate,
+        plan=relocation.plan_for(candidate),
+        form=form,
+        done_form=StepDoneForm(formdata=None),
+        recordable=relocation.recordable_by(current_user, candidate),
+        rows=relocation.recorded_steps(candidate),
+        help_entries=relocation.help_for(candidate),
+    )
+    return page, status
+
+
+@bp.post("/plan/<step>/done")
+def plan_step_done(step: str):
+    candidate = own_candidate(current_user)
+    form = validated(StepDoneForm(), _("The step could not be recorded."))
+    relocation.mark_done(current_user, candidate, step, form.done_on.data)
+    flash(_("The step has been recorded as done."), "success")
+    return redirect(url_for("candidate.plan"))
+
+
+@bp.post("/plan/<step>/reopen")
+def plan_step_reopen(step: str):
+    candidate = own_candidate(current_user)
+    validated(ButtonForm(), _("The step could not be reopened."))
+    relocation.reopen(current_user, candidate, step)
+    flash(_("The step is open again."), "success")
+    return redirect(url_for("candidate.plan"))
+
+
+# Labels the plan's templates show (the candidate's page and the desk's and mentor's).
+@bp.app_template_global()
+def step_status_label(status: str) -> str:
+    return str(STEP_STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_global()
+def audience_for_candidate(actor: str) -> str:
+    return str(AUDIENCE_LABELS_FOR_CANDIDATE.get(actor, actor))
+
+
+@bp.app_template_global()
+def rule_unit_label(unit: str) -> str:
+    return str(RULE_UNIT_LABELS.get(unit, unit))
+
+
+@bp.app_template_global()
+def help_kind_label(kind: str) -> str:
+    return str(HELP_KIND_LABELS.get(kind, kind))
+
+
+@bp.app_template_filter()
+def plan_step_title(code: str) -> str:
+    step = STEPS_BY_CODE.get(code)
+    return _(step.title) if step else code

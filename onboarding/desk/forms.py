@@ -4,6 +4,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    DecimalField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -11,8 +12,9 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    URLField,
 )
-from wtforms.validators import Email, NumberRange, Optional, ValidationError
+from wtforms.validators import URL, Email, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from onboarding.forms import (
@@ -36,10 +38,14 @@ from onboarding.reference import LIMBURG_MUNICIPALITIES
 from onboarding.services.auth import email_taken
 from onboarding.services.companies import ProjectData, normalise_skills
 from onboarding.services.placements import needs_start_date
+from onboarding.services.relocation_rules import HelpData, RuleData
 from onboarding.vocabulary import (
     COMPANY_SIZE_LABELS,
+    HELP_KIND_LABELS,
     OUTREACH_CHANNEL_LABELS,
     PROJECT_KIND_LABELS,
+    RELOCATION_RULE_LABELS,
+    RESIDENCE_ROUTE_LABELS,
     STEM_FIELD_LABELS,
 )
 from workflows.onboarding import CEFR_LEVELS
@@ -267,3 +273,102 @@ class ProjectReviewForm(BaseForm):
         ),
         validators=[required()],
     )
+
+
+# The relocation plan: a candidate's route and arrival, a step not needed, the rule rows and
+# the help in each municipality.
+
+
+class DeskPlanForm(BaseForm):
+    residence_route = SelectField(_l("Residence route"), validators=[Optional()])
+    arrival_on = DateField(_l("Arrival date in Belgium"), validators=[Optional()])
+    home_municipality = SelectField(_l("Municipality where they live"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.residence_route.choices = options(
+            [("", _l("Not chosen yet")), *RESIDENCE_ROUTE_LABELS.items()]
+        )
+        self.home_municipality.choices = options(
+            [("", _l("Not yet known")), *((m, m) for m in LIMBURG_MUNICIPALITIES)]
+        )
+
+
+class NotNeededForm(BaseForm):
+    reason = TextAreaField(
+        _l("Why this step is not needed"), validators=[required(), max_length(500)]
+    )
+
+
+class RuleForm(BaseForm):
+    key = SelectField(_l("Rule"), validators=[required()])
+    value = DecimalField(
+        _l("Value"),
+        places=2,
+        validators=[input_required(), NumberRange(min=0, max=9999999999, message=_l(
+            "The value must be zero or more."))],
+    )  # fmt: skip
+    effective_from = DateField(_l("In force from"), validators=[input_required()])
+    source_url = URLField(
+        _l("Source (web address)"),
+        validators=[required(), max_length(500), URL(message=_l("Give a full web address."))],
+    )
+    checked_on = DateField(_l("Last checked on"), validators=[Optional()])
+    verified = BooleanField(_l("Verified against the source"))
+    note = TextAreaField(_l("Note"), validators=[Optional(), max_length(1000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key.choices = options([("", _l("Choose…")), *RELOCATION_RULE_LABELS.items()])
+
+    def data_for(self) -> RuleData:
+        return RuleData(
+            key=self.key.data,
+            value=self.value.data,
+            effective_from=self.effective_from.data,
+            source_url=self.source_url.data,
+            checked_on=self.checked_on.data,
+            verified=bool(self.verified.data),
+            note=self.note.data or "",
+        )
+
+
+class HelpForm(BaseForm):
+    municipality = SelectField(_l("Municipality"), validators=[required()])
+    kind = SelectField(_l("Kind of help"), validators=[required()])
+    name = StringField(_l("Name"), validators=[required(), max_length(200)])
+    address = StringField(_l("Address"), validators=[required(), max_length(300)])
+    hours_nl = TextAreaField(_l("Opening hours in Dutch"), validators=[Optional(), max_length(500)])
+    hours_af = TextAreaField(
+        _l("Opening hours in Afrikaans"), validators=[Optional(), max_length(500)]
+    )
+    hours_en = TextAreaField(
+        _l("Opening hours in English"), validators=[Optional(), max_length(500)]
+    )
+    url = URLField(
+        _l("Website"),
+        validators=[Optional(), max_length(500), URL(message=_l("Give a full web address."))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.municipality.choices = options(
+            [("", _l("Choose…")), *((m, m) for m in LIMBURG_MUNICIPALITIES)]
+        )
+        self.kind.choices = options([("", _l("Choose…")), *HELP_KIND_LABELS.items()])
+
+    def fill_from(self, entry) -> None:
+        for locale in ("nl", "af", "en"):
+            getattr(self, f"hours_{locale}").data = (entry.hours or {}).get(locale, "")
+
+    def data_for(self) -> HelpData:
+        return HelpData(
+            municipality=self.municipality.data,
+            kind=self.kind.data,
+            name=self.name.data,
+            address=self.address.data,
+            hours={
+                locale: getattr(self, f"hours_{locale}").data or "" for locale in ("nl", "af", "en")
+            },
+            url=self.url.data or "",
+        )

@@ -39,6 +39,7 @@ from onboarding.services import (
     matching,
     people,
     placements,
+    relocation,
     reminders,
     workflow,
 )
@@ -95,6 +96,7 @@ def board_filter_from(
         mentor_id=mentor_id,
         without_mentor=mentor == board.NO_MENTOR,
         sort=sort if sort in board.SORTS else None,
+        overdue_steps=args.get("overdue") == board.OVERDUE_ARG,
     )
 
 
@@ -114,6 +116,8 @@ def board_view():
         mentors=mentors,
         phases=PHASES,
         stuck=board.stuck_candidates(board_filter),
+        late_steps=relocation.overdue_steps(c.id for c in page.items),
+        red_flags=relocation.red_flags(page.items),
     )
 
 

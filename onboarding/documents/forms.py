@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, TextAreaField
+from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
 from onboarding.forms import REQUIRED, BaseForm, confirmation, max_length, options, required
@@ -20,6 +20,8 @@ class UploadForm(BaseForm):
 
     kind = SelectField(_l("Which document is this?"), choices=kind_choices)
     file = FileField(_l("File (PDF, JPEG or PNG)"), validators=[FileRequired(message=REQUIRED)])
+    # Asked of permits and cards only (the service says so when it is missing).
+    valid_until = DateField(_l("Valid until"), validators=[Optional()])
 
 
 class ReviewForm(BaseForm):

@@ -60,7 +60,9 @@ def my_documents():
     if refusal is None and form.validate_on_submit():
         upload = form.file.data
         try:
-            document = documents.upload(current_user, form.kind.data, upload, upload.filename)
+            document = documents.upload(
+                current_user, form.kind.data, upload, upload.filename, form.valid_until.data
+            )
         except Refused as error:
             refusal = error.message
         else:

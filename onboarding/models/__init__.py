@@ -35,6 +35,12 @@ from onboarding.models.privacy import (
     DocumentAccess,
     PrivacyNotice,
 )
+from onboarding.models.relocation import (
+    MunicipalityHelp,
+    RelocationRule,
+    RelocationRuleChange,
+    RelocationStep,
+)
 from onboarding.models.reminder import (
     OUTBOX_KINDS,
     MailServerStatus,
@@ -83,6 +89,10 @@ __all__ = [
     "CandidateSkill",
     "Company",
     "Document",
+    "MunicipalityHelp",
+    "RelocationRule",
+    "RelocationRuleChange",
+    "RelocationStep",
     "FormToken",
     "ImportJob",
     "Invitation",

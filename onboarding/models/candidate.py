@@ -23,7 +23,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.models.base import Base, UTCDateTime, utcnow
 from onboarding.models.user import User, _in
-from onboarding.vocabulary import DEGREE_LEVELS, OUTREACH_CHANNELS, STEM_FIELDS
+from onboarding.reference import LIMBURG_MUNICIPALITIES
+from onboarding.vocabulary import (
+    DEGREE_LEVELS,
+    OUTREACH_CHANNELS,
+    RESIDENCE_ROUTES,
+    STEM_FIELDS,
+)
 from workflows import placement as placement_flow
 from workflows.onboarding import ACTIVE_PHASES, CEFR_LEVELS, PHASES
 
@@ -48,6 +54,14 @@ class Candidate(Base):
         CheckConstraint(_in("outreach_channel", OUTREACH_CHANNELS), name="channel_allowed"),
         CheckConstraint(_in("stem_field", STEM_FIELDS), name="stem_field_allowed"),
         CheckConstraint("length(country_code) = 2", name="country_code"),
+        CheckConstraint(
+            f"residence_route IS NULL OR {_in('residence_route', RESIDENCE_ROUTES)}",
+            name="residence_route",
+        ),
+        CheckConstraint(
+            f"home_municipality IS NULL OR {_in('home_municipality', LIMBURG_MUNICIPALITIES)}",
+            name="home_municipality",
+        ),
         CheckConstraint(
             f"degree_level IS NULL OR {_in('degree_level', DEGREE_LEVELS)}", name="degree_level"
         ),
@@ -110,6 +124,10 @@ class Candidate(Base):
     immersion_start: Mapped[date | None] = mapped_column(Date)
     immersion_planned_end: Mapped[date | None] = mapped_column(Date)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    # The relocation plan (workflows/relocation.py): route, arrival day, where they live.
+    residence_route: Mapped[str | None] = mapped_column(String(20))
+    arrival_on: Mapped[date | None] = mapped_column(Date)
+    home_municipality: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Optimistic locking: every UPDATE checks and bumps it (StaleDataError → HTTP 409).
     version_id: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -21,7 +21,7 @@ from onboarding.models import (
     Placement,
     User,
 )
-from onboarding.services import documents, reminders, workflow
+from onboarding.services import documents, relocation, reminders, workflow
 from onboarding.services.workflow import StepShown
 from workflows.checklist import Checklist
 from workflows.onboarding import LANGUAGE_IMMERSION, MENTORED_PHASES, ON_HOLD, PHASES
@@ -33,6 +33,8 @@ SORT_COLUMNS = ("name", "since", "country")
 SORTS = (*SORT_COLUMNS, *(f"-{column}" for column in SORT_COLUMNS))
 # Who has no mentor, in the mentor filter (`mentor=none`).
 NO_MENTOR = "none"
+# The overdue-steps filter as the query string carries it (`overdue=steps`).
+OVERDUE_ARG = "steps"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class BoardFilter:
     without_mentor: bool = False
     sort: str | None = None  # one of SORTS; None: pipeline order
     campaign_id: int | None = None  # the desk's group messages choose a campaign too
+    overdue_steps: bool = False  # only candidates with an arrival-plan step past its deadline
 
     @property
     def mentor(self) -> str:
@@ -67,6 +70,7 @@ class BoardFilter:
             "q": self.search,
             "mentor": self.mentor,
             "sort": self.sort,
+            "overdue": OVERDUE_ARG if self.overdue_steps else None,
         }
         args.update(changes)
         return {key: value for key, value in args.items() if value}
@@ -108,6 +112,8 @@ def _filtered(query, board_filter: BoardFilter, *, with_phase: bool = True):
         query = query.where(Candidate.mentor_id.is_(None))
     elif board_filter.mentor_id is not None:
         query = query.where(Candidate.mentor_id == board_filter.mentor_id)
+    if board_filter.overdue_steps:
+        query = query.where(Candidate.id.in_(relocation.overdue_ids()))
     if with_phase and board_filter.phase:
         query = query.where(Candidate.phase == board_filter.phase)
     return query
@@ -316,6 +322,7 @@ class MenteeRow:
     last_meeting: date | None
     overdue: list[str]  # the overdue reminders' lines, in the reader's language
     checklist: Checklist
+    overdue_steps: list  # the arrival plan's overdue steps (relocation.OverdueStep)
 
 
 def mentee_rows(mentor: User) -> list[MenteeRow]:
@@ -327,6 +334,7 @@ def mentee_rows(mentor: User) -> list[MenteeRow]:
     facts = reminders.scheduling.facts_for_many(people)
     due = reminders.overdue(people, facts=facts)
     ids = [c.id for c in people]
+    late_steps = relocation.overdue_steps(ids)
     papers: dict[int, list[Document]] = {i: [] for i in ids}
     for document in db.session.scalars(select(Document).where(Document.candidate_id.in_(ids))):
         papers[document.candidate_id].append(document)
@@ -337,6 +345,7 @@ def mentee_rows(mentor: User) -> list[MenteeRow]:
             last_meeting=facts[c.id].last_meeting_on,
             overdue=[reminders.planned_subject(p, c) for p in due[c.id]],
             checklist=documents.checklist_for(c, papers[c.id]),
+            overdue_steps=late_steps.get(c.id, []),
         )
         for c in people
     ]

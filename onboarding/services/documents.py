@@ -14,6 +14,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
@@ -33,6 +34,7 @@ from onboarding.storage import private_folder
 from onboarding.vocabulary import DOCUMENT_KIND_LABELS, DOCUMENT_KINDS
 from workflows import checklist as checklist_rules
 from workflows.checklist import Checklist
+from workflows.relocation import EXPIRING_KINDS
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_PER_CANDIDATE = 50
@@ -185,12 +187,23 @@ def store_file(checked: CheckedFile, directory: Path) -> str:
     return stored_name
 
 
-def upload(actor: User, kind: str, data: bytes | BinaryIO, filename: str | None) -> Document:
-    """Store a document the candidate hands in; refuse anything but PDF, JPEG or PNG."""
+def upload(
+    actor: User,
+    kind: str,
+    data: bytes | BinaryIO,
+    filename: str | None,
+    valid_until: date | None = None,
+) -> Document:
+    """Store a document the candidate hands in; refuse anything but PDF, JPEG or PNG. A
+    permit or card comes with the last day it is valid (its expiry is reminded of)."""
     require_role(actor, "candidate")
     candidate = own_candidate(actor)
     if kind not in DOCUMENT_KINDS:
         raise Refused(_("Choose which document this is."))
+    if kind in EXPIRING_KINDS and valid_until is None:
+        raise Refused(_("Give the date until which this document is valid."))
+    if kind not in EXPIRING_KINDS:
+        valid_until = None
     checked = check_file(data, filename)
     if _count(candidate) >= max_per_candidate():
         raise Refused(
@@ -207,11 +220,21 @@ def upload(actor: User, kind: str, data: bytes | BinaryIO, filename: str | None)
         sha256=checked.sha256,
         status=checklist_rules.PENDING,
         uploaded_by_id=actor.id,
+        valid_until=valid_until,
     )
     db.session.add(document)
     audit.record(candidate, actor, "document_uploaded", detail=checked.original_name)
     db.session.flush()
+    _plan_changed(candidate, kind)
     return document
+
+
+def _plan_changed(candidate: Candidate, kind: str) -> None:
+    """A proof or a permit changed: the relocation plan and the expiry reminders follow."""
+    from onboarding.services import relocation
+
+    if kind in relocation.PLAN_KINDS:
+        relocation.refresh(candidate)
 
 
 def review(actor: User, document_id: int, decision: str, reason: str = "") -> Document:
@@ -232,6 +255,7 @@ def review(actor: User, document_id: int, decision: str, reason: str = "") -> Do
     )
     params = {"document_kind": document.kind, "reason": reason}
     notifications.notify(f"document_{decision}", candidate=candidate, actor=actor, params=params)
+    _plan_changed(candidate, document.kind)
     return document
 
 
@@ -345,6 +369,7 @@ def delete_own(actor: User, document_id: int) -> Document:
     _refuse_on_hold(candidate)
     audit.record(candidate, actor, "document_deleted", detail=document.kind)
     forget(document)
+    _plan_changed(candidate, document.kind)
     return document
 
 
@@ -359,6 +384,7 @@ def delete_by_desk(actor: User, document_id: int, reason: str) -> Document:
     _refuse_on_hold(candidate)
     audit.record(candidate, actor, "document_removed", detail=document.kind, reason=reason)
     forget(document)
+    _plan_changed(candidate, document.kind)
     return document
 
 

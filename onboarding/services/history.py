@@ -13,8 +13,9 @@ from sqlalchemy.orm import joinedload
 from onboarding.extensions import db
 from onboarding.i18n import phase_label
 from onboarding.models import AuditEvent, Candidate
-from onboarding.vocabulary import DOCUMENT_KIND_LABELS
+from onboarding.vocabulary import DOCUMENT_KIND_LABELS, RESIDENCE_ROUTE_LABELS
 from workflows.onboarding import ONBOARDING
+from workflows.relocation import STEPS_BY_CODE
 
 # Recorded facts that are not phase changes.
 ACTION_LABELS = {
@@ -31,6 +32,12 @@ ACTION_LABELS = {
     "meeting_logged": _l("Mentoring meeting logged"),
     "signed_off": _l("Mentor signed off readiness for placement"),
     "placement_recorded": _l("Placement proposed: %(detail)s"),
+    # The relocation plan (detail: a step code, a route, an ISO date).
+    "arrival_recorded": _l("Arrival date and municipality recorded"),
+    "residence_route_set": _l("Residence route chosen: %(detail)s"),
+    "relocation_step_done": _l("Step done: %(detail)s"),
+    "relocation_step_skipped": _l("Step not needed: %(detail)s"),
+    "relocation_step_reopened": _l("Step reopened: %(detail)s"),
     # Steps of the placement workflow (action = "placement_" + trigger).
     "placement_schedule_interview": _l("Interview planned: %(detail)s"),
     "placement_record_interview": _l("Interview held: %(detail)s"),
@@ -90,6 +97,10 @@ def _detail(event: AuditEvent) -> str:
     if event.action.startswith("document_") and event.detail in DOCUMENT_KIND_LABELS:
         # A forgotten document's rows name its kind, not its file name.
         return str(DOCUMENT_KIND_LABELS[event.detail])
+    if event.action.startswith("relocation_step_") and event.detail in STEPS_BY_CODE:
+        return _(STEPS_BY_CODE[event.detail].title)
+    if event.action == "residence_route_set":
+        return str(RESIDENCE_ROUTE_LABELS.get(event.detail or "", _("none")))
     return event.detail or ""
 
 

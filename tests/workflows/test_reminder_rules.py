@@ -24,6 +24,7 @@ from workflows.onboarding import (
 )
 from workflows.reminders import (
     ANCHORS,
+    ITEM_ANCHORS,
     PHASE_LIMIT_DAYS,
     RULES,
     RULES_BY_KEY,
@@ -40,6 +41,9 @@ from workflows.reminders import (
 # A fixed "now" well before every date used below, so nothing is overtaken unless a test
 # moves the clock on purpose.
 EARLY = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+PERMIT_VALID_UNTIL = date(2026, 12, 31)
+# For the tests of the other rules: no permit or card on file (no expiry reminders).
+NO_PERMIT = {"permit_expiries": ()}
 ENTERED = date(2026, 12, 1)
 IMMERSION_END = date(2027, 3, 1)
 MENTORING_START = date(2027, 1, 4)
@@ -65,6 +69,7 @@ def facts(phase: str, **overrides) -> ReminderFacts:
         "mentoring_started_on": MENTORING_START,
         "next_interview_at": INTERVIEW,
         "placement_start": PLACEMENT_START,
+        "permit_expiries": (("residence_card", PERMIT_VALID_UNTIL),),
     }
     values.update(overrides)
     return ReminderFacts(**values)
@@ -380,24 +385,36 @@ def test_stuck_in_phase_not_planned_outside_active_phases(phase):
 
 # -- what each phase plans -----------------------------------------------------------------
 
+# A permit's expiry is reminded of in every phase but on hold and withdrawn; the company
+# hears of it once the candidate is placed.
+PERMIT = {"permit_expiry", "permit_expiry_desk"}
 EXPECTED_RULES = {
-    OUTREACH: {"outreach_follow_up", "stuck_in_phase"},
-    LANGUAGE_IMMERSION: {"book_assessment", "immersion_overdue", "stuck_in_phase"},
+    OUTREACH: {"outreach_follow_up", "stuck_in_phase", *PERMIT},
+    LANGUAGE_IMMERSION: {"book_assessment", "immersion_overdue", "stuck_in_phase", *PERMIT},
     # Interviews can be planned while still in mentoring (proposed from a project match).
     MENTORING: {
         "interview_tomorrow",
         "mentor_meeting_due",
         "mentor_meeting_escalation",
         "stuck_in_phase",
+        *PERMIT,
     },
     COMPANY_PLACEMENT: {
         "interview_tomorrow",
         "mentor_meeting_due",
         "mentor_meeting_escalation",
         "stuck_in_phase",
+        *PERMIT,
     },
     # The candidate and the company's contacts are both asked.
-    PLACED: {"checkin_30", "checkin_90", "company_checkin_30", "company_checkin_90"},
+    PLACED: {
+        "checkin_30",
+        "checkin_90",
+        "company_checkin_30",
+        "company_checkin_90",
+        *PERMIT,
+        "permit_expiry_company",
+    },
     ON_HOLD: set(),
     WITHDRAWN: set(),
 }
@@ -448,8 +465,8 @@ def test_phase_change_cancels_the_old_phases_reminders(before, after, gone):
 
 
 def test_passing_dutch_removes_book_assessment_and_immersion_overdue_only():
-    before = plan(facts(LANGUAGE_IMMERSION, passed_dutch_target=False), EARLY)
-    after = plan(facts(LANGUAGE_IMMERSION, passed_dutch_target=True), EARLY)
+    before = plan(facts(LANGUAGE_IMMERSION, passed_dutch_target=False, **NO_PERMIT), EARLY)
+    after = plan(facts(LANGUAGE_IMMERSION, passed_dutch_target=True, **NO_PERMIT), EARLY)
 
     assert {"book_assessment", "immersion_overdue"} <= rule_keys(before)
     assert rule_keys(after) == rule_keys(before) - {"book_assessment", "immersion_overdue"}
@@ -512,11 +529,11 @@ def test_no_interview_means_no_interview_reminder():
 
 
 def test_no_placement_start_means_no_checkins():
-    assert plan(facts(PLACED, placement_start=None), EARLY) == []
+    assert plan(facts(PLACED, placement_start=None, **NO_PERMIT), EARLY) == []
 
 
 def test_no_planned_end_means_no_immersion_reminders():
-    reminders = plan(facts(LANGUAGE_IMMERSION, immersion_planned_end=None), EARLY)
+    reminders = plan(facts(LANGUAGE_IMMERSION, immersion_planned_end=None, **NO_PERMIT), EARLY)
 
     assert rule_keys(reminders) == {"stuck_in_phase"}
 
@@ -538,11 +555,11 @@ def test_on_hold_and_withdrawn_plan_nothing(phase, now):
     ],
 )
 def test_placed_plans_only_the_checkins(now, planned):
-    reminders = plan(facts(PLACED), now)
+    reminders = plan(facts(PLACED, **NO_PERMIT), now)
 
     assert sorted(r.rule for r in reminders) == planned
     assert all(r.occurrence == 1 for r in reminders)
-    with_expired = plan(facts(PLACED), now, include_expired=True)
+    with_expired = plan(facts(PLACED, **NO_PERMIT), now, include_expired=True)
     assert sorted(r.rule for r in with_expired) == [
         "checkin_30", "checkin_90", "company_checkin_30", "company_checkin_90"
     ]  # fmt: skip
@@ -570,7 +587,7 @@ def test_rules_by_key_matches_rules():
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.key)
 class TestRuleTable:
     def test_anchor_exists(self, rule):
-        assert rule.anchor in ANCHORS
+        assert rule.anchor in ANCHORS or rule.anchor in ITEM_ANCHORS
 
     def test_stop_condition_exists(self, rule):
         assert rule.stop_when is None or rule.stop_when in STOPS
@@ -714,6 +731,9 @@ EXPECTED_GRACE = {
     "outreach_follow_up": timedelta(days=7),
     "immersion_overdue": timedelta(days=14),
     "stuck_in_phase": timedelta(days=14),
+    "permit_expiry": timedelta(days=6),
+    "permit_expiry_desk": timedelta(days=14),
+    "permit_expiry_company": timedelta(days=14),
 }
 
 

@@ -14,6 +14,7 @@ from onboarding.models import Candidate, Reminder
 from onboarding.services import mail
 from onboarding.services.notifications.rendering import event_link, event_subject
 from onboarding.services.reminders.scheduling import params_for
+from onboarding.vocabulary import DOCUMENT_KIND_LABELS
 from workflows.notifications import DIGEST_SUBJECT
 from workflows.reminders import RULES_BY_KEY, PlannedReminder
 
@@ -27,6 +28,12 @@ def anchor_value(reminder: Reminder) -> date | datetime:
 def _target(reminder: Reminder) -> tuple[str, dict[str, Any]]:
     """A reminder's page: the candidate's dashboard, the mentee page, the desk's file."""
     rule = RULES_BY_KEY[reminder.rule]
+    if rule.key == "permit_expiry_company":
+        return "company.placement", {
+            "placement_id": (reminder.params or {}).get("placement_id") or 0
+        }
+    if rule.key == "permit_expiry":
+        return "documents.my_documents", {}
     if rule.audience == "company":  # the check-in form of the placement
         params = reminder.params or {}
         return "company.checkin", {
@@ -74,7 +81,8 @@ def recipient_label(row: Reminder) -> str:
 
 def planned_subject(planned: PlannedReminder, candidate: Candidate) -> str:
     """The same line for a reminder the rules call for (not necessarily a stored row)."""
-    return _subject_text(planned.rule, planned.anchor, params_for(candidate))
+    params = {**params_for(candidate), **({"about": planned.about} if planned.about else {})}
+    return _subject_text(planned.rule, planned.anchor, params)
 
 
 def _subject_text(rule: str, anchor: date | datetime, params: dict[str, Any]) -> str:
@@ -88,7 +96,12 @@ def _subject_text(rule: str, anchor: date | datetime, params: dict[str, Any]) ->
         candidate=params.get("candidate", ""),
         phase=phase_label(params["phase"]) if params.get("phase") else "",
         date=when,
+        permit=document_label(params["about"]) if params.get("about") else "",
     )
+
+
+def document_label(kind: str) -> str:
+    return str(DOCUMENT_KIND_LABELS.get(kind, kind))
 
 
 def build_email(reminder: Reminder):

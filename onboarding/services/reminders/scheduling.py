@@ -29,7 +29,8 @@ from onboarding.services import dutch
 from workflows.dates import local_date
 from workflows.onboarding import level_at_least
 from workflows.placement import AWAITING_INTERVIEW_STATUSES, SECURED_STATUSES
-from workflows.reminders import PlannedReminder, ReminderFacts, plan
+from workflows.relocation import expiries
+from workflows.reminders import ITEM_ANCHORS, RULES_BY_KEY, PlannedReminder, ReminderFacts, plan
 
 
 def facts_for(candidate: Candidate, now: datetime | None = None) -> ReminderFacts:
@@ -73,6 +74,9 @@ def facts_for_many(
     starts = by_candidate(
         Placement, func.max(Placement.start_date), Placement.status.in_(SECURED_STATUSES)
     )
+    from onboarding.services.relocation import valid_until_many
+
+    permits = valid_until_many(ids)
     levels = dutch.best_recorded_levels(ids)
     target = dutch.target_level()
     facts = {}
@@ -88,6 +92,7 @@ def facts_for_many(
             mentoring_started_on=local_date(started) if started else None,
             next_interview_at=next_interviews.get(candidate.id),
             placement_start=starts.get(candidate.id),
+            permit_expiries=expiries(permits.get(candidate.id, {})),
         )
     return facts
 
@@ -109,7 +114,10 @@ def overdue(
         candidate_id: [
             planned
             for planned in plan(candidate_facts, now, include_expired=True)
-            if planned.due_at <= now and planned.audience in ("mentor", "desk")
+            if planned.due_at <= now
+            and planned.audience in ("mentor", "desk")
+            # A permit about to lapse is not a missed deadline; once lapsed it is a red flag.
+            and RULES_BY_KEY[planned.rule].anchor not in ITEM_ANCHORS
         ]
         for candidate_id, candidate_facts in facts.items()
     }
@@ -186,7 +194,7 @@ def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
             # A person's preference is read at dispatch (app only, digest): planned anyway.
             if not planned.essential and essential_only:
                 continue
-            key = (planned.rule, person.id, planned.occurrence, planned.due_at)
+            key = (planned.rule, person.id, planned.occurrence, planned.due_at, planned.about)
             if planned.expired:
                 too_late.add(key)
             else:
@@ -200,7 +208,13 @@ def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
     ).all()
     have = set()
     for reminder in existing:
-        held = (reminder.rule, reminder.recipient_id, reminder.occurrence, reminder.due_at)
+        held = (
+            reminder.rule,
+            reminder.recipient_id,
+            reminder.occurrence,
+            reminder.due_at,
+            (reminder.params or {}).get("about"),
+        )
         if reminder.status == "pending" and held in too_late:
             reminder.status = "expired"
         elif reminder.status == "pending" and held not in wanted:
@@ -211,7 +225,7 @@ def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
     for key, planned in wanted.items():
         if key in have:
             continue
-        rule, recipient_id, occurrence, due_at = key
+        rule, recipient_id, occurrence, due_at, about = key
         db.session.add(
             Reminder(
                 rule=rule,
@@ -224,6 +238,7 @@ def reschedule(candidate: Candidate, now: datetime | None = None) -> None:
                     **params_for(candidate),
                     # The company's check-in form is per placement.
                     **({"placement_id": placement_id} if planned.audience == "company" else {}),
+                    **({"about": about} if about else {}),
                 },
                 essential=planned.essential,
             )

@@ -1,0 +1,250 @@
+"""The desk's side of the relocation plan: one candidate's plan (route, arrival, steps done,
+not needed or reopened), the rule rows behind the plan's figures with their history, and
+where to go for help in each municipality. Registered on the desk's blueprint."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from onboarding.candidate.forms import StepDoneForm
+from onboarding.db import rollback
+from onboarding.desk.forms import DeskPlanForm, HelpForm, NotNeededForm, RuleForm
+from onboarding.desk.views import bp
+from onboarding.forms import ButtonForm
+from onboarding.i18n import format_date, format_decimal
+from onboarding.services import relocation, relocation_rules
+from onboarding.services.access import visible_candidate
+from onboarding.services.errors import Refused
+from onboarding.vocabulary import RELOCATION_RULE_LABELS, RULE_CHANGE_LABELS
+from onboarding.web import validated
+
+PLAN_ACTIONS = {
+    "done": "desk.plan_step_done",
+    "reopen": "desk.plan_step_reopen",
+    "not_needed": "desk.plan_step_not_needed",
+}
+
+
+def _plan_page(candidate_id: int, form: DeskPlanForm | None = None, message: str | None = None):
+    candidate = visible_candidate(current_user, candidate_id)
+    if form is None:
+        form = DeskPlanForm(
+            formdata=None,
+            residence_route=candidate.residence_route or "",
+            arrival_on=candidate.arrival_on,
+            home_municipality=candidate.home_municipality or "",
+        )
+    return render_template(
+        "desk/plan.html",
+        candidate=candidate,
+        plan=relocation.plan_for(candidate),
+        form=form,
+        message=message,
+        actions=PLAN_ACTIONS,
+        recordable=relocation.recordable_by(current_user, candidate),
+        rows=relocation.recorded_steps(candidate),
+        help_entries=relocation.help_for(candidate),
+        expired=relocation.red_flags([candidate]).get(candidate.id, ()),
+    )
+
+
+@bp.get("/candidates/<int:candidate_id>/plan")
+def plan(candidate_id: int):
+    return _plan_page(candidate_id)
+
+
+@bp.post("/candidates/<int:candidate_id>/plan")
+def save_plan(candidate_id: int):
+    """The route chosen with the candidate, the arrival day and where they live."""
+    form = DeskPlanForm()
+    if not form.validate_on_submit():
+        return _plan_page(candidate_id, form, _("The plan could not be saved.")), 422
+    candidate = visible_candidate(current_user, candidate_id, for_update=True)
+    try:
+        relocation.set_route(current_user, candidate, form.residence_route.data or None)
+        relocation.record_arrival(
+            current_user, candidate, form.arrival_on.data, form.home_municipality.data or None
+        )
+    except Refused as error:
+        rollback()
+        return _plan_page(candidate_id, form, error.message), error.status
+    flash(_("The plan has been saved."), "success")
+    return redirect(url_for("desk.plan", candidate_id=candidate_id))
+
+
+@bp.post("/candidates/<int:candidate_id>/plan/<step>/done")
+def plan_step_done(candidate_id: int, step: str):
+    form = validated(StepDoneForm(), _("The step could not be recorded."))
+    candidate = visible_candidate(current_user, candidate_id, for_update=True)
+    relocation.mark_done(current_user, candidate, step, form.done_on.data)
+    flash(_("The step has been recorded as done."), "success")
+    return redirect(url_for("desk.plan", candidate_id=candidate_id))
+
+
+@bp.post("/candidates/<int:candidate_id>/plan/<step>/not-needed")
+def plan_step_not_needed(candidate_id: int, step: str):
+    form = validated(NotNeededForm(), _("The step could not be recorded."))
+    candidate = visible_candidate(current_user, candidate_id, for_update=True)
+    relocation.mark_not_needed(current_user, candidate, step, form.reason.data)
+    flash(_("The step has been recorded as not needed."), "success")
+    return redirect(url_for("desk.plan", candidate_id=candidate_id))
+
+
+@bp.post("/candidates/<int:candidate_id>/plan/<step>/reopen")
+def plan_step_reopen(candidate_id: int, step: str):
+    validated(ButtonForm(), _("The step could not be reopened."))
+    candidate = visible_candidate(current_user, candidate_id, for_update=True)
+    relocation.reopen(current_user, candidate, step)
+    flash(_("The step is open again."), "success")
+    return redirect(url_for("desk.plan", candidate_id=candidate_id))
+
+
+# The rule rows.
+
+
+def _rules_page(form: RuleForm | None = None, message: str | None = None, status: int = 200):
+    page = render_template(
+        "desk/relocation_rules.html",
+        rules=relocation_rules.rules(),
+        changes=relocation_rules.changes(),
+        form=form or RuleForm(formdata=None),
+        message=message,
+        labels=RELOCATION_RULE_LABELS,
+    )
+    return page, status
+
+
+@bp.route("/relocation-rules", methods=["GET", "POST"])
+def relocation_rule_list():
+    if request.method == "GET":
+        return _rules_page()
+    form = RuleForm()
+    if not form.validate_on_submit():
+        return _rules_page(form, _("The rule row could not be saved."), 422)
+    try:
+        relocation_rules.add_rule(current_user, form.data_for())
+    except Refused as error:
+        rollback()
+        return _rules_page(form, error.message, error.status)
+    flash(_("The rule row has been added; the plans now use it."), "success")
+    return redirect(url_for("desk.relocation_rule_list"))
+
+
+@bp.route("/relocation-rules/<int:rule_id>", methods=["GET", "POST"])
+def relocation_rule(rule_id: int):
+    row = relocation_rules.get_rule(rule_id)
+    form = RuleForm() if request.method == "POST" else RuleForm(obj=row)
+    message = None
+    if form.validate_on_submit():
+        try:
+            relocation_rules.change_rule(current_user, rule_id, form.data_for())
+        except Refused as error:
+            rollback()
+            message = error.message
+        else:
+            flash(_("The rule row has been changed; the plans now use it."), "success")
+            return redirect(url_for("desk.relocation_rule_list"))
+    elif form.errors:
+        message = _("The rule row could not be saved.")
+    page = render_template(
+        "desk/relocation_rule.html",
+        row=row,
+        form=form,
+        message=message,
+        delete_form=ButtonForm(formdata=None),
+        labels=RELOCATION_RULE_LABELS,
+    )
+    return page, 422 if message else 200
+
+
+@bp.post("/relocation-rules/<int:rule_id>/delete")
+def delete_relocation_rule(rule_id: int):
+    validated(ButtonForm(), _("The rule row could not be deleted."))
+    relocation_rules.delete_rule(current_user, rule_id)
+    flash(_("The rule row has been deleted."), "success")
+    return redirect(url_for("desk.relocation_rule_list"))
+
+
+# Help in each municipality.
+
+
+@bp.route("/municipalities", methods=["GET", "POST"])
+def municipality_help():
+    form = HelpForm()
+    message = None
+    if form.validate_on_submit():
+        try:
+            relocation_rules.save_help(current_user, form.data_for())
+        except Refused as error:
+            rollback()
+            message = error.message
+        else:
+            flash(_("The help entry has been saved."), "success")
+            return redirect(url_for("desk.municipality_help"))
+    elif form.errors:
+        message = _("The help entry could not be saved.")
+    if request.method == "GET":
+        form = HelpForm(formdata=None)
+    page = render_template(
+        "desk/municipalities.html",
+        entries=relocation_rules.help_entries(),
+        form=form,
+        message=message,
+        delete_form=ButtonForm(formdata=None),
+    )
+    return page, 422 if message else 200
+
+
+@bp.route("/municipalities/<int:help_id>", methods=["GET", "POST"])
+def municipality_help_entry(help_id: int):
+    entry = relocation_rules.get_help(help_id)
+    if request.method == "POST":
+        form = HelpForm()
+    else:
+        form = HelpForm(obj=entry)
+        form.fill_from(entry)
+    message = None
+    if form.validate_on_submit():
+        try:
+            relocation_rules.save_help(current_user, form.data_for(), help_id)
+        except Refused as error:
+            rollback()
+            message = error.message
+        else:
+            flash(_("The help entry has been saved."), "success")
+            return redirect(url_for("desk.municipality_help"))
+    elif form.errors:
+        message = _("The help entry could not be saved.")
+    page = render_template("desk/municipality.html", entry=entry, form=form, message=message)
+    return page, 422 if message else 200
+
+
+@bp.post("/municipalities/<int:help_id>/delete")
+def delete_municipality_help(help_id: int):
+    validated(ButtonForm(), _("The help entry could not be deleted."))
+    relocation_rules.delete_help(current_user, help_id)
+    flash(_("The help entry has been deleted."), "success")
+    return redirect(url_for("desk.municipality_help"))
+
+
+@bp.app_template_global()
+def rule_change_label(action: str) -> str:
+    return str(RULE_CHANGE_LABELS.get(action, action))
+
+
+@bp.app_template_global()
+def rule_snapshot(snapshot: dict) -> str:
+    """A rule row as the history keeps it (strings), in the reader's locale."""
+    parts = [
+        format_decimal(Decimal(snapshot["value"])),
+        format_date(date.fromisoformat(snapshot["effective_from"]), "medium"),
+        snapshot["source_url"],
+    ]
+    if not snapshot.get("verified", True):
+        parts.append(_("not verified"))
+    return " · ".join(parts)
