@@ -25,12 +25,22 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 
 from onboarding.extensions import db
-from onboarding.models import Candidate, Company, Placement, Project, User, utcnow
+from onboarding.models import (
+    Candidate,
+    Company,
+    MunicipalityHelp,
+    Placement,
+    Project,
+    RelocationStep,
+    User,
+    utcnow,
+)
 from onboarding.services import (
     auth,
     candidates,
     notifications,
     placements,
+    relocation,
     reminders,
     workflow,
 )
@@ -46,6 +56,7 @@ from workflows.onboarding import (
     PLACED,
     WITHDRAWN,
 )
+from workflows.relocation import NON_EU, origin_of
 from workflows.reminders import PROGRAMME_TZ
 
 DEMO_PASSWORD = "onthaal-demo-2026"
@@ -485,6 +496,50 @@ class _Teller:
         placements.fire(self.desk, self.placement.id, trigger, now=at, **kwargs)
 
 
+# Where a newcomer goes in two municipalities (the city halls' addresses; hours as the demo
+# says them: check the municipality's site before relying on them).
+HELP = [
+    ("Genk", "service_desk", "Stadhuis Genk — dienst Burgerzaken", "Stadsplein 1, 3600 Genk",
+     {"nl": "Op afspraak", "af": "Op afspraak", "en": "By appointment"}, "https://www.genk.be"),
+    ("Hasselt", "service_desk", "Stadhuis Hasselt — dienst Burgerzaken",
+     "Limburgplein 1, 3500 Hasselt",
+     {"nl": "Op afspraak", "af": "Op afspraak", "en": "By appointment"}, "https://www.hasselt.be"),
+]  # fmt: skip
+ARRIVAL_MUNICIPALITIES = ("Hasselt", "Genk", "Sint-Truiden", "Maasmechelen")
+
+
+def _arrivals(desk: User, today: date, now: datetime) -> None:
+    """Everyone past outreach has arrived in Limburg (the immersion is here): a municipality,
+    an arrival day, the route for those who need one, and the first steps of their plan —
+    some done, some overdue, so that the board's filter and the plan pages have something to
+    show."""
+    for municipality, kind, name, address, hours, url in HELP:
+        db.session.add(MunicipalityHelp(municipality=municipality, kind=kind, name=name,
+                                        address=address, hours=hours, url=url))  # fmt: skip
+    arrived = []
+    candidates = db.session.scalars(select(Candidate).order_by(Candidate.id))
+    for index, candidate in enumerate(candidates):
+        if candidate.phase == OUTREACH or candidate.erased_at is not None:
+            continue
+        candidate.home_municipality = ARRIVAL_MUNICIPALITIES[index % 4]
+        candidate.arrival_on = local_date(candidate.created_at) + timedelta(days=21)
+        if candidate.arrival_on > today:
+            candidate.arrival_on = today - timedelta(days=3)
+        steps = {"bank_account": 12}
+        if index % 3:  # every third has not registered yet: an overdue step
+            steps["municipality_registration"] = 4
+        if origin_of(candidate.country_code) == NON_EU:
+            placed = candidate.phase in (PLACED, COMPANY_PLACEMENT)
+            candidate.residence_route = "highly_skilled" if placed else "trainee"
+            steps["residence_route"] = -30
+        for code, after in steps.items():
+            done_on = min(candidate.arrival_on + timedelta(days=after), today)
+            db.session.add(RelocationStep(candidate_id=candidate.id, step=code, done_on=done_on,
+                                          recorded_by_id=desk.id, recorded_at=now))  # fmt: skip
+        arrived.append(candidate)
+    relocation.refresh_many(arrived)
+
+
 def load_demo(now: datetime | None = None) -> bool:
     """Load the demo once, as it stands at `now` (default: the current time); a no-op when
     people already exist. Runs inside the caller's unit of work."""
@@ -523,6 +578,7 @@ def load_demo(now: datetime | None = None) -> bool:
     for index, person in enumerate(CANDIDATES):
         teller = _Teller(index, person, desk, mentors[index % 3], projects[index % 5])
         teller.tell(story_for(index, person, today), now)
+    _arrivals(desk, today, now)
     reminders.reschedule_all(now)
     notifications.settle_in_app(now)  # the stories' news is in the app, not mailed today
     return True

@@ -14,7 +14,14 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, Email, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    URL,
+    Email,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
 from onboarding.forms import (
@@ -279,6 +286,12 @@ class ProjectReviewForm(BaseForm):
 # the help in each municipality.
 
 
+def finite_number(form, field) -> None:
+    """ "NaN" and "Infinity" parse as decimals but are no figure (and NaN cannot be compared)."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Enter a number."))
+
+
 class DeskPlanForm(BaseForm):
     residence_route = SelectField(_l("Residence route"), validators=[Optional()])
     arrival_on = DateField(_l("Arrival date in Belgium"), validators=[Optional()])
@@ -305,8 +318,8 @@ class RuleForm(BaseForm):
     value = DecimalField(
         _l("Value"),
         places=2,
-        validators=[input_required(), NumberRange(min=0, max=9999999999, message=_l(
-            "The value must be zero or more."))],
+        validators=[input_required(), finite_number, NumberRange(min=0, max=9999999999,
+                    message=_l("The value must be zero or more."))],
     )  # fmt: skip
     effective_from = DateField(_l("In force from"), validators=[input_required()])
     source_url = URLField(

@@ -62,7 +62,14 @@ def submit_empty(page) -> None:
 @pytest.fixture(scope="module")
 def world(smtp_server, tmp_path_factory):
     """The demo, messages, a partner, a campaign and an import preview; the ids the pages need."""
-    from onboarding.models import Candidate, Company, Project, User
+    from onboarding.models import (
+        Candidate,
+        Company,
+        MunicipalityHelp,
+        Project,
+        RelocationRule,
+        User,
+    )
     from onboarding.services import campaigns
     from onboarding.services.imports import jobs
     from tests.factories import make_partner
@@ -116,6 +123,8 @@ def world(smtp_server, tmp_path_factory):
             "campaign": campaign.id,
             "job": job.id,
             "mentor": mentor.id,
+            "rule": db.session.scalar(db.select(RelocationRule.id).order_by(RelocationRule.id)),
+            "help": db.session.scalar(db.select(MunicipalityHelp.id).order_by(MunicipalityHelp.id)),
             **portal,
         }
         db.session.remove()
@@ -215,6 +224,7 @@ def pages(ids: dict) -> list[Page]:
         Page("candidate", "dashboard", "/me/", wide=True),
         Page("candidate", "profile", "/me/profile"),
         Page("candidate", "documents", "/me/documents"),
+        Page("candidate", "arrival plan", "/me/plan", wide=True),
         Page("candidate", "messages", "/me/messages", wide=True),
         Page("candidate", "messages (errors)", "/me/messages", then=submit_empty),
         Page("candidate", "notifications", "/notifications"),
@@ -236,6 +246,13 @@ def pages(ids: dict) -> list[Page]:
         Page("desk", "candidate", f"/desk/candidates/{c}", wide=True),
         Page("desk", "candidate in mentoring", f"/desk/candidates/{ids['mentoring']}"),
         Page("desk", "candidate details", f"/desk/candidates/{c}/details"),
+        Page("desk", "arrival plan", f"/desk/candidates/{c}/plan", wide=True),
+        Page("desk", "pipeline, overdue steps", "/desk/?overdue=steps"),
+        Page("desk", "arrival rules", "/desk/relocation-rules", wide=True),
+        Page("desk", "arrival rules (errors)", "/desk/relocation-rules", then=submit_empty),
+        Page("desk", "arrival rule", f"/desk/relocation-rules/{ids['rule']}"),
+        Page("desk", "help per municipality", "/desk/municipalities", wide=True),
+        Page("desk", "help entry", f"/desk/municipalities/{ids['help']}"),
         Page("desk", "candidate documents", f"/desk/candidates/{c}/documents"),
         Page("desk", "candidate messages", f"/desk/candidates/{m}/messages", wide=True),
         Page("desk", "inbox", "/messages", wide=True),

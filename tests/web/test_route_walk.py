@@ -26,6 +26,7 @@ from sqlalchemy import select, text, update
 from wtforms import (
     BooleanField,
     DateTimeField,
+    DecimalField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -50,7 +51,7 @@ from onboarding.auth.forms import (
     LoginForm,
     ResetPasswordForm,
 )
-from onboarding.candidate.forms import ProfileForm
+from onboarding.candidate.forms import ArrivalForm, ProfileForm, StepDoneForm
 from onboarding.company.forms import (
     CheckinForm,
     ContactDetailsForm,
@@ -70,12 +71,16 @@ from onboarding.desk.forms import (
     CompanyContactForm,
     CompanyForm,
     CorrectDetailsForm,
+    DeskPlanForm,
+    HelpForm,
+    NotNeededForm,
     PlacementForm,
     PlacementStepForm,
     ProjectForm,
     ProjectReviewForm,
     ProposeForm,
     RegisterCandidateForm,
+    RuleForm,
 )
 from onboarding.documents.forms import (
     DeleteOwnDocumentForm,
@@ -86,7 +91,14 @@ from onboarding.documents.forms import (
 from onboarding.extensions import db
 from onboarding.forms import AssessmentForm, TransitionForm, VersionForm
 from onboarding.mentor.forms import MeetingForm, SignOffForm
-from onboarding.models import Base, Candidate, Company, User
+from onboarding.models import (
+    Base,
+    Candidate,
+    Company,
+    MunicipalityHelp,
+    RelocationRule,
+    User,
+)
 from onboarding.mydata.forms import ExportRequestForm, PostalExportForm
 from onboarding.partner_portal.forms import (
     ListingForm,
@@ -112,6 +124,8 @@ ROLES = ("anonymous", "candidate", "mentor", "staff", "company", "partner")
 LOCALE = {"anonymous": "af", "candidate": "nl", "mentor": "af", "staff": "nl", "company": "af",
           "partner": "nl"}  # fmt: skip
 HUGE = str(2**64)
+# The values of the path arguments that are not ids.
+TEXT_ARGUMENTS = {"token": "not-a-token", "name": "funnel", "day": 30, "step": "bank_account"}
 
 # The form behind each POST endpoint (None: the route takes no fields).
 FORMS = {
@@ -195,6 +209,19 @@ FORMS = {
     "consent.edit_notice": NoticeForm,
     "consent.publish_notice": PublishForm,
     "consent.record_for": OnBehalfForm,
+    "candidate.plan": ArrivalForm,
+    "candidate.plan_step_done": StepDoneForm,
+    "candidate.plan_step_reopen": None,  # a button: its CSRF token only
+    "desk.save_plan": DeskPlanForm,
+    "desk.plan_step_done": StepDoneForm,
+    "desk.plan_step_not_needed": NotNeededForm,
+    "desk.plan_step_reopen": None,
+    "desk.relocation_rule_list": RuleForm,
+    "desk.relocation_rule": RuleForm,
+    "desk.delete_relocation_rule": None,
+    "desk.municipality_help": HelpForm,
+    "desk.municipality_help_entry": HelpForm,
+    "desk.delete_municipality_help": None,
 }
 
 # Bad values by the kind of field they go to; MISSING leaves the field out, and every field
@@ -292,13 +319,15 @@ class Walk:
             "notification_id": 999_999,
             "attachment_id": 999_999,
             "user_id": self.world["mentor_id"],
+            "rule_id": self.world["rule"],
+            "help_id": self.world["help"],
         }
         values = {}
         for argument in rule.arguments:
             if argument in ids:
                 values[argument] = HUGE if huge_ids else ids[argument]
             else:
-                values[argument] = {"token": "not-a-token", "name": "funnel", "day": 30}[argument]
+                values[argument] = TEXT_ARGUMENTS[argument]
         path = rule.rule
         for key, value in values.items():
             path = re.sub(rf"<(?:\w+(?:\([^)]*\))?:)?{key}>", str(value), path)
@@ -355,8 +384,10 @@ class Walk:
             field, TextAreaField | HiddenField
         ):
             return "Anna Peeters" if endpoint != "desk.new_company" else f"Walker {self.sequence}"
-        if name == "website":
+        if name in ("website", "url", "source_url"):
             return "https://example.org"
+        if isinstance(field, DecimalField):
+            return "8"
         if name == "phone":
             return "+32 11 22 33 44"
         return f"Walker text {self.sequence}"
@@ -424,6 +455,15 @@ def walker_world(app, rollback, data):
                                password_hash=hash_password(PASSWORD))  # fmt: skip
         session.add(partner_contact)
         world["emails"]["partner"] = partner_contact.email
+        # The only row of a rule (deleting it is refused) and a help entry.
+        world["rule"] = session.scalar(
+            select(RelocationRule.id).where(RelocationRule.key == "civic_integration_registration")
+        )
+        help_entry = MunicipalityHelp(municipality="Genk", kind="service_desk", name="Stadhuis",
+                                      address="Stadsplein 1, 3600 Genk")  # fmt: skip
+        session.add(help_entry)
+        session.flush()
+        world["help"] = help_entry.id
         session.commit()
     return world
 
