@@ -66,6 +66,7 @@ from onboarding.services import (
     history,
     jobs,
     notifications,
+    relocation,
 )
 from onboarding.services.access import require_role
 from onboarding.services.errors import DomainError, NotFound, Refused
@@ -393,6 +394,9 @@ def _profile(held: Held) -> dict[str, Any]:
         "consent_withdrawn_at": _at(candidate.consent_withdrawn_at),
         "share_with_companies": bool(candidate.share_with_companies),
         "erasure_requested_at": _at(candidate.erasure_requested_at),
+        "arrival_on": _day(candidate.arrival_on),
+        "home_municipality": candidate.home_municipality,
+        "residence_route": candidate.residence_route,
     }
 
 
@@ -540,6 +544,7 @@ def data_document(held: Held, export: DataExport, missing: list[Document] | None
                 "rejection_reason": row.rejection_reason,
                 "uploaded_at": _at(row.uploaded_at),
                 "reviewed_at": _at(row.reviewed_at),
+                "valid_until": _day(row.valid_until),
                 "path": None if row.id in missing_ids else document_path(row),
                 "size": None,
                 "sha256": None,
@@ -548,6 +553,18 @@ def data_document(held: Held, export: DataExport, missing: list[Document] | None
         ],
         "missing_documents": [_missing_entry(row) for row in sorted(missing, key=lambda r: r.id)],
         "messages": [_message(row) for row in held.messages],
+        "arrival_plan": [
+            {
+                "step": row.step,
+                "done_on": _day(row.done_on),
+                "not_needed_reason": row.skipped_reason,
+                "due_on": _day(row.open_due_on),
+                "recorded_at": _at(row.recorded_at),
+            }
+            for row in sorted(
+                relocation.recorded_steps(held.candidate).values(), key=lambda r: r.step
+            )
+        ],
     }
 
 

@@ -18,7 +18,9 @@ conversation (every message in it, its attachments and their files, read markers
 reminders and notifications to or about the candidate, consent records, the document
 access log, data exports (and their files), invitation and reset links, recovery codes,
 the account's events (and any event whose detail is one of their addresses or names, or
-one side of "old → new"), skills and preferred municipalities. CSV import jobs forget the
+one side of "old → new"), skills and preferred municipalities, and the arrival plan's
+recorded steps (with the desk's reasons); the arrival day, municipality and residence route
+are cleared. CSV import jobs forget the
 candidate's rows and problems; job payloads that name them are emptied; failure texts that
 name them cleared.
 
@@ -64,6 +66,7 @@ from onboarding.models import (
     Placement,
     PlacementCheckin,
     RecoveryCode,
+    RelocationStep,
     Reminder,
     ThreadAttachment,
     ThreadMessage,
@@ -413,6 +416,9 @@ def erase(
     rows["candidate_municipalities"] = _deleted(
         delete(CandidateMunicipality).where(CandidateMunicipality.candidate_id == cid)
     )
+    rows["relocation_steps"] = _deleted(
+        delete(RelocationStep).where(RelocationStep.candidate_id == cid)
+    )
     # Reason and detail are free text, but for the codes the reports read (KEPT_DETAILS).
     rows["audit_events"] = _deleted(
         update(AuditEvent)
@@ -456,6 +462,10 @@ def erase(
     candidate.origin_institution = ""
     candidate.withdrawn_reason = None
     candidate.available_from = None
+    # Where they live and when they came are part of their story; the route, of their status.
+    candidate.arrival_on = None
+    candidate.home_municipality = None
+    candidate.residence_route = None
     # The year is enough for any figure; the day is part of a person's story.
     candidate.graduation_date = date(candidate.graduation_date.year, 1, 1)
     candidate.mentor_id = None  # an erased candidate is no one's mentee any more

@@ -29,6 +29,7 @@ from onboarding.models import (
     DocumentAccess,
     Job,
     MentoringMeeting,
+    RelocationStep,
     Reminder,
     utcnow,
 )
@@ -45,7 +46,8 @@ PHONE = "+264 81 555 0199"
 # The keys docs/data-export.md documents, section by section.
 TOP = {"schema", "generated_at", "export_id", "requested_by", "profile", "phase", "history",
        "assessments", "meetings", "placements", "reminders", "consents", "account_events",
-       "document_access", "documents", "missing_documents", "messages"}  # fmt: skip
+       "document_access", "documents", "missing_documents", "messages",
+       "arrival_plan"}  # fmt: skip
 SECTION_KEYS = {
     "history": {"action", "from_phase", "to_phase", "at", "by", "reason", "detail"},
     "assessments": {"level", "assessed_on", "note", "recorded_by"},
@@ -58,7 +60,8 @@ SECTION_KEYS = {
     "account_events": {"kind", "at", "address", "detail"},
     "document_access": {"at", "viewer", "viewer_role", "action", "document_id", "document_kind"},
     "documents": {"id", "kind", "original_name", "content_type", "status", "rejection_reason",
-                  "uploaded_at", "reviewed_at", "path", "size", "sha256"},
+                  "uploaded_at", "reviewed_at", "valid_until", "path", "size", "sha256"},
+    "arrival_plan": {"step", "done_on", "not_needed_reason", "due_on", "recorded_at"},
 }  # fmt: skip
 PROFILE_KEYS = {
     "name", "email", "language", "account_created_at", "last_login_at", "notification_preferences",
@@ -66,7 +69,8 @@ PROFILE_KEYS = {
     "stem_field", "other_fields", "degree_level", "graduation_date", "dutch_level",
     "english_level", "available_from", "skills", "municipalities", "outreach_channel",
     "mentor", "consent_at", "consent_notice_version", "consent_withdrawn_at",
-    "share_with_companies", "erasure_requested_at",
+    "share_with_companies", "erasure_requested_at", "arrival_on", "home_municipality",
+    "residence_route",
 }  # fmt: skip
 PHASE_KEYS = {"current", "paused_from", "entered_at", "signed_off_at", "immersion_start",
               "immersion_planned_end", "withdrawn_reason"}  # fmt: skip
@@ -93,8 +97,10 @@ def seeded():
         [
             CandidateSkill(candidate_id=candidate.id, skill="python"),
             CandidateMunicipality(candidate_id=candidate.id, municipality="Genk"),
+            RelocationStep(candidate_id=candidate.id, step="bank_account",
+                           done_on=date(2026, 11, 2), recorded_by_id=candidate.user_id),
         ]
-    )
+    )  # fmt: skip
     make_assessment(candidate, "B1")
     db.session.add(
         MentoringMeeting(

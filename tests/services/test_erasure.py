@@ -42,6 +42,7 @@ from onboarding.models import (
     MentoringMeeting,
     Placement,
     RecoveryCode,
+    RelocationStep,
     Reminder,
     User,
 )
@@ -102,6 +103,7 @@ def seed(name=NAME, email=EMAIL, phone=PHONE, institution=INSTITUTION, free=FREE
         user=user, country_code="NA", origin_institution=institution, stem_field="engineering",
         graduation_date=date(2025, 6, 30), outreach_channel="partner_referral", phone=phone,
         phase=phase, mentor_id=mentor.id, consent_at=NOW - timedelta(days=300),
+        arrival_on=date(2026, 3, 2), home_municipality="Genk",
         created_at=NOW - timedelta(days=300), phase_entered_at=NOW - timedelta(days=100),
         withdrawn_reason=f"{free} moved back home",
     )  # fmt: skip
@@ -111,6 +113,9 @@ def seed(name=NAME, email=EMAIL, phone=PHONE, institution=INSTITUTION, free=FREE
     db.session.add_all([
         CandidateSkill(candidate_id=cid, skill=f"{free}-welding"),
         CandidateMunicipality(candidate_id=cid, municipality=f"{free}dorp"),
+        RelocationStep(candidate_id=cid, step="vdab_registration",
+                       skipped_reason=f"{free}: {name} already works for the employer",
+                       recorded_by_id=staff.id),
         AuditEvent(candidate_id=cid, actor_id=staff.id, action="start_immersion",
                    from_phase="outreach", to_phase="language_immersion",
                    at=NOW - timedelta(days=250), reason=f"{free}: {name} asked for it"),
@@ -286,6 +291,7 @@ def test_the_scan_finds_nothing_of_an_erased_candidate(app, ctx):
     # The second candidate is untouched: every needle of theirs is still where it was.
     kept = scan(other_needles)
     for table in ("users.name", "users.email", "candidates.phone", "documents.original_name",
+                  "relocation_steps.skipped_reason",
                   "mentoring_meetings.note", "audit_events.reason", "consents.note",
                   "import_jobs.rows", "import_jobs.errors", "account_events.detail",
                   "data_exports.note", "placements.closed_reason", "reminders.params"):  # fmt: skip
@@ -308,6 +314,7 @@ def test_the_scan_finds_nothing_of_an_erased_candidate(app, ctx):
         select(AuditEvent.detail).where(AuditEvent.candidate_id == candidate.id)
     ).all()
     assert "dutch_override" in kept_codes
+    assert candidate.arrival_on is None and candidate.home_municipality is None
     actions = db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.candidate_id == candidate.id)
     ).all()
