@@ -529,8 +529,8 @@ def _arrivals(desk: User, today: date, now: datetime) -> None:
         if index % 3:  # every third has not registered yet: an overdue step
             steps["municipality_registration"] = 4
         if origin_of(candidate.country_code) == NON_EU:
-            placed = candidate.phase in (PLACED, COMPANY_PLACEMENT)
-            candidate.residence_route = "highly_skilled" if placed else "trainee"
+            # The usual route, whose single permit the demo's documents hold.
+            candidate.residence_route = "highly_skilled"
             steps["residence_route"] = -30
         for code, after in steps.items():
             done_on = min(candidate.arrival_on + timedelta(days=after), today)

@@ -148,10 +148,20 @@ def free_movement(country_code: str) -> bool:
     return (country_code or "").upper() in FREE_MOVEMENT
 
 
-def required_kinds(country_code: str) -> tuple[str, ...]:
+# The permit each residence route (`workflows.relocation.ROUTES`) is proved by; before a
+# route is chosen the checklist asks for the single permit, the usual route.
+ROUTE_PERMITS = {
+    "highly_skilled": "single_permit",
+    "trainee": "trainee_permit",
+    "orientation_year": "orientation_year_card",
+}
+
+
+def required_kinds(country_code: str, route: str | None = None) -> tuple[str, ...]:
     exempt = free_movement(country_code)
+    permit = ROUTE_PERMITS.get(route or "", "single_permit")
     return tuple(
-        r.kind
+        permit if r.kind == "single_permit" else r.kind
         for r in REQUIREMENTS
         if r.applies_to == EVERYONE or (r.applies_to == OUTSIDE_FREE_MOVEMENT and not exempt)
     )
@@ -169,12 +179,14 @@ def item_status(documents: Iterable[DocumentLike]) -> tuple[str, str | None]:
     return MISSING, None
 
 
-def build(country_code: str, documents: Iterable[DocumentLike]) -> Checklist:
+def build(
+    country_code: str, documents: Iterable[DocumentLike], route: str | None = None
+) -> Checklist:
     by_kind: dict[str, list[DocumentLike]] = {}
     for document in documents:
         by_kind.setdefault(document.kind, []).append(document)
     items = []
-    for kind in required_kinds(country_code):
+    for kind in required_kinds(country_code, route):
         status, reason = item_status(by_kind.get(kind, ()))
         items.append(ChecklistItem(kind, KIND_LABELS[kind], status, reason))
     return Checklist(items=tuple(items), done=sum(1 for i in items if i.done), total=len(items))

@@ -404,4 +404,4 @@ def checklist_for(candidate: Candidate, documents: list[Document] | None = None)
     """The candidate's checklist; pass `documents` when already loaded to save a query."""
     if documents is None:
         documents = documents_of(candidate)
-    return checklist_rules.build(candidate.country_code, documents)
+    return checklist_rules.build(candidate.country_code, documents, candidate.residence_route)

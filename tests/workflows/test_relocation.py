@@ -126,3 +126,16 @@ def test_a_skipped_step_is_never_overdue():
 def test_expired_permits():
     until = {"residence_card": date(2026, 11, 30), "single_permit": date(2027, 1, 1)}
     assert relocation.expired(until, date(2026, 12, 1)) == ("residence_card",)
+
+
+def test_the_checklist_asks_for_the_permit_of_the_chosen_route():
+    from workflows.checklist import ROUTE_PERMITS, required_kinds
+
+    assert set(ROUTE_PERMITS) == set(relocation.ROUTES)
+    for route, permit in ROUTE_PERMITS.items():
+        proofs = {step.proof for step in relocation.steps_for("ZA", route)}
+        assert permit in proofs and permit in required_kinds("ZA", route)
+        others = set(ROUTE_PERMITS.values()) - {permit}
+        assert not others & set(required_kinds("ZA", route))
+    assert "single_permit" in required_kinds("ZA")
+    assert not set(ROUTE_PERMITS.values()) & set(required_kinds("NL", "trainee"))
