@@ -138,6 +138,7 @@ def candidate_page(candidate_id: int, template: str, *, refused: SideForm | None
     facts = workflow.facts_for(candidate, actor.role)
     step = workflow.step_for(candidate, facts)
     detail = board.candidate_detail(candidate)
+    papers = documents.documents_of(candidate)
     # Blank forms; the transition and placement-step forms are drawn once per step, and the
     # template fills in the refused one where its trigger (and placement) is drawn.
     forms = {
@@ -174,9 +175,9 @@ def candidate_page(candidate_id: int, template: str, *, refused: SideForm | None
         "checkins": company_portal.checkins_for(candidate.id)
         if actor.role in ("staff", "mentor")
         else [],
-        "checklist": documents.checklist_for(candidate),
+        "checklist": documents.checklist_for(candidate, papers),
         "overdue_steps": relocation.overdue_steps([candidate.id]).get(candidate.id, []),
-        "expired": relocation.red_flags([candidate]).get(candidate.id, ()),
+        "expired": relocation.red_flag_of(candidate, papers),
     }
     if actor.role == "staff":
         mentor_options = board.mentor_options()

@@ -263,7 +263,7 @@ def candidate_detail(candidate: Candidate) -> CandidateDetail:
     ).all()
     placements = db.session.scalars(
         select(Placement)
-        .options(selectinload(Placement.company), selectinload(Placement.project))
+        .options(joinedload(Placement.company), selectinload(Placement.project))
         .where(Placement.candidate_id == candidate.id)
         .order_by(Placement.id.desc())
     ).all()

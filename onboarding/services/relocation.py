@@ -242,12 +242,15 @@ def overdue_steps(candidate_ids: Iterable[int], today: date | None = None) -> di
 # Permits and cards that lapse.
 
 
-def valid_until_many(candidate_ids: Sequence[int]) -> dict[int, dict[str, date]]:
+def valid_until_many(
+    candidate_ids: Sequence[int], *, placed_only: bool = False
+) -> dict[int, dict[str, date]]:
     """The latest valid-until date of each expiring kind not rejected, per candidate: a
-    renewed permit (a newer date) replaces the old one."""
+    renewed permit (a newer date) replaces the old one. `placed_only`: of the placed among
+    them (decided in the query, so a page issues it whatever phases it shows)."""
     if not candidate_ids:
         return {}
-    rows = db.session.execute(
+    query = (
         select(Document.candidate_id, Document.kind, func.max(Document.valid_until))
         .where(
             Document.candidate_id.in_(candidate_ids),
@@ -256,9 +259,13 @@ def valid_until_many(candidate_ids: Sequence[int]) -> dict[int, dict[str, date]]
             Document.valid_until.is_not(None),
         )
         .group_by(Document.candidate_id, Document.kind)
-    ).all()
+    )
+    if placed_only:
+        query = query.join(Candidate, Candidate.id == Document.candidate_id).where(
+            Candidate.phase == PLACED
+        )
     found: dict[int, dict[str, date]] = {}
-    for candidate_id, kind, until in rows:
+    for candidate_id, kind, until in db.session.execute(query).all():
         if until is not None:
             found.setdefault(candidate_id, {})[kind] = until
     return found
@@ -270,15 +277,31 @@ def expired_permits(candidate: Candidate, today: date | None = None) -> tuple[st
     return relocation.expired(dict(until), today or programme_today())
 
 
+def red_flag_of(candidate: Candidate, documents: Iterable[Document]) -> tuple[str, ...]:
+    """`red_flags` of one candidate from their documents, already loaded (the candidate
+    page has them for the checklist): the same rule, without a query."""
+    if candidate.phase != PLACED:
+        return ()
+    until: dict[str, date] = {}
+    for document in documents:
+        if (
+            document.kind in relocation.EXPIRING_KINDS
+            and document.status != "rejected"
+            and document.valid_until is not None
+        ):
+            until[document.kind] = max(document.valid_until, until.get(document.kind, date.min))
+    return relocation.expired(until, programme_today())
+
+
 def red_flags(
     candidates: Sequence[Candidate], today: date | None = None
 ) -> dict[int, tuple[str, ...]]:
     """The expired permits and cards of the placed among `candidates` (one query): a placed
     candidate whose permit lapsed may no longer work, which the desk must see at once."""
-    placed = [c.id for c in candidates if c.phase == PLACED]
     today = today or programme_today()
     flags = {}
-    for candidate_id, until in valid_until_many(placed).items():
+    ids = [c.id for c in candidates]
+    for candidate_id, until in valid_until_many(ids, placed_only=True).items():
         if kinds := relocation.expired(dict(until), today):
             flags[candidate_id] = kinds
     return flags
