@@ -288,3 +288,15 @@ class Pages:
     @property
     def next_num(self) -> int:
         return self.page + 1
+
+
+def include_object_for(dialect: str):
+    """Alembic's `include_object` for `dialect`: leaves out an object the models create on
+    another database only (`Index(...).ddl_if(dialect=...)`, e.g. PostgreSQL's trigram
+    index), which autogenerate would otherwise report as missing there."""
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        condition = getattr(obj, "_ddl_if", None) or getattr(compare_to, "_ddl_if", None)
+        return condition is None or condition.dialect in (None, dialect)
+
+    return include

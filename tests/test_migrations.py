@@ -4,11 +4,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from onboarding.db import include_object_for
 from onboarding.extensions import db
 
 
 def test_migrations_match_models(app, rollback):
-    context = MigrationContext.configure(rollback, opts={"compare_type": True})
+    opts = {"compare_type": True, "include_object": include_object_for(rollback.dialect.name)}
+    context = MigrationContext.configure(rollback, opts=opts)
     differences = compare_metadata(context, db.metadata)
     assert differences == []
 

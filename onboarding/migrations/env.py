@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from onboarding.db import include_object_for
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -99,6 +101,7 @@ def run_migrations_online():
             # while migrating and checked afterwards. The pragma only works outside a
             # transaction, hence on the raw connection before SQLAlchemy begins one.
             connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        conf_args.setdefault("include_object", include_object_for(connection.dialect.name))
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

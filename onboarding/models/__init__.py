@@ -4,6 +4,7 @@ from onboarding.models.base import Base, UTCDateTime, utcnow
 from onboarding.models.candidate import (
     PLACEMENT_STATUSES,
     AuditEvent,
+    BoardCount,
     Candidate,
     CandidateField,
     CandidateMunicipality,
@@ -58,6 +59,7 @@ from onboarding.models.user import (
 )
 
 __all__ = [
+    "BoardCount",
     "MESSAGE_KINDS",
     "OUTBOX_KINDS",
     "Broadcast",

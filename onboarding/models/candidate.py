@@ -42,6 +42,7 @@ ERASED_NAME = _l("Erased candidate")
 _LIVE = _in("status", placement_flow.LIVE_STATUSES)
 _LIVE_WITH_PROJECT = f"project_id IS NOT NULL AND {_LIVE}"
 _LIVE_WITHOUT_PROJECT = f"project_id IS NULL AND {_LIVE}"
+NOT_ERASED = text("erased_at IS NULL")
 
 
 class Candidate(Base):
@@ -73,7 +74,19 @@ class Candidate(Base):
             name="english_level",
         ),
         Index("ix_candidates_phase_id", "phase", "id"),
-    )
+        # The board's orders, per phase, per country, by name and by date (migration 0017).
+        Index("ix_candidates_board_phase", "phase", "sort_name", "id",
+              sqlite_where=NOT_ERASED, postgresql_where=NOT_ERASED),
+        Index("ix_candidates_board_country", "country_code", "sort_name", "id",
+              sqlite_where=NOT_ERASED, postgresql_where=NOT_ERASED),
+        Index("ix_candidates_board_name", "sort_name", "id",
+              sqlite_where=NOT_ERASED, postgresql_where=NOT_ERASED),
+        Index("ix_candidates_board_since", "phase_entered_at", "id",
+              sqlite_where=NOT_ERASED, postgresql_where=NOT_ERASED),
+        # The board's search on PostgreSQL: trigrams serve LIKE '%…%' (pg_trgm).
+        Index("ix_candidates_search_trgm", "search_text", postgresql_using="gin",
+              postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), unique=True)
@@ -128,6 +141,11 @@ class Candidate(Base):
     residence_route: Mapped[str | None] = mapped_column(String(20))
     arrival_on: Mapped[date | None] = mapped_column(Date)
     home_municipality: Mapped[str | None] = mapped_column(String(80))
+    # Kept by the database's triggers (migration 0017) whatever writes the row or its
+    # account: the board's order (the lower-cased name) and what its search looks in
+    # (name, email and institution, lower case, one per line). Never written here.
+    sort_name: Mapped[str | None] = mapped_column(String(200), deferred=True)
+    search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Optimistic locking: every UPDATE checks and bumps it (StaleDataError → HTTP 409).
     version_id: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -327,3 +345,15 @@ class AuditEvent(Base):
     detail: Mapped[str | None] = mapped_column(String(300))
 
     actor: Mapped[User | None] = relationship()
+
+
+class BoardCount(Base):
+    """How many candidates (not erased) are in each phase from each country: kept by the
+    database's triggers in the transaction of every change (migration 0017), so that the
+    board's tabs and pager read a few rows instead of counting every candidate."""
+
+    __tablename__ = "board_counts"
+
+    phase: Mapped[str] = mapped_column(String(30), primary_key=True)
+    country_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
+from onboarding.db import Pages
 from onboarding.extensions import db
 from onboarding.models import (
     AuditEvent,
+    BoardCount,
     Candidate,
     Company,
     Document,
@@ -92,20 +93,15 @@ def _like(text: str) -> str:
 
 
 def _filtered(query, board_filter: BoardFilter, *, with_phase: bool = True):
-    """The filters on a query that joins Candidate and its User. Erased candidates are
-    never shown (they stay, anonymous, in the reports' figures)."""
+    """The filters on a query of candidates. Erased candidates are never shown (they stay,
+    anonymous, in the reports' figures). The search looks in `Candidate.search_text` (name,
+    email and institution, lower case, kept by the database), which PostgreSQL's trigram
+    index serves."""
     query = query.where(Candidate.erased_at.is_(None))
     if board_filter.country:
         query = query.where(Candidate.country_code == board_filter.country)
     if search := board_filter.search.strip():
-        pattern = _like(search)
-        query = query.where(
-            or_(
-                func.lower(User.name).like(pattern, escape="\\"),
-                func.lower(User.email).like(pattern, escape="\\"),
-                func.lower(Candidate.origin_institution).like(pattern, escape="\\"),
-            )
-        )
+        query = query.where(Candidate.search_text.like(_like(search), escape="\\"))
     if board_filter.campaign_id is not None:
         query = query.where(Candidate.campaign_id == board_filter.campaign_id)
     if board_filter.without_mentor:
@@ -121,35 +117,54 @@ def _filtered(query, board_filter: BoardFilter, *, with_phase: bool = True):
 
 def matching_candidates(board_filter: BoardFilter):
     """The candidates the filters select (never the erased), with their accounts: a query."""
-    query = (
-        select(Candidate)
-        .join(User, Candidate.user_id == User.id)
-        .options(joinedload(Candidate.user))
-        .order_by(Candidate.id)
-    )
+    query = select(Candidate).options(joinedload(Candidate.user)).order_by(Candidate.id)
     return _filtered(query, board_filter)
 
 
 def matching_count(board_filter: BoardFilter) -> int:
-    query = select(func.count(Candidate.id)).join(User, Candidate.user_id == User.id)
-    return db.session.scalar(_filtered(query, board_filter)) or 0
+    return sum(count for (phase, _country), count in _counts(board_filter).items()
+               if not board_filter.phase or phase == board_filter.phase)  # fmt: skip
+
+
+def _counts(board_filter: BoardFilter) -> dict[tuple[str, str], int]:
+    """Candidates per (phase, country) that the filters select, the phase filter aside.
+    Filtered by country at most, they are read from `board_counts` (a row per phase and
+    country, kept by the database in each change's transaction) instead of counted."""
+    if (
+        board_filter.search.strip()
+        or board_filter.campaign_id is not None
+        or board_filter.without_mentor
+        or board_filter.mentor_id is not None
+        or board_filter.overdue_steps
+    ):
+        query = _filtered(
+            select(Candidate.phase, Candidate.country_code, func.count(Candidate.id)).group_by(
+                Candidate.phase, Candidate.country_code
+            ),
+            board_filter,
+            with_phase=False,
+        )
+    else:
+        query = select(BoardCount.phase, BoardCount.country_code, BoardCount.count).where(
+            BoardCount.count > 0
+        )
+        if board_filter.country:
+            query = query.where(BoardCount.country_code == board_filter.country)
+    return {(phase, country): count for phase, country, count in db.session.execute(query)}
 
 
 def phase_counts(board_filter: BoardFilter) -> dict[str, int]:
     """Candidates per phase, honouring the other filters (not the phase filter itself)."""
-    query = (
-        select(Candidate.phase, func.count(Candidate.id))
-        .join(User, Candidate.user_id == User.id)
-        .group_by(Candidate.phase)
-    )
-    rows = db.session.execute(_filtered(query, board_filter, with_phase=False)).all()
     counts = dict.fromkeys(PHASES, 0)
-    counts.update({phase: count for phase, count in rows})
+    for (phase, _country), count in _counts(board_filter).items():
+        counts[phase] = counts.get(phase, 0) + count
     return counts
 
 
 def _order(board_filter: BoardFilter, country_order: list[str] | None) -> list:
-    name = func.lower(User.name)
+    """The board's order: by phase in pipeline order, or by the chosen column, then by name
+    (`sort_name`, the lower-cased name the database keeps) and id."""
+    name = Candidate.__table__.c.sort_name
     if board_filter.sort is None:
         phase_order = {phase: index for index, phase in enumerate(PHASES)}
         return [case(phase_order, value=Candidate.phase), name, Candidate.id]
@@ -175,29 +190,120 @@ def _order(board_filter: BoardFilter, country_order: list[str] | None) -> list:
 
 def board_query(board_filter: BoardFilter, country_order: list[str] | None = None):
     """The board's candidates with their filters, in the chosen order (default: phase, then
-    name). `country_order`: the country codes in the order their names are shown."""
+    name), all of them (the CSV export). `country_order`: the country codes in the order
+    their names are shown."""
     query = (
         select(Candidate)
-        .join(User, Candidate.user_id == User.id)
         .options(joinedload(Candidate.user), joinedload(Candidate.mentor))
         .order_by(*_order(board_filter, country_order))
     )
     return _filtered(query, board_filter)
 
 
+@dataclass(frozen=True)
+class BoardPage:
+    """One page of the board: its candidates and where it is (what `pagination` reads)."""
+
+    items: list[Candidate]
+    where: Pages
+
+    def __getattr__(self, name: str):
+        return getattr(self.where, name)
+
+
+def _segments(
+    board_filter: BoardFilter, counts: dict[tuple[str, str], int], country_order: list[str]
+) -> list[tuple[ColumnElement[bool] | None, int]]:
+    """The board in its order as runs of candidates that one index serves in order (a
+    phase, a country, or the whole board), each with its condition and size."""
+    shown = {key: n for key, n in counts.items()
+             if not board_filter.phase or key[0] == board_filter.phase}  # fmt: skip
+    column = (board_filter.sort or "").lstrip("-")
+    if board_filter.sort is None or column == "country":
+        if board_filter.sort is None:
+            keys, index, field = list(PHASES), 0, Candidate.phase
+        else:
+            rest = sorted({country for _phase, country in shown} - set(country_order))
+            keys, index, field = [*country_order, *rest], 1, Candidate.country_code
+            if board_filter.sort.startswith("-"):
+                keys.reverse()
+        sizes = dict.fromkeys(keys, 0)
+        for key, n in shown.items():
+            sizes[key[index]] = sizes.get(key[index], 0) + n
+        return [(field == key, size) for key, size in sizes.items() if size]
+    return [(None, sum(shown.values()))]
+
+
+def _within(board_filter: BoardFilter) -> list[tuple[ColumnElement[Any], bool]]:
+    """The order inside one run of `_segments`: (column, descending) pairs."""
+    column = (board_filter.sort or "").lstrip("-")
+    descending = (board_filter.sort or "").startswith("-")
+    name, ident = Candidate.__table__.c.sort_name, Candidate.__table__.c.id
+    if column == "name":
+        return [(name, descending), (ident, False)]
+    if column == "since":
+        return [(Candidate.__table__.c.phase_entered_at, descending), (name, False), (ident, False)]
+    return [(name, False), (ident, False)]
+
+
+def _ordered(columns, keys: list[tuple[ColumnElement[Any], bool]]) -> list:
+    return [column.desc() if descending else column.asc() for column, (_, descending)
+            in zip(columns, keys, strict=True)]  # fmt: skip
+
+
 def board_page(
     board_filter: BoardFilter, per_page: int, country_order: list[str] | None = None
-) -> Pagination:
-    """One page of the board; a page beyond the last shows the last one."""
-    query = board_query(board_filter, country_order)
-    page = db.paginate(query, page=max(board_filter.page, 1), per_page=per_page, error_out=False)
-    if not page.items and page.total and page.page > 1:
-        page = db.paginate(query, page=page.pages, per_page=per_page, error_out=False)
-    return page
+) -> BoardPage:
+    """One page of the board; a page beyond the last shows the last one. Its cost depends
+    on the page, not on the number of candidates: the counts come from `board_counts` (or,
+    with a search or a mentor filter, from one indexed count); the page's ids from one
+    statement that takes, from each phase (or country) the page spans, its part in the order
+    of an index (`ix_candidates_board_*`, LIMIT and OFFSET); then the rows by id."""
+    counts = _counts(board_filter)
+    segments = _segments(board_filter, counts, country_order or [])
+    where = Pages.of(sum(size for _condition, size in segments), board_filter.page, per_page)
+    keys = _within(board_filter)
+    parts = []
+    skip, wanted = where.offset, per_page
+    for number, (condition, size) in enumerate(segments):
+        if wanted <= 0:
+            break
+        if skip >= size:
+            skip -= size
+            continue
+        part = _filtered(
+            select(
+                Candidate.__table__.c.id.label("id"),
+                literal(number).label("segment"),
+                *(column.label(f"key{i}") for i, (column, _) in enumerate(keys)),
+            ),
+            board_filter,
+        )
+        if condition is not None:
+            part = part.where(condition)
+        part = part.order_by(*_ordered([c for c, _ in keys], keys)).offset(skip).limit(wanted)
+        parts.append(part.subquery())
+        wanted -= min(wanted, size - skip)
+        skip = 0
+    if not parts:
+        return BoardPage([], where)
+    page = union_all(*(select(part) for part in parts)).subquery()
+    order = [page.c.segment, *_ordered([page.c[f"key{i}"] for i in range(len(keys))], keys)]
+    ids = list(db.session.scalars(select(page.c.id).order_by(*order)))
+    rows = db.session.scalars(
+        select(Candidate)
+        .options(joinedload(Candidate.user), joinedload(Candidate.mentor))
+        .where(Candidate.id.in_(ids))
+    ).unique()
+    by_id = {candidate.id: candidate for candidate in rows}
+    return BoardPage([by_id[i] for i in ids if i in by_id], where)
 
 
 def countries_in_use() -> list[str]:
-    return list(db.session.scalars(select(Candidate.country_code).distinct()))
+    """The countries of the candidates on the board (not erased), from `board_counts`."""
+    return list(
+        db.session.scalars(select(BoardCount.country_code).where(BoardCount.count > 0).distinct())
+    )
 
 
 @dataclass(frozen=True)
@@ -283,7 +389,8 @@ class MentorOption:
 def mentor_options() -> list[MentorOption]:
     load = (
         select(Candidate.mentor_id, func.count(Candidate.id).label("load"))
-        .where(Candidate.phase.in_(MENTORED_PHASES))
+        # Only those with a mentor: the index on mentor_id reads the mentees, not everyone.
+        .where(Candidate.mentor_id.is_not(None), Candidate.phase.in_(MENTORED_PHASES))
         .group_by(Candidate.mentor_id)
         .subquery()
     )
