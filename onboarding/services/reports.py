@@ -29,11 +29,10 @@ Rules, stated once here and on the page:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, and_, case, cast, func, literal, null, or_, select, union_all
 
 from onboarding.extensions import db
 from onboarding.models import (
@@ -199,69 +198,121 @@ def _counted(query) -> list[tuple[str, int]]:
     return sorted(rows, key=lambda row: (-row[1], row[0]))
 
 
-@dataclass
-class _History:
-    phase: str
-    created_at: datetime
-    phase_entered_at: datetime
-    changes: list[tuple[datetime, str, str]] = field(default_factory=list)
+def _days_between(later, earlier):
+    """Days from `earlier` to `later` (timestamps) in SQL, as a fraction."""
+    if db.engine.dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier) / DAY
+    # julianday() counts days; rounded to a millionth of a day (under a tenth of a second),
+    # so that whole and half days come out exact, as Python's division gave them.
+    return func.round(func.julianday(later) - func.julianday(earlier), 6)
 
 
 def _history_figures(report: Report, where: list) -> None:
-    """Funnel, durations and conversion from every candidate's phase changes (one query)."""
-    rows = db.session.execute(
-        select(
-            Candidate.id,
-            Candidate.phase,
-            Candidate.created_at,
-            Candidate.phase_entered_at,
-            AuditEvent.at,
-            AuditEvent.from_phase,
-            AuditEvent.to_phase,
-        )
-        .outerjoin(
-            AuditEvent,
-            and_(
-                AuditEvent.candidate_id == Candidate.id,
-                AuditEvent.from_phase != AuditEvent.to_phase,
-            ),
-        )
-        .where(*where)
-        .order_by(Candidate.id, AuditEvent.at, AuditEvent.id)
+    """Funnel, durations and conversion, computed in the database (a fixed number of
+    statements whatever the number of candidates; no row per candidate reaches Python).
+
+    A candidate entered outreach when registered, then each phase a change led to; the
+    current phase counts even when the trail has no change into it. A completed stay is a
+    change out of the phase the previous change (or the registration) put the candidate in,
+    not earlier than it: a gap in the history gives no duration. Percentiles are nearest
+    rank (`percentile`), by window functions on both databases."""
+    chosen = select(
+        Candidate.id, Candidate.phase, Candidate.created_at, Candidate.phase_entered_at
+    ).where(*where).cte("chosen")  # fmt: skip
+    changes = (
+        select(AuditEvent.candidate_id.label("cid"), AuditEvent.to_phase.label("phase"),
+               AuditEvent.at.label("at"))
+        .join(chosen, chosen.c.id == AuditEvent.candidate_id)
+        .where(AuditEvent.from_phase != AuditEvent.to_phase)
+        .cte("changes")
+    )  # fmt: skip
+    trail_has_current = (
+        select(changes.c.cid)
+        .where(changes.c.cid == chosen.c.id, changes.c.phase == chosen.c.phase)
+        .exists()
     )
-    histories: dict[int, _History] = {}
-    for candidate_id, phase, created_at, entered_at, at, from_phase, to_phase in rows:
-        history = histories.setdefault(candidate_id, _History(phase, created_at, entered_at))
-        if at is not None:
-            history.changes.append((at, from_phase, to_phase))
+    entries = union_all(
+        select(chosen.c.id.label("cid"), literal(OUTREACH).label("phase"),
+               chosen.c.created_at.label("at")),
+        select(changes.c.cid, changes.c.phase, changes.c.at),
+        select(chosen.c.id, chosen.c.phase, chosen.c.phase_entered_at).where(
+            chosen.c.phase != OUTREACH, ~trail_has_current
+        ),
+    ).cte("entries")  # fmt: skip
+    spans = (
+        select(entries.c.cid, entries.c.phase, func.min(entries.c.at).label("first"),
+               func.max(entries.c.at).label("last"))
+        .group_by(entries.c.cid, entries.c.phase)
+        .cte("spans")
+    )  # fmt: skip
 
-    reached: dict[str, int] = dict.fromkeys(PHASES, 0)
+    following = case(dict(zip(MAIN_LINE, MAIN_LINE[1:], strict=False)), value=spans.c.phase)
+    later = spans.alias("later")
+    by_candidate, in_order = AuditEvent.candidate_id, (AuditEvent.at, AuditEvent.id)
+    moves = (
+        select(
+            AuditEvent.from_phase.label("phase"),
+            AuditEvent.at.label("at"),
+            func.lag(AuditEvent.to_phase, 1, OUTREACH)
+            .over(partition_by=by_candidate, order_by=in_order)
+            .label("before"),
+            func.lag(AuditEvent.at, 1, chosen.c.created_at)
+            .over(partition_by=by_candidate, order_by=in_order)
+            .label("since"),
+        )
+        .join(chosen, chosen.c.id == AuditEvent.candidate_id)
+        .where(AuditEvent.from_phase != AuditEvent.to_phase)
+        .cte("moves")
+    )
+    stays = (
+        select(moves.c.phase, _days_between(moves.c.at, moves.c.since).label("days"))
+        .where(moves.c.phase == moves.c.before, moves.c.at >= moves.c.since)
+        .cte("stays")
+    )
+    ranked = select(
+        stays.c.phase,
+        stays.c.days,
+        func.row_number().over(partition_by=stays.c.phase, order_by=stays.c.days).label("rank"),
+        func.count().over(partition_by=stays.c.phase).label("n"),
+    ).cte("ranked")
+    # Nearest rank ⌈p·n/100⌉, in integers.
+    ranks = [(ranked.c.n * p + 99) // 100 for p in PERCENTILES]
+    none = cast(null(), Integer)
+    # One statement: (what, phase, value, rank, n) rows for every figure.
+    figures = union_all(
+        select(literal("now"), chosen.c.phase, func.count(), none, none).group_by(chosen.c.phase),
+        select(literal("reached"), spans.c.phase, func.count(), none, none).group_by(
+            spans.c.phase
+        ),
+        select(literal("converted"), spans.c.phase, func.count(), none, none)
+        .join(later, and_(later.c.cid == spans.c.cid, later.c.phase == following,
+                          later.c.last >= spans.c.first))
+        .group_by(spans.c.phase),
+        select(literal("stay"), ranked.c.phase, ranked.c.days, ranked.c.rank, ranked.c.n).where(
+            or_(*(ranked.c.rank == r for r in ranks))
+        ),
+    )  # fmt: skip
     now: dict[str, int] = dict.fromkeys(PHASES, 0)
-    stays: dict[str, list[float]] = defaultdict(list)
+    reached: dict[str, int] = dict.fromkeys(PHASES, 0)
     converted: dict[str, int] = dict.fromkeys(MAIN_LINE, 0)
-    for history in histories.values():
-        now[history.phase] += 1
-        entries = _entries(history)
-        for phase in entries:
-            reached[phase] += 1
-        for phase, next_phase in zip(MAIN_LINE, MAIN_LINE[1:], strict=False):
-            if (
-                phase in entries
-                and next_phase in entries
-                and max(entries[next_phase]) >= min(entries[phase])
-            ):
-                converted[phase] += 1
-        for phase, days in _stays(history):
-            stays[phase].append(days)
+    found: dict[str, dict] = {}
+    for what, phase, value, rank, n in db.session.execute(figures):
+        if what == "stay":
+            stay = found.setdefault(phase, {"n": n})
+            for p in PERCENTILES:
+                if rank == max(1, -(-p * n // 100)):
+                    stay[p] = float(value)
+        else:
+            {"now": now, "reached": reached, "converted": converted}[what][phase] = int(value)
 
-    report.total = len(histories)
+    report.total = sum(now.values())
     report.funnel = [FunnelRow(phase, reached[phase], now[phase]) for phase in PHASES]
     report.durations = [
         DurationRow(
             phase,
-            len(stays[phase]),
-            percentile(stays[phase], PERCENTILES[0]),
-            percentile(stays[phase], PERCENTILES[1]),
+            found.get(phase, {}).get("n", 0),
+            found.get(phase, {}).get(PERCENTILES[0]),
+            found.get(phase, {}).get(PERCENTILES[1]),
         )
         for phase in MEASURED_PHASES
     ]
@@ -269,27 +320,6 @@ def _history_figures(report: Report, where: list) -> None:
         ConversionRow(phase, next_phase, reached[phase], converted[phase])
         for phase, next_phase in zip(MAIN_LINE, MAIN_LINE[1:], strict=False)
     ]
-
-
-def _entries(history: _History) -> dict[str, list[datetime]]:
-    """When the candidate entered each phase: registration starts outreach, then each change;
-    the current phase counts even when the trail has no change into it."""
-    entries: dict[str, list[datetime]] = {OUTREACH: [history.created_at]}
-    for at, _from_phase, to_phase in history.changes:
-        entries.setdefault(to_phase, []).append(at)
-    entries.setdefault(history.phase, [history.phase_entered_at])
-    return entries
-
-
-def _stays(history: _History):
-    """(phase, days) for every completed stay: consecutive phase changes, starting from the
-    registration in outreach. A change that does not leave the phase the trail says the
-    candidate was in (a gap in the history) gives no duration."""
-    phase, since = OUTREACH, history.created_at
-    for at, from_phase, to_phase in history.changes:
-        if from_phase == phase and at >= since:
-            yield phase, (at - since).total_seconds() / DAY
-        phase, since = to_phase, at
 
 
 def _immersion_outcomes(where: list) -> list[tuple[str, int]]:
