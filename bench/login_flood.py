@@ -22,7 +22,9 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# Run as a script, bench/ is first on sys.path, where bench/http.py would hide the
+# standard library's http: the repository's root goes there instead.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
 from onboarding import create_app  # noqa: E402
 from onboarding.db import transaction  # noqa: E402

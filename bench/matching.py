@@ -21,7 +21,10 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, bench/ is first on sys.path, where bench/http.py would hide the
+# standard library's http: the repository's root goes there instead.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
 from sqlalchemy import insert, text  # noqa: E402
 
@@ -38,7 +41,7 @@ from onboarding.models import (  # noqa: E402
 )
 from onboarding.reference import LIMBURG_MUNICIPALITIES  # noqa: E402
 from onboarding.services import matching  # noqa: E402
-from onboarding.vocabulary import STEM_FIELDS
+from onboarding.vocabulary import STEM_FIELDS  # noqa: E402
 from workflows.onboarding import CEFR_LEVELS, PHASES  # noqa: E402
 
 SKILLS = [f"skill {n}" for n in range(120)] + ["python", "sql", "lab work", "statistics"]

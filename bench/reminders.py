@@ -24,7 +24,10 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, bench/ is first on sys.path, where bench/http.py would hide the
+# standard library's http: the repository's root goes there instead.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
 from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
