@@ -77,31 +77,43 @@ def save_plan(candidate_id: int):
     return redirect(url_for("desk.plan", candidate_id=candidate_id))
 
 
+def _step_changed(candidate_id: int, change, message: str):
+    """Run `change(candidate)` (a service call) on the locked candidate, then back to the plan."""
+    change(visible_candidate(current_user, candidate_id, for_update=True))
+    flash(message, "success")
+    return redirect(url_for("desk.plan", candidate_id=candidate_id))
+
+
 @bp.post("/candidates/<int:candidate_id>/plan/<step>/done")
 def plan_step_done(candidate_id: int, step: str):
     form = validated(StepDoneForm(), _("The step could not be recorded."))
-    candidate = visible_candidate(current_user, candidate_id, for_update=True)
-    relocation.mark_done(current_user, candidate, step, form.done_on.data)
-    flash(_("The step has been recorded as done."), "success")
-    return redirect(url_for("desk.plan", candidate_id=candidate_id))
+    return _step_changed(
+        candidate_id,
+        lambda candidate: relocation.mark_done(current_user, candidate, step, form.done_on.data),
+        _("The step has been recorded as done."),
+    )
 
 
 @bp.post("/candidates/<int:candidate_id>/plan/<step>/not-needed")
 def plan_step_not_needed(candidate_id: int, step: str):
     form = validated(NotNeededForm(), _("The step could not be recorded."))
-    candidate = visible_candidate(current_user, candidate_id, for_update=True)
-    relocation.mark_not_needed(current_user, candidate, step, form.reason.data)
-    flash(_("The step has been recorded as not needed."), "success")
-    return redirect(url_for("desk.plan", candidate_id=candidate_id))
+    return _step_changed(
+        candidate_id,
+        lambda candidate: relocation.mark_not_needed(
+            current_user, candidate, step, form.reason.data
+        ),
+        _("The step has been recorded as not needed."),
+    )
 
 
 @bp.post("/candidates/<int:candidate_id>/plan/<step>/reopen")
 def plan_step_reopen(candidate_id: int, step: str):
     validated(ButtonForm(), _("The step could not be reopened."))
-    candidate = visible_candidate(current_user, candidate_id, for_update=True)
-    relocation.reopen(current_user, candidate, step)
-    flash(_("The step is open again."), "success")
-    return redirect(url_for("desk.plan", candidate_id=candidate_id))
+    return _step_changed(
+        candidate_id,
+        lambda candidate: relocation.reopen(current_user, candidate, step),
+        _("The step is open again."),
+    )
 
 
 # The rule rows.
