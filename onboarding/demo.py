@@ -521,7 +521,9 @@ def _arrivals(desk: User, today: date, now: datetime) -> None:
     for index, candidate in enumerate(candidates):
         if candidate.phase == OUTREACH or candidate.erased_at is not None:
             continue
-        candidate.home_municipality = ARRIVAL_MUNICIPALITIES[index % 4]
+        # The candidate login lives in Hasselt, whose help entry her plan then shows.
+        demo_login = candidate.user.email == DEMO_CANDIDATE_EMAIL
+        candidate.home_municipality = "Hasselt" if demo_login else ARRIVAL_MUNICIPALITIES[index % 4]
         candidate.arrival_on = local_date(candidate.created_at) + timedelta(days=21)
         if candidate.arrival_on > today:
             candidate.arrival_on = today - timedelta(days=3)
