@@ -85,7 +85,8 @@ class Candidate(Base):
               sqlite_where=NOT_ERASED, postgresql_where=NOT_ERASED),
         # The board's search on PostgreSQL: trigrams serve LIKE '%…%' (pg_trgm).
         Index("ix_candidates_search_trgm", "search_text", postgresql_using="gin",
-              postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+              postgresql_ops={"search_text": "gin_trgm_ops"},
+              postgresql_with={"fastupdate": "off"}).ddl_if(dialect="postgresql"),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
