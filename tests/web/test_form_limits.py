@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 
 import pytest
-from sqlalchemy import String, Text
+from sqlalchemy import JSON, String, Text
 from wtforms import StringField
 from wtforms.validators import Length
 
@@ -44,10 +44,13 @@ from onboarding.desk.forms import (
     CompanyContactForm,
     CompanyForm,
     CorrectDetailsForm,
+    HelpForm,
+    NotNeededForm,
     PlacementForm,
     PlacementStepForm,
     ProjectForm,
     RegisterCandidateForm,
+    RuleForm,
 )
 from onboarding.documents.forms import RemoveDocumentForm, ReviewForm
 from onboarding.forms import AssessmentForm, BaseForm, TransitionForm, each_skill_fits
@@ -64,11 +67,14 @@ from onboarding.models import (
     Document,
     LanguageAssessment,
     MentoringMeeting,
+    MunicipalityHelp,
     Partner,
     Placement,
     PlacementCheckin,
     PrivacyNotice,
     Project,
+    RelocationRule,
+    RelocationStep,
     ThreadMessage,
     User,
 )
@@ -142,6 +148,17 @@ COLUMNS = {
     (ContactDetailsForm, "contact_person"): Company.contact_person,
     (ContactDetailsForm, "contact_email"): Company.contact_email,
     (CheckinForm, "comment"): PlacementCheckin.comment,
+    (RuleForm, "source_url"): RelocationRule.source_url,
+    (RuleForm, "note"): RelocationRule.note,
+    (NotNeededForm, "reason"): RelocationStep.skipped_reason,
+    (HelpForm, "name"): MunicipalityHelp.name,
+    (HelpForm, "address"): MunicipalityHelp.address,
+    (HelpForm, "url"): MunicipalityHelp.url,
+}
+# Text fields stored as one value of a JSON column (no length in the database): the form
+# still bounds what one request sends.
+JSON_VALUES = {
+    (HelpForm, f"hours_{locale}"): MunicipalityHelp.hours for locale in ("nl", "af", "en")
 }
 # Comma-separated lists stored one item per row (or per JSON item): each item is limited.
 PER_ITEM = {
@@ -218,7 +235,7 @@ def max_lengths(field) -> list[int]:
 
 
 def test_every_text_field_is_accounted_for():
-    mapped = set(COLUMNS) | set(PER_ITEM) | set(NOT_STORED)
+    mapped = set(COLUMNS) | set(PER_ITEM) | set(NOT_STORED) | set(JSON_VALUES)
     missing = sorted(f"{form.__name__}.{name}" for form, name in text_fields() - mapped)
     assert missing == [], "say where these fields are stored (COLUMNS, PER_ITEM, NOT_STORED)"
     gone = sorted(f"{form.__name__}.{name}" for form, name in mapped - text_fields())
@@ -238,6 +255,15 @@ def test_a_fields_limit_is_its_columns(app, ctx, form, name, column):
         assert limits == [column_type.length], f"{column} holds {column_type.length}"
     else:  # Text: no limit in the database, but the form still bounds what one request sends
         assert isinstance(column_type, Text), column_type
+
+
+@pytest.mark.parametrize(
+    ("form", "name", "column"),
+    [pytest.param(f, n, c, id=f"{f.__name__}.{n}") for (f, n), c in JSON_VALUES.items()],
+)
+def test_a_json_values_field_is_bounded(app, ctx, form, name, column):
+    assert isinstance(column.property.columns[0].type, JSON)
+    assert max_lengths(bound_field(app, form, name)), f"{form.__name__}.{name} has no limit"
 
 
 @pytest.mark.parametrize(
