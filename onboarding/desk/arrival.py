@@ -116,53 +116,59 @@ def plan_step_reopen(candidate_id: int, step: str):
     )
 
 
+def _save(form, save, failed: str) -> str | None:
+    """Validate a posted `form` and run `save()` (a service call). None once saved; else the
+    message to show with the form: the service's refusal (its writes undone) or `failed`
+    for field errors. A GET shows the form and saves nothing."""
+    if request.method != "POST":
+        return None
+    if not form.validate_on_submit():
+        return failed
+    try:
+        save()
+    except Refused as error:
+        rollback()
+        return error.message
+    return None
+
+
 # The rule rows.
-
-
-def _rules_page(form: RuleForm | None = None, message: str | None = None, status: int = 200):
-    page = render_template(
-        "desk/relocation_rules.html",
-        rules=relocation_rules.rules(),
-        changes=relocation_rules.changes(),
-        form=form or RuleForm(formdata=None),
-        message=message,
-        labels=RELOCATION_RULE_LABELS,
-    )
-    return page, status
 
 
 @bp.route("/relocation-rules", methods=["GET", "POST"])
 def relocation_rule_list():
-    if request.method == "GET":
-        return _rules_page()
-    form = RuleForm()
-    if not form.validate_on_submit():
-        return _rules_page(form, _("The rule row could not be saved."), 422)
-    try:
-        relocation_rules.add_rule(current_user, form.data_for())
-    except Refused as error:
-        rollback()
-        return _rules_page(form, error.message, error.status)
-    flash(_("The rule row has been added; the plans now use it."), "success")
-    return redirect(url_for("desk.relocation_rule_list"))
+    form = RuleForm(formdata=None) if request.method == "GET" else RuleForm()
+    message = _save(
+        form,
+        lambda: relocation_rules.add_rule(current_user, form.data_for()),
+        _("The rule row could not be saved."),
+    )
+    if request.method == "POST" and message is None:
+        flash(_("The rule row has been added; the plans now use it."), "success")
+        return redirect(url_for("desk.relocation_rule_list"))
+    page = render_template(
+        "desk/relocation_rules.html",
+        rules=relocation_rules.rules(),
+        changes=relocation_rules.changes(),
+        form=form,
+        message=message,
+        labels=RELOCATION_RULE_LABELS,
+    )
+    return page, 422 if message else 200
 
 
 @bp.route("/relocation-rules/<int:rule_id>", methods=["GET", "POST"])
 def relocation_rule(rule_id: int):
     row = relocation_rules.get_rule(rule_id)
     form = RuleForm() if request.method == "POST" else RuleForm(obj=row)
-    message = None
-    if form.validate_on_submit():
-        try:
-            relocation_rules.change_rule(current_user, rule_id, form.data_for())
-        except Refused as error:
-            rollback()
-            message = error.message
-        else:
-            flash(_("The rule row has been changed; the plans now use it."), "success")
-            return redirect(url_for("desk.relocation_rule_list"))
-    elif form.errors:
-        message = _("The rule row could not be saved.")
+    message = _save(
+        form,
+        lambda: relocation_rules.change_rule(current_user, rule_id, form.data_for()),
+        _("The rule row could not be saved."),
+    )
+    if request.method == "POST" and message is None:
+        flash(_("The rule row has been changed; the plans now use it."), "success")
+        return redirect(url_for("desk.relocation_rule_list"))
     page = render_template(
         "desk/relocation_rule.html",
         row=row,
@@ -187,21 +193,15 @@ def delete_relocation_rule(rule_id: int):
 
 @bp.route("/municipalities", methods=["GET", "POST"])
 def municipality_help():
-    form = HelpForm()
-    message = None
-    if form.validate_on_submit():
-        try:
-            relocation_rules.save_help(current_user, form.data_for())
-        except Refused as error:
-            rollback()
-            message = error.message
-        else:
-            flash(_("The help entry has been saved."), "success")
-            return redirect(url_for("desk.municipality_help"))
-    elif form.errors:
-        message = _("The help entry could not be saved.")
-    if request.method == "GET":
-        form = HelpForm(formdata=None)
+    form = HelpForm(formdata=None) if request.method == "GET" else HelpForm()
+    message = _save(
+        form,
+        lambda: relocation_rules.save_help(current_user, form.data_for()),
+        _("The help entry could not be saved."),
+    )
+    if request.method == "POST" and message is None:
+        flash(_("The help entry has been saved."), "success")
+        return redirect(url_for("desk.municipality_help"))
     page = render_template(
         "desk/municipalities.html",
         entries=relocation_rules.help_entries(),
@@ -220,18 +220,14 @@ def municipality_help_entry(help_id: int):
     else:
         form = HelpForm(obj=entry)
         form.fill_from(entry)
-    message = None
-    if form.validate_on_submit():
-        try:
-            relocation_rules.save_help(current_user, form.data_for(), help_id)
-        except Refused as error:
-            rollback()
-            message = error.message
-        else:
-            flash(_("The help entry has been saved."), "success")
-            return redirect(url_for("desk.municipality_help"))
-    elif form.errors:
-        message = _("The help entry could not be saved.")
+    message = _save(
+        form,
+        lambda: relocation_rules.save_help(current_user, form.data_for(), help_id),
+        _("The help entry could not be saved."),
+    )
+    if request.method == "POST" and message is None:
+        flash(_("The help entry has been saved."), "success")
+        return redirect(url_for("desk.municipality_help"))
     page = render_template("desk/municipality.html", entry=entry, form=form, message=message)
     return page, 422 if message else 200
 

@@ -148,8 +148,12 @@ def percentile(values: list[float], p: int) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    rank = max(1, -(-p * len(ordered) // 100))  # integer ceiling, no float rounding
-    return ordered[rank - 1]
+    return ordered[nearest_rank(p, len(ordered)) - 1]
+
+
+def nearest_rank(p: int, n: int) -> int:
+    """The rank ⌈p/100 · n⌉ (at least 1), in integers: no float rounding."""
+    return max(1, -(-p * n // 100))
 
 
 def campaign_options() -> list[tuple[int, str]]:
@@ -275,7 +279,7 @@ def _history_figures(report: Report, where: list) -> None:
         func.row_number().over(partition_by=stays.c.phase, order_by=stays.c.days).label("rank"),
         func.count().over(partition_by=stays.c.phase).label("n"),
     ).cte("ranked")
-    # Nearest rank ⌈p·n/100⌉, in integers.
+    # `nearest_rank` in SQL (n ≥ 1 here, so the ceiling is at least 1).
     ranks = [(ranked.c.n * p + 99) // 100 for p in PERCENTILES]
     none = cast(null(), Integer)
     # One statement: (what, phase, value, rank, n) rows for every figure.
@@ -300,7 +304,7 @@ def _history_figures(report: Report, where: list) -> None:
         if what == "stay":
             stay = found.setdefault(phase, {"n": n})
             for p in PERCENTILES:
-                if rank == max(1, -(-p * n // 100)):
+                if rank == nearest_rank(p, n):
                     stay[p] = float(value)
         else:
             {"now": now, "reached": reached, "converted": converted}[what][phase] = int(value)

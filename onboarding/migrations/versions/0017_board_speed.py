@@ -24,25 +24,21 @@ down_revision = '0016_relocation'
 branch_labels = None
 depends_on = None
 
+# A candidate row's texts from its account, after it is written (SQLite's trigger body).
+CANDIDATE_TEXTS = """BEGIN
+         UPDATE candidates SET
+           sort_name = (SELECT lower(name) FROM users WHERE id = NEW.user_id),
+           search_text = (SELECT lower(name) || char(10) || lower(email) FROM users
+                          WHERE id = NEW.user_id) || char(10) ||
+                         lower(coalesce(NEW.origin_institution, ''))
+         WHERE id = NEW.id;
+       END"""
+
 SQLITE_TRIGGERS = [
     # The candidate's texts: when the row is written, and when its account's name or email changes.
-    """CREATE TRIGGER candidates_texts_insert AFTER INSERT ON candidates BEGIN
-         UPDATE candidates SET
-           sort_name = (SELECT lower(name) FROM users WHERE id = NEW.user_id),
-           search_text = (SELECT lower(name) || char(10) || lower(email) FROM users
-                          WHERE id = NEW.user_id) || char(10) ||
-                         lower(coalesce(NEW.origin_institution, ''))
-         WHERE id = NEW.id;
-       END""",
-    """CREATE TRIGGER candidates_texts_update AFTER UPDATE OF user_id, origin_institution
-       ON candidates BEGIN
-         UPDATE candidates SET
-           sort_name = (SELECT lower(name) FROM users WHERE id = NEW.user_id),
-           search_text = (SELECT lower(name) || char(10) || lower(email) FROM users
-                          WHERE id = NEW.user_id) || char(10) ||
-                         lower(coalesce(NEW.origin_institution, ''))
-         WHERE id = NEW.id;
-       END""",
+    f"CREATE TRIGGER candidates_texts_insert AFTER INSERT ON candidates {CANDIDATE_TEXTS}",
+    "CREATE TRIGGER candidates_texts_update AFTER UPDATE OF user_id, origin_institution "
+    f"ON candidates {CANDIDATE_TEXTS}",
     """CREATE TRIGGER users_texts_update AFTER UPDATE OF name, email ON users BEGIN
          UPDATE candidates SET
            sort_name = lower(NEW.name),
