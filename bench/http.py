@@ -187,6 +187,11 @@ def add_reminders(count: int) -> None:
     db.session.commit()
 
 
+def progress(message: str) -> None:
+    """What the run is doing now, on stderr (a run at 100,000 takes a while)."""
+    print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
 def pages(ids: dict) -> dict[str, str]:
     candidate = ids["candidate"]
     return {
@@ -336,6 +341,7 @@ def main() -> None:
         migrate_fresh(app)
         with app.app_context():
             ids = seed_desk()
+            progress(f"seeding {small:,} candidates")
             started = time.perf_counter()
             seed(0, small, rng)
             add_reminders(min(500, small))
@@ -343,13 +349,17 @@ def main() -> None:
                 select(Candidate.id).where(Candidate.phase == "mentoring").order_by(Candidate.id)
             )
             paths = pages(ids)
+            progress(f"timing the pages at {small:,}")
             at_small = server_times(app, paths, args.runs)
+            progress(f"seeding up to {args.candidates:,} candidates")
             seed(small, args.candidates, rng)
             seeded = time.perf_counter() - started
+            progress(f"timing the pages at {args.candidates:,}")
             at_large = server_times(app, paths, args.runs)
             db.session.remove()
             db.engine.dispose()
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret"}
+        progress('driving "hello"')
         hello, hello_base = gunicorn("bench.hello_app:app", env)
         try:
             hello_rate = load(hello_base, "/", "", args.seconds, args.connections)
@@ -359,10 +369,11 @@ def main() -> None:
         server, base = gunicorn("wsgi:app", env)
         try:
             cookie = session_cookie(base)
-            rates = {
-                name: load(base, path, cookie, args.seconds, args.connections)
-                for name, path in paths.items()
-            }
+            rates = {}
+            for name, path in paths.items():
+                progress(f"driving {name}")
+                rates[name] = load(base, path, cookie, args.seconds, args.connections)
+            progress(f"{args.rss_requests:,} requests for the workers' RSS")
             rss_before = workers_rss(server.pid)
             per_page = max(1, args.rss_requests // len(paths))
             for path in paths.values():

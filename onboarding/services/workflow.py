@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from onboarding.extensions import db
 from onboarding.i18n import phase_label, translate
-from onboarding.models import Candidate, Placement, User, utcnow
+from onboarding.models import Candidate, LanguageAssessment, Placement, User, utcnow
 from onboarding.services import audit, conversations, dutch, notifications, placements, reminders
 from onboarding.services.access import visible_candidate
 from onboarding.services.errors import Conflict, Refused, conflict_message
@@ -49,25 +51,42 @@ def facts_for(
     return replace(facts, reason=reason, override_reason=override_reason, start_date=start_date)
 
 
+@cache
+def _load_and_level() -> Select:
+    """Per candidate in `ids`, in one statement: the mentor's load (the mentored candidates
+    of the same mentor) and the best Dutch level recorded. Built once: an alias copies
+    every column."""
+    others = aliased(Candidate)
+    mentor_load = (
+        select(func.count(others.id))
+        .where(others.mentor_id == Candidate.mentor_id, others.phase.in_(MENTORED_PHASES))
+        .correlate(Candidate)
+        .scalar_subquery()
+    )
+    best_level = (
+        select(func.max(LanguageAssessment.level))
+        .where(LanguageAssessment.candidate_id == Candidate.id)
+        .correlate(Candidate)
+        .scalar_subquery()
+    )
+    return select(Candidate.id, mentor_load, best_level).where(
+        Candidate.id.in_(bindparam("ids", expanding=True))
+    )
+
+
 def facts_for_many(
     candidates: Sequence[Candidate], role: str, *, now: datetime | None = None
 ) -> dict[int, OnboardingFacts]:
     """The guards' facts for many candidates at once (a page of the board, a mentor's
-    mentees), in three queries whatever their number; by candidate id. Load the candidates'
+    mentees), in two queries whatever their number; by candidate id. Load the candidates'
     `mentor` with them (joinedload) or each one costs a query."""
     now = now or utcnow()
     ids = [c.id for c in candidates]
     if not ids:
         return {}
-    mentor_ids = {c.mentor_id for c in candidates if c.mentor_id is not None}
-    loads: dict[int, int] = {}
-    if mentor_ids:
-        rows = db.session.execute(
-            select(Candidate.mentor_id, func.count(Candidate.id))
-            .where(Candidate.mentor_id.in_(mentor_ids), Candidate.phase.in_(MENTORED_PHASES))
-            .group_by(Candidate.mentor_id)
-        ).all()
-        loads = {mentor_id: count for mentor_id, count in rows if mentor_id is not None}
+    read = db.session.execute(_load_and_level(), {"ids": ids}).all()
+    loads = {candidate_id: load for candidate_id, load, _level in read}
+    levels = {candidate_id: level for candidate_id, _load, level in read}
     interviews: dict[int, list[datetime | None]] = {}
     for candidate_id, interview_at in db.session.execute(
         select(Placement.candidate_id, Placement.interview_at).where(
@@ -77,13 +96,12 @@ def facts_for_many(
         )
     ).all():
         interviews.setdefault(candidate_id, []).append(interview_at)
-    levels = dutch.best_recorded_levels(ids)
     target = dutch.target_level()
     facts = {}
     for candidate in candidates:
         mentor = candidate.mentor
         # The mentor's load without this candidate (who may be one of the mentored).
-        load = loads.get(candidate.mentor_id, 0) if candidate.mentor_id is not None else 0
+        load = loads.get(candidate.id, 0) if candidate.mentor_id is not None else 0
         if mentor is not None and candidate.phase in MENTORED_PHASES:
             load -= 1
         accepted = tuple(interviews.get(candidate.id, ()))
