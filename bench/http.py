@@ -1,15 +1,18 @@
 """Benchmark: what each desk page costs over HTTP at 1,000 and at 100,000 candidates.
 
 Seeds the database named by BENCH_DATABASE_URL (PostgreSQL; it is emptied first) or a
-temporary SQLite file: 1,000 candidates with their phase history, then up to N (default
-100,000). At each size it times every page in the app's own process (server-side time, the
-median of --runs requests through Flask's test client); at N it also starts the app under
-gunicorn (2 workers) and a bare Flask "hello" app under the same settings, logs in, and
-drives each page for --seconds with --connections concurrent clients: wrk when it is on the
-PATH, else a small asyncio client (one connection per request, as gunicorn's sync workers
-answer). It prints requests/second per page and each page's ratio to "hello", the
-server-side times and their ratio, and the workers' RSS before and after --rss-requests
-requests. Loopback only; stops by itself; asserts nothing.
+temporary SQLite file: 1,000 candidates with their phase history and three outbox rows each,
+then up to N (default 100,000). At each size it times every page in the app's own process
+(server-side time, the median of --runs requests through Flask's test client); at N it also
+starts the app under gunicorn (2 workers) and a bare Flask "hello" app under the same
+settings, logs in, and drives each page for --seconds with --connections concurrent clients:
+wrk when it is on the PATH, else a small asyncio client (one connection per request, as
+gunicorn's sync workers answer). It prints requests/second per page and each page's ratio to
+"hello", the server-side times and their ratio, and the workers' RSS before and after
+--rss-requests requests (a slow page at most a minute's worth). The reports' unfiltered figures
+come from the worker's snapshot: the bench computes it once per size, as the worker does
+every few minutes; "reports, as of now" computes them per request. Loopback only; stops by
+itself; asserts nothing.
 
     .venv/bin/python bench/http.py [--candidates 100000] [--seconds 10] [--connections 8]
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench .venv/bin/python bench/http.py
@@ -54,6 +57,7 @@ from onboarding.models import (  # noqa: E402
     Reminder,
     User,
 )
+from onboarding.services import reports  # noqa: E402
 from onboarding.services.reports import MAIN_LINE  # noqa: E402
 from onboarding.vocabulary import STEM_FIELDS  # noqa: E402
 from tests.conftest import PASSWORD, free_port, migrate_fresh  # noqa: E402
@@ -146,8 +150,12 @@ def seed(start: int, stop: int, rng: random.Random) -> None:
         db.session.execute(insert(Candidate), candidates)
         db.session.execute(insert(AuditEvent), events)
         db.session.commit()
+
+
+def settle() -> None:
+    """After bulk inserts on PostgreSQL: the sequences past the ids given, fresh statistics."""
     if db.engine.dialect.name == "postgresql":
-        for table in ("users", "candidates", "audit_events"):
+        for table in ("users", "candidates", "audit_events", "reminders"):
             db.session.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -156,6 +164,12 @@ def seed(start: int, stop: int, rng: random.Random) -> None:
             )
         db.session.execute(text("ANALYZE"))
         db.session.commit()
+
+
+def worker_run() -> None:
+    """What the worker keeps up to date every few minutes: the reports' figures."""
+    with transaction():
+        reports.refresh_snapshot()
 
 
 def seed_desk() -> dict:
@@ -170,21 +184,34 @@ def seed_desk() -> dict:
     return {"project": project.id}
 
 
-def add_reminders(count: int) -> None:
-    """Pending and failed reminders about the first candidates (the queue's pages)."""
+# The outbox a desk accumulates: about three rows per candidate, most of them long sent.
+OUTBOX_STATUSES = ["sent", "cancelled", "pending", "expired", "failed"]
+OUTBOX_WEIGHTS = [70, 15, 10, 3, 2]
+
+
+def add_reminders(start: int, stop: int, rng: random.Random) -> None:
+    """Three outbox rows about each of the candidates start+1 … stop (the queue's pages)."""
     now = datetime.now(UTC)
     rows = db.session.execute(
-        select(Candidate.id, Candidate.user_id).order_by(Candidate.id).limit(count)
+        select(Candidate.id, Candidate.user_id)
+        .where(Candidate.id > start, Candidate.id <= stop)
+        .order_by(Candidate.id)
     ).all()
-    db.session.execute(
-        insert(Reminder),
-        [{"rule": "book_assessment", "candidate_id": cid, "recipient_id": uid,
-          "due_at": now + timedelta(days=i % 30),
-          "anchor": (date.today() + timedelta(days=i % 30)).isoformat(), "params": {},
-          "status": "failed" if i % 10 == 0 else "pending"}
-         for i, (cid, uid) in enumerate(rows)],
-    )  # fmt: skip
-    db.session.commit()
+    for low in range(0, len(rows), CHUNK):
+        outbox = []
+        for cid, uid in rows[low : low + CHUNK]:
+            for _ in range(3):
+                status = rng.choices(OUTBOX_STATUSES, weights=OUTBOX_WEIGHTS)[0]
+                due = now + timedelta(days=rng.randint(-300, 30), minutes=rng.randint(0, 1440))
+                outbox.append({
+                    "rule": "book_assessment", "candidate_id": cid, "recipient_id": uid,
+                    "due_at": due, "anchor": due.date().isoformat(), "params": {},
+                    "status": status,
+                    "sent_at": due if status == "sent" else None,
+                    "cancelled_at": due if status == "cancelled" else None,
+                })  # fmt: skip
+        db.session.execute(insert(Reminder), outbox)
+        db.session.commit()
 
 
 def progress(message: str) -> None:
@@ -202,6 +229,7 @@ def pages(ids: dict) -> dict[str, str]:
         "candidate page": f"/desk/candidates/{candidate}",
         "arrival plan": f"/desk/candidates/{candidate}/plan",
         "reports": "/desk/reports",
+        "reports, as of now": "/desk/reports?now=1",
         "project ranking": f"/desk/projects/{ids['project']}",
         "reminder queue": "/desk/reminders",
         "companies": "/desk/companies",
@@ -344,7 +372,9 @@ def main() -> None:
             progress(f"seeding {small:,} candidates")
             started = time.perf_counter()
             seed(0, small, rng)
-            add_reminders(min(500, small))
+            add_reminders(0, small, rng)
+            settle()
+            worker_run()
             ids["candidate"] = db.session.scalar(
                 select(Candidate.id).where(Candidate.phase == "mentoring").order_by(Candidate.id)
             )
@@ -353,6 +383,9 @@ def main() -> None:
             at_small = server_times(app, paths, args.runs)
             progress(f"seeding up to {args.candidates:,} candidates")
             seed(small, args.candidates, rng)
+            add_reminders(small, args.candidates, rng)
+            settle()
+            worker_run()
             seeded = time.perf_counter() - started
             progress(f"timing the pages at {args.candidates:,}")
             at_large = server_times(app, paths, args.runs)
@@ -376,8 +409,14 @@ def main() -> None:
             progress(f"{args.rss_requests:,} requests for the workers' RSS")
             rss_before = workers_rss(server.pid)
             per_page = max(1, args.rss_requests // len(paths))
-            for path in paths.values():
-                asyncio.run(_drive(base, path, cookie, 3600, args.connections, per_page))
+            sent = 0
+            for name, path in paths.items():
+                # A slow page gets at most a minute's worth of its rate: the rest go to others.
+                wanted = min(per_page, max(1, int(rates[name] * 60)))
+                done, errors = asyncio.run(
+                    _drive(base, path, cookie, 3600, args.connections, wanted)
+                )
+                sent += done + errors
             rss_after = workers_rss(server.pid)
         finally:
             server.terminate()
@@ -397,7 +436,7 @@ def main() -> None:
               f"{at_large[name] / at_small[name]:6.2f}")  # fmt: skip
     growth = (rss_after - rss_before) / rss_before
     print(f"workers' RSS: {rss_before / 1024:.0f} MB before, {rss_after / 1024:.0f} MB after "
-          f"{per_page * len(paths):,} requests ({growth:+.1%})")  # fmt: skip
+          f"{sent:,} requests ({growth:+.1%})")  # fmt: skip
 
 
 if __name__ == "__main__":

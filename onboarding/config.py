@@ -118,6 +118,8 @@ class Config:
     PURGE_HOUR = int(os.environ.get("ONTHAAL_PURGE_HOUR", "3"))
     # The hour (Brussels time) the worker writes the daily digests (services.notifications.digest).
     DIGEST_HOUR = int(os.environ.get("ONTHAAL_DIGEST_HOUR", "17"))
+    # The worker recomputes the reports' unfiltered figures this often (services.reports).
+    REPORT_REFRESH_MINUTES = int(os.environ.get("ONTHAAL_REPORT_REFRESH_MINUTES", "10"))
     # A data export (ZIP) can be downloaded for this many days after it is ready.
     DATA_EXPORT_VALID_DAYS = int(os.environ.get("ONTHAAL_DATA_EXPORT_VALID_DAYS", "7"))
     # The programme's contact for privacy questions, named in the privacy notice.

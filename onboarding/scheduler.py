@@ -1,6 +1,6 @@
-"""The worker process: APScheduler ticks the reminder dispatcher and the job runner, and runs
-the nightly purge and the daily digest; the reminders, notifications and jobs themselves
-are database rows, claimed with leases.
+"""The worker process: APScheduler ticks the reminder dispatcher and the job runner,
+recomputes the reports' figures, and runs the nightly purge and the daily digest; the
+reminders, notifications and jobs themselves are database rows, claimed with leases.
 
 Production runs `flask --app wsgi worker` as its own process (never one per gunicorn
 worker; `scheduler` is the older name of the same command). `make run` sets
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime
 
 import click
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -64,6 +65,21 @@ def nightly_purge(app: Flask) -> None:
             db.session.remove()
 
 
+def refresh_reports(app: Flask) -> None:
+    """Every REPORT_REFRESH_MINUTES, and once at start: the reports' unfiltered figures
+    (services.reports), which the dashboard shows instead of computing them per visit."""
+    from onboarding.db import transaction
+    from onboarding.extensions import db
+    from onboarding.services import reports
+
+    with app.app_context():
+        try:
+            with transaction():
+                reports.refresh_snapshot()
+        finally:
+            db.session.remove()
+
+
 def daily_digest(app: Flask) -> None:
     """Daily at DIGEST_HOUR (Brussels): one digest per person with items waiting for it
     (services.notifications.digest), one transaction each; the dispatcher sends them."""
@@ -97,6 +113,17 @@ def _add_job(scheduler, app: Flask) -> None:
             coalesce=True,  # missed ticks collapse into one
             replace_existing=True,
         )
+    scheduler.add_job(
+        refresh_reports,
+        "interval",
+        args=[app],
+        minutes=app.config["REPORT_REFRESH_MINUTES"],
+        next_run_time=datetime.now(UTC),  # the dashboard need not wait for the first interval
+        id="refresh-reports",
+        max_instances=1,
+        coalesce=True,
+        replace_existing=True,
+    )
     scheduler.add_job(
         nightly_purge,
         "cron",

@@ -48,6 +48,7 @@ from onboarding.models.reminder import (
     NotificationPreference,
     Reminder,
 )
+from onboarding.models.report import ReportSnapshot
 from onboarding.models.submission import FormToken
 from onboarding.models.user import (
     LINK_PURPOSES,
@@ -101,6 +102,7 @@ __all__ = [
     "Job",
     "LanguageAssessment",
     "MailServerStatus",
+    "ReportSnapshot",
     "MentoringMeeting",
     "Partner",
     "Placement",

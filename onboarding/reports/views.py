@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -79,18 +79,27 @@ def dashboard():
             kept=kept,
             csv_args={},
             total=None,
+            computed_at=None,
         )
         return page, 422
-    report = reports.build_report(report_filter)
+    report, computed_at = reports.dashboard_report(report_filter, as_of_now=_as_of_now())
     return render_template(
         "reports/dashboard.html",
         sections=sections(report),
         errors=[],
         campaigns=campaigns,
         kept=kept,
-        csv_args={key: value for key, value in kept.items() if value},
+        csv_args={key: value for key, value in kept.items() if value}
+        | ({"now": "1"} if _as_of_now() else {}),
         total=report.total,
+        computed_at=computed_at,
+        refresh_minutes=current_app.config["REPORT_REFRESH_MINUTES"],
     )
+
+
+def _as_of_now() -> bool:
+    """The figures asked for as of now (`?now=1`) rather than as the worker last computed."""
+    return request.args.get("now") == "1"
 
 
 @bp.get("/desk/reports/<name>.csv", endpoint="download")
@@ -100,7 +109,8 @@ def download(name: str):
     report_filter, errors = parse_filter(request.args, reports.campaign_options())
     if errors:
         raise Refused(_("The filters are not valid."), errors)
-    section = next(s for s in sections(reports.build_report(report_filter)) if s.name == name)
+    report, _computed_at = reports.dashboard_report(report_filter, as_of_now=_as_of_now())
+    section = next(s for s in sections(report) if s.name == name)
     return csv_download(to_csv(section, csv_form()), f"onthaal-{name}.csv")
 
 

@@ -1,10 +1,15 @@
-"""The welcome desk's reporting figures, read in a fixed number of queries.
+"""The welcome desk's reporting figures, computed in the database.
 
-Whatever the number of candidates, `build_report` runs the same five statements: the
-candidates with their phase changes (one outer join; the figures that need a candidate's
-history are computed from it in Python), three GROUP BY counts (country, campaign,
-placement municipality), and the immersion completions with the best assessment recorded
-by then (GROUP BY). The campaign list for the filter is one more (`campaign_options`).
+The unfiltered report, the whole programme's, is computed by the worker every few minutes
+and kept (`refresh_snapshot`): the dashboard shows it with its time instead of computing it
+on each visit.
+
+Whatever the number of candidates, `build_report` runs the same five statements and no row
+per candidate reaches Python: the funnel, the days in each phase (percentiles by window
+functions) and the conversion in one statement over the candidates and their phase changes
+(`_history_figures`), three GROUP BY counts (country, campaign, placement municipality),
+and the immersion completions with the best assessment recorded by then (GROUP BY). The
+campaign list for the filter is one more (`campaign_options`).
 
 Rules, stated once here and on the page:
 - A candidate *reached* a phase when the audit trail shows a phase change into it. Every
@@ -17,7 +22,7 @@ Rules, stated once here and on the page:
   placement falls through) adds a second stay.
 - Percentiles use the nearest-rank method on the sorted durations: the p-th percentile is
   the value at rank ⌈p/100 · n⌉ (so the median of an even count is the lower middle value).
-  Computed in Python, SQLite and PostgreSQL give the same answer.
+  SQLite and PostgreSQL give the same answer (`nearest_rank`, in SQL and in Python).
 - *Conversion* from a phase to the next on the main line: of the candidates who reached the
   phase, the share who entered the next one at the same time or later. Candidates who skip
   the immersion (they already speak Dutch) do not count as converted from outreach.
@@ -29,9 +34,10 @@ Rules, stated once here and on the page:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import Integer, and_, case, cast, func, literal, null, or_, select, union_all
 
 from onboarding.extensions import db
@@ -42,6 +48,8 @@ from onboarding.models import (
     Company,
     LanguageAssessment,
     Placement,
+    ReportSnapshot,
+    utcnow,
 )
 from workflows import placement as placement_flow
 from workflows.onboarding import (
@@ -194,6 +202,60 @@ def build_report(report_filter: ReportFilter) -> Report:
     )
     report.immersion = _immersion_outcomes(where)
     return report
+
+
+# -- snapshots --------------------------------------------------------------------------------
+# The whole programme's report (no filter) goes over every candidate's history: the worker
+# computes it every REPORT_REFRESH_MINUTES (`refresh_snapshot`) and the dashboard shows that,
+# with its time, while it is fresh; a filtered report, or one asked for as of now, is
+# computed on the spot.
+SNAPSHOT_KEY = "all"
+
+
+def refresh_snapshot(now: datetime | None = None) -> ReportSnapshot:
+    """Compute the unfiltered report and keep it. Does not commit."""
+    report = build_report(ReportFilter())
+    snapshot = db.session.get(ReportSnapshot, SNAPSHOT_KEY)
+    if snapshot is None:
+        snapshot = ReportSnapshot(key=SNAPSHOT_KEY)
+        db.session.add(snapshot)
+    snapshot.figures = asdict(report)
+    snapshot.computed_at = now or utcnow()
+    db.session.flush()
+    return snapshot
+
+
+def fresh_snapshot(now: datetime | None = None) -> tuple[Report, datetime] | None:
+    """The unfiltered report the worker computed and when, if it did so within twice its
+    interval (a stopped worker leaves none fresh: then the dashboard computes it)."""
+    snapshot = db.session.get(ReportSnapshot, SNAPSHOT_KEY)
+    interval = timedelta(minutes=current_app.config["REPORT_REFRESH_MINUTES"])
+    if snapshot is None or snapshot.computed_at < (now or utcnow()) - 2 * interval:
+        return None
+    return _from_figures(snapshot.figures), snapshot.computed_at
+
+
+def dashboard_report(
+    report_filter: ReportFilter, *, as_of_now: bool = False
+) -> tuple[Report, datetime | None]:
+    """The report the dashboard shows and when it was computed (None: just now)."""
+    if report_filter == ReportFilter() and not as_of_now and (found := fresh_snapshot()):
+        return found
+    return build_report(report_filter), None
+
+
+def _from_figures(figures: dict) -> Report:
+    """A `Report` from its JSON form (`asdict`), rows and pairs as they were."""
+    return Report(
+        total=figures["total"],
+        funnel=[FunnelRow(**row) for row in figures["funnel"]],
+        countries=[tuple(pair) for pair in figures["countries"]],
+        campaigns=[CampaignRow(**row) for row in figures["campaigns"]],
+        municipalities=[tuple(pair) for pair in figures["municipalities"]],
+        durations=[DurationRow(**row) for row in figures["durations"]],
+        conversion=[ConversionRow(**row) for row in figures["conversion"]],
+        immersion=[tuple(pair) for pair in figures["immersion"]],
+    )
 
 
 def _counted(query) -> list[tuple[str, int]]:

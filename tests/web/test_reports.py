@@ -302,3 +302,38 @@ def test_dashboard_query_count_does_not_grow_with_candidates(desk, data, rollbac
     page = desk.get("/desk/reports").get_data(as_text=True)
     assert "200 candidates registered in the period." in page
     assert table(page, "municipalities")[1:] == [["Genk", "200"]]
+
+
+def test_the_dashboard_shows_the_workers_figures_with_their_time(desk, history, data):
+    """With the worker's snapshot fresh, the unfiltered dashboard shows it and says when it
+    was computed (Brussels time, no seconds); "as of now" and a filter compute on the spot,
+    and the CSV of "as of now" matches that page."""
+    from onboarding.models import utcnow
+    from onboarding.services import reports
+
+    computed = (utcnow() - timedelta(minutes=1)).replace(second=42, microsecond=0)
+    with data() as session:
+        reports.refresh_snapshot(now=computed)
+        session.commit()
+        make_candidate(phase="outreach", country="ZM")  # after the worker's run
+    response = desk.get("/desk/reports")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page[page.find("<main") :][:800]
+    assert "8 candidates registered in the period." in page
+    note = re.search(r'<p class="hint report-as-of">(.*?)</p>', page, re.S)
+    assert note, "no note of when the figures were computed"
+    local = computed.astimezone(reports.PROGRAMME_TZ)
+    assert "Figures as of " in note.group(1) and f"{local:%H:%M}" in note.group(1)
+    assert f"{local:%H:%M:%S}" not in note.group(1)
+    assert "recomputed every 10 minutes" in note.group(1)
+    assert 'href="/desk/reports?now=1"' in note.group(1)
+    assert "All times are Brussels time." in page
+    now = desk.get("/desk/reports?now=1").get_data(as_text=True)
+    assert "9 candidates registered in the period." in now
+    assert "report-as-of" not in now
+    assert ["Zambia", "1"] in table(now, "countries")
+    assert "/desk/reports/countries.csv?now=1" in now
+    rows = read_csv(desk.get("/desk/reports/countries.csv?now=1"))
+    assert ["Zambia", "1"] in [row[:2] for row in rows]
+    filtered = desk.get("/desk/reports?campaign=none").get_data(as_text=True)
+    assert "report-as-of" not in filtered
