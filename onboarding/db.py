@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 from flask import Flask, Response, current_app, request
 from sqlalchemy import event
@@ -46,6 +46,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import Executable, Select
 
 from onboarding.extensions import db
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -288,6 +290,18 @@ class Pages:
     @property
     def next_num(self) -> int:
         return self.page + 1
+
+
+@dataclass(frozen=True)
+class PageOf(Generic[T]):
+    """One page of a list paged by hand: its rows and where it is (`Pages`), read by the
+    `pagination` macro as a `db.paginate` result would be."""
+
+    items: list[T]
+    where: Pages
+
+    def __getattr__(self, name: str):
+        return getattr(self.where, name)
 
 
 def include_object_for(dialect: str):

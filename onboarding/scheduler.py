@@ -52,6 +52,21 @@ def forget_form_tokens(app: Flask) -> None:
             db.session.remove()
 
 
+def fold_counts(app: Flask) -> None:
+    """Every five minutes: fold the outbox counts' +1/-1 rows into one per kind and status
+    (services.reminders.reading.fold_counts), so the queue's tabs keep summing a few rows."""
+    from onboarding.db import transaction
+    from onboarding.extensions import db
+    from onboarding.services import reminders
+
+    with app.app_context():
+        try:
+            with transaction():
+                reminders.fold_counts()
+        finally:
+            db.session.remove()
+
+
 def nightly_purge(app: Flask) -> None:
     """Nightly at PURGE_HOUR (Brussels): the retention purge (services.retention), one
     transaction per candidate or item."""
@@ -102,6 +117,7 @@ def _add_job(scheduler, app: Flask) -> None:
         (tick, app.config["SCHEDULER_INTERVAL_SECONDS"], "dispatch-reminders"),
         (jobs.tick, app.config["JOB_POLL_SECONDS"], "run-jobs"),
         (forget_form_tokens, 3600, "forget-form-tokens"),
+        (fold_counts, 300, "fold-counts"),
     ):
         scheduler.add_job(
             function,

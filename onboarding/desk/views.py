@@ -300,14 +300,15 @@ def _queue_filter() -> tuple[str | None, str | None]:
 @bp.get("/reminders")
 def reminder_queue():
     status, kind = _queue_filter()
+    counts = reminders.queue_counts(kind)
     return render_template(
         "desk/reminders.html",
         status=status,
         kind=kind,
         statuses=REMINDER_STATUSES,
-        counts=reminders.queue_counts(kind),
+        counts=counts,
         outage=reminders.mail_outage(),
-        page=reminders.queue(status, page_arg(request.args), kind=kind),
+        page=reminders.queue(status, page_arg(request.args), kind=kind, counts=counts),
         subject=reminders.subject,
         recipient=reminders.recipient_label,
         status_labels=REMINDER_STATUS_LABELS,

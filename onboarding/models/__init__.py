@@ -46,6 +46,7 @@ from onboarding.models.reminder import (
     OUTBOX_KINDS,
     MailServerStatus,
     NotificationPreference,
+    OutboxCount,
     Reminder,
 )
 from onboarding.models.report import ReportSnapshot
@@ -108,6 +109,7 @@ __all__ = [
     "Placement",
     "Project",
     "RecoveryCode",
+    "OutboxCount",
     "Reminder",
     "User",
     "UTCDateTime",

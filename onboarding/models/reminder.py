@@ -38,8 +38,11 @@ class Reminder(Base):
             "recipient_id IS NOT NULL OR (to_email IS NOT NULL AND to_locale IS NOT NULL)",
             name="has_recipient",
         ),
-        # The dispatcher's claim query: due pending rows and expired leases.
-        Index("ix_reminders_status_due", "status", "due_at"),
+        # The dispatcher's claim query (due pending rows, expired leases) and the desk's
+        # queue in its order: per status by due time, sent and cancelled rows by when.
+        Index("ix_reminders_queue", "status", "due_at", "id"),
+        Index("ix_reminders_sent", "status", "sent_at", "id"),
+        Index("ix_reminders_cancelled", "status", "cancelled_at", "id"),
         Index("ix_reminders_candidate_status", "candidate_id", "status"),
         Index("ix_reminders_recipient_status", "recipient_id", "status"),
         # A person's in-app notifications, newest first, and their unread count.
@@ -124,3 +127,18 @@ class MailServerStatus(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)  # tries since down_since
     last_error: Mapped[str | None] = mapped_column(Text)
     recovered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxCount(Base):
+    """Changes to the number of outbox rows per kind and status: the database's triggers
+    append +1 and -1 rows in the transaction of every change (migration 0019), so that the
+    queue's tabs and pager sum a few rows instead of counting the whole outbox. Inserts only:
+    concurrent changes never wait for one another; the worker folds the rows together
+    (`services.reminders.reading.fold_counts`)."""
+
+    __tablename__ = "outbox_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    delta: Mapped[int] = mapped_column(Integer)

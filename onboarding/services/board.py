@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
-from onboarding.db import Pages
+from onboarding.db import PageOf, Pages
 from onboarding.extensions import db
 from onboarding.models import (
     AuditEvent,
@@ -200,17 +200,6 @@ def board_query(board_filter: BoardFilter, country_order: list[str] | None = Non
     return _filtered(query, board_filter)
 
 
-@dataclass(frozen=True)
-class BoardPage:
-    """One page of the board: its candidates and where it is (what `pagination` reads)."""
-
-    items: list[Candidate]
-    where: Pages
-
-    def __getattr__(self, name: str):
-        return getattr(self.where, name)
-
-
 def _segments(
     board_filter: BoardFilter, counts: dict[tuple[str, str], int], country_order: list[str]
 ) -> list[tuple[ColumnElement[bool] | None, int]]:
@@ -253,7 +242,7 @@ def _ordered(columns, keys: list[tuple[ColumnElement[Any], bool]]) -> list:
 
 def board_page(
     board_filter: BoardFilter, per_page: int, country_order: list[str] | None = None
-) -> BoardPage:
+) -> PageOf[Candidate]:
     """One page of the board; a page beyond the last shows the last one. Its cost depends
     on the page, not on the number of candidates: the counts come from `board_counts` (or,
     with a search or a mentor filter, from one indexed count); the page's ids from one
@@ -286,7 +275,7 @@ def board_page(
         wanted -= min(wanted, size - skip)
         skip = 0
     if not parts:
-        return BoardPage([], where)
+        return PageOf([], where)
     page = union_all(*(select(part) for part in parts)).subquery()
     order = [page.c.segment, *_ordered([page.c[f"key{i}"] for i in range(len(keys))], keys)]
     ids = list(db.session.scalars(select(page.c.id).order_by(*order)))
@@ -296,7 +285,7 @@ def board_page(
         .where(Candidate.id.in_(ids))
     ).unique()
     by_id = {candidate.id: candidate for candidate in rows}
-    return BoardPage([by_id[i] for i in ids if i in by_id], where)
+    return PageOf([by_id[i] for i in ids if i in by_id], where)
 
 
 def countries_in_use() -> list[str]:

@@ -4,12 +4,12 @@ read), and the desk's queue of every row (reminders, notifications, digests)."""
 from __future__ import annotations
 
 from flask_babel import gettext
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.orm import joinedload
 
-from onboarding.db import count_of, rows_changed
+from onboarding.db import PageOf, Pages, count_of, rows_changed
 from onboarding.extensions import db
-from onboarding.models import Candidate, MailServerStatus, Reminder, User, utcnow
+from onboarding.models import Candidate, MailServerStatus, OutboxCount, Reminder, User, utcnow
 from onboarding.services.errors import NotFound
 from onboarding.services.reminders.delivery import MAIL_SERVER
 
@@ -100,36 +100,94 @@ def mark_all_read(user: User) -> None:
 QUEUE_ORDER = {"failed": 0, "sending": 1, "pending": 2, "sent": 3, "expired": 4, "cancelled": 5}
 
 
-def queue(status: str | None, page: int, per_page: int = 50, kind: str | None = None):
+def queue(
+    status: str | None,
+    page: int,
+    per_page: int = 50,
+    kind: str | None = None,
+    *,
+    counts: dict[str, int] | None = None,
+) -> PageOf[Reminder]:
     """The desk's queue: every outbox row (or one status, one kind), what needs attention
-    first."""
-    query = select(Reminder).options(
-        joinedload(Reminder.recipient),
-        joinedload(Reminder.candidate).joinedload(Candidate.user),
-    )
-    if status:
-        query = query.where(Reminder.status == status)
-    if kind:
-        query = query.where(Reminder.kind == kind)
-    if status in ("sent", "cancelled"):
-        query = query.order_by(
-            func.coalesce(Reminder.sent_at, Reminder.cancelled_at).desc(), Reminder.id.desc()
+    first; a page beyond the last shows the last one. Its cost depends on the page, not on
+    the size of the outbox: the counts come from `queue_counts`, and the rows from the one
+    or two statuses the page spans, each read in the order of an index
+    (`ix_reminders_queue`, `_sent`, `_cancelled`: LIMIT and OFFSET). Pass `counts` (from
+    `queue_counts(kind)`) when already read."""
+    if counts is None:
+        counts = queue_counts(kind)
+    statuses = [status] if status else sorted(counts, key=QUEUE_ORDER.__getitem__)
+    segments = [(name, counts.get(name, 0)) for name in statuses]
+    where = Pages.of(sum(size for _name, size in segments), page, per_page)
+    items: list[Reminder] = []
+    skip, wanted = where.offset, per_page
+    for name, size in segments:
+        if wanted <= 0:
+            break
+        if skip >= size:
+            skip -= size
+            continue
+        query = (
+            select(Reminder)
+            .options(
+                joinedload(Reminder.recipient),
+                joinedload(Reminder.candidate).joinedload(Candidate.user),
+            )
+            .where(Reminder.status == name)
+            .order_by(*_queue_order(name, bool(status)))
+            .offset(skip)
+            .limit(wanted)
         )
-    elif status == "expired":
-        query = query.order_by(Reminder.due_at.desc(), Reminder.id.desc())
-    else:
-        query = query.order_by(
-            case(QUEUE_ORDER, value=Reminder.status), Reminder.due_at, Reminder.id
-        )
-    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
+        if kind:
+            query = query.where(Reminder.kind == kind)
+        found = list(db.session.scalars(query).unique())
+        items.extend(found)
+        wanted -= len(found)
+        skip = 0
+    return PageOf(items, where)
+
+
+def _queue_order(status: str, alone: bool) -> list:
+    """The order inside one status: due time first in the whole queue; on a status's own
+    tab, sent and cancelled rows newest first (when it happened), expired ones by the
+    latest due."""
+    if alone and status == "sent":
+        return [Reminder.sent_at.desc(), Reminder.id.desc()]
+    if alone and status == "cancelled":
+        return [Reminder.cancelled_at.desc(), Reminder.id.desc()]
+    if alone and status == "expired":
+        return [Reminder.due_at.desc(), Reminder.id.desc()]
+    return [Reminder.due_at, Reminder.id]
 
 
 def queue_counts(kind: str | None = None) -> dict[str, int]:
-    """Rows per status (of one kind)."""
-    query = select(Reminder.status, func.count(Reminder.id)).group_by(Reminder.status)
+    """Rows per status (of one kind), from the few rows of `outbox_counts` (statuses with
+    none left out)."""
+    query = (
+        select(OutboxCount.status, func.sum(OutboxCount.delta))
+        .group_by(OutboxCount.status)
+        .having(func.sum(OutboxCount.delta) > 0)
+    )
     if kind:
-        query = query.where(Reminder.kind == kind)
-    return dict(db.session.execute(query).all())
+        query = query.where(OutboxCount.kind == kind)
+    return {status: int(total) for status, total in db.session.execute(query).all()}
+
+
+def fold_counts() -> int:
+    """Fold the +1/-1 rows of `outbox_counts` into one row per kind and status (the worker,
+    every few minutes): the rows it deletes are exactly those it sums, so a change committed
+    meanwhile is kept. Returns how many rows it folded. Does not commit."""
+    folded = db.session.execute(
+        delete(OutboxCount).returning(OutboxCount.kind, OutboxCount.status, OutboxCount.delta)
+    ).all()
+    totals: dict[tuple[str, str], int] = {}
+    for kind, status, delta in folded:
+        totals[(kind, status)] = totals.get((kind, status), 0) + delta
+    rows = [{"kind": kind, "status": status, "delta": total}
+            for (kind, status), total in sorted(totals.items()) if total]  # fmt: skip
+    if rows:
+        db.session.execute(insert(OutboxCount), rows)
+    return len(folded)
 
 
 def mail_outage() -> MailServerStatus | None:
