@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar, cast
 
 from flask import Flask, Response, current_app, request
-from sqlalchemy import event
+from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -302,6 +302,32 @@ class PageOf(Generic[T]):
 
     def __getattr__(self, name: str):
         return getattr(self.where, name)
+
+
+def summed_counts(model: Any, *keys: str, where: tuple = ()) -> dict[tuple, int]:
+    """The counts a table of +1/-1 rows holds (`BoardCount`, `OutboxCount`: a `delta` and
+    the `keys` columns it counts by), summed per keys; keys whose sum is 0 left out."""
+    columns = [getattr(model, key) for key in keys]
+    total = func.sum(model.delta)
+    query = select(*columns, total).where(*where).group_by(*columns).having(total > 0)
+    return {tuple(row[:-1]): int(row[-1]) for row in db.session.execute(query)}
+
+
+def fold_counts(model: Any, *keys: str) -> int:
+    """Fold a table of +1/-1 rows (see `summed_counts`) into one row per keys, for the
+    worker: the rows it deletes are exactly those it sums (DELETE … RETURNING), so a change
+    committed meanwhile, or still open, keeps its rows. Returns how many it folded. Does
+    not commit."""
+    columns = [getattr(model, key) for key in keys]
+    folded = db.session.execute(delete(model).returning(*columns, model.delta)).all()
+    totals: dict[tuple, int] = {}
+    for row in folded:
+        totals[tuple(row[:-1])] = totals.get(tuple(row[:-1]), 0) + row[-1]
+    rows = [{**dict(zip(keys, key, strict=True)), "delta": total}
+            for key, total in sorted(totals.items()) if total]  # fmt: skip
+    if rows:
+        db.session.execute(insert(model), rows)
+    return len(folded)
 
 
 def include_object_for(dialect: str):

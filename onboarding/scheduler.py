@@ -53,16 +53,18 @@ def forget_form_tokens(app: Flask) -> None:
 
 
 def fold_counts(app: Flask) -> None:
-    """Every five minutes: fold the outbox counts' +1/-1 rows into one per kind and status
-    (services.reminders.reading.fold_counts), so the queue's tabs keep summing a few rows."""
+    """Every five minutes: fold the +1/-1 rows of the board's and the queue's counts into
+    one row per key (`onboarding.db.fold_counts`), so their tabs keep summing a few rows."""
+    from onboarding.db import fold_counts as fold
     from onboarding.db import transaction
     from onboarding.extensions import db
-    from onboarding.services import reminders
+    from onboarding.models import BoardCount, OutboxCount
 
     with app.app_context():
         try:
             with transaction():
-                reminders.fold_counts()
+                fold(BoardCount, "phase", "country_code")
+                fold(OutboxCount, "kind", "status")
         finally:
             db.session.remove()
 

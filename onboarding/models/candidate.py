@@ -42,6 +42,8 @@ ERASED_NAME = _l("Erased candidate")
 _LIVE = _in("status", placement_flow.LIVE_STATUSES)
 _LIVE_WITH_PROJECT = f"project_id IS NOT NULL AND {_LIVE}"
 _LIVE_WITHOUT_PROJECT = f"project_id IS NULL AND {_LIVE}"
+# The columns that put a candidate on one of the privacy overview's lists.
+PRIVACY_LISTS = ("erasure_requested_at", "consent_withdrawn_at", "legal_hold_at")
 NOT_ERASED = text("erased_at IS NULL")
 
 
@@ -83,6 +85,11 @@ class Candidate(Base):
               sqlite_where=NOT_ERASED, postgresql_where=NOT_ERASED),
         Index("ix_candidates_board_since", "phase_entered_at", "id",
               sqlite_where=NOT_ERASED, postgresql_where=NOT_ERASED),
+        # The privacy overview's lists: the few candidates each concerns (migration 0021).
+        *(Index(f"ix_candidates_{column}", column, "id",
+                sqlite_where=text(f"{column} IS NOT NULL AND erased_at IS NULL"),
+                postgresql_where=text(f"{column} IS NOT NULL AND erased_at IS NULL"))
+          for column in PRIVACY_LISTS),
         # The board's search on PostgreSQL: trigrams serve LIKE '%…%' (pg_trgm).
         Index("ix_candidates_search_trgm", "search_text", postgresql_using="gin",
               postgresql_ops={"search_text": "gin_trgm_ops"},
@@ -349,12 +356,15 @@ class AuditEvent(Base):
 
 
 class BoardCount(Base):
-    """How many candidates (not erased) are in each phase from each country: kept by the
-    database's triggers in the transaction of every change (migration 0017), so that the
-    board's tabs and pager read a few rows instead of counting every candidate."""
+    """Changes to the number of candidates (not erased) in each phase from each country: the
+    database's triggers append +1 and -1 rows in the transaction of every change (migrations
+    0017 and 0020), so that the board's tabs and pager sum a few rows instead of counting
+    every candidate. Inserts only: concurrent phase changes never wait for one another; the
+    worker folds the rows together (`onboarding.db.fold_counts`)."""
 
     __tablename__ = "board_counts"
 
-    phase: Mapped[str] = mapped_column(String(30), primary_key=True)
-    country_code: Mapped[str] = mapped_column(String(2), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phase: Mapped[str] = mapped_column(String(30))
+    country_code: Mapped[str] = mapped_column(String(2))
+    delta: Mapped[int] = mapped_column(Integer)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
-from onboarding.db import PageOf, Pages
+from onboarding.db import PageOf, Pages, summed_counts
 from onboarding.extensions import db
 from onboarding.models import (
     AuditEvent,
@@ -128,8 +128,9 @@ def matching_count(board_filter: BoardFilter) -> int:
 
 def _counts(board_filter: BoardFilter) -> dict[tuple[str, str], int]:
     """Candidates per (phase, country) that the filters select, the phase filter aside.
-    Filtered by country at most, they are read from `board_counts` (a row per phase and
-    country, kept by the database in each change's transaction) instead of counted."""
+    Filtered by country at most, they are summed from `board_counts` (a few +1/-1 rows per
+    phase and country, appended by the database in each change's transaction) instead of
+    counted."""
     if (
         board_filter.search.strip()
         or board_filter.campaign_id is not None
@@ -144,13 +145,9 @@ def _counts(board_filter: BoardFilter) -> dict[tuple[str, str], int]:
             board_filter,
             with_phase=False,
         )
-    else:
-        query = select(BoardCount.phase, BoardCount.country_code, BoardCount.count).where(
-            BoardCount.count > 0
-        )
-        if board_filter.country:
-            query = query.where(BoardCount.country_code == board_filter.country)
-    return {(phase, country): count for phase, country, count in db.session.execute(query)}
+        return {(phase, country): count for phase, country, count in db.session.execute(query)}
+    where = (BoardCount.country_code == board_filter.country,) if board_filter.country else ()
+    return summed_counts(BoardCount, "phase", "country_code", where=where)
 
 
 def phase_counts(board_filter: BoardFilter) -> dict[str, int]:
@@ -290,9 +287,7 @@ def board_page(
 
 def countries_in_use() -> list[str]:
     """The countries of the candidates on the board (not erased), from `board_counts`."""
-    return list(
-        db.session.scalars(select(BoardCount.country_code).where(BoardCount.count > 0).distinct())
-    )
+    return [country for (country,) in summed_counts(BoardCount, "country_code")]
 
 
 @dataclass(frozen=True)

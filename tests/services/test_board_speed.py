@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, insert, select
 
+from onboarding.db import fold_counts, summed_counts
 from onboarding.extensions import db
 from onboarding.models import BoardCount, Candidate, User
 from onboarding.services import board, erasure, workflow
@@ -23,8 +24,7 @@ COUNTRIES = ["NA", "ZA", "BW", "NL"]
 
 
 def counted() -> dict[tuple[str, str], int]:
-    rows = db.session.execute(select(BoardCount.phase, BoardCount.country_code, BoardCount.count))
-    return {(phase, country): n for phase, country, n in rows if n}
+    return summed_counts(BoardCount, "phase", "country_code")
 
 
 def actual() -> dict[tuple[str, str], int]:
@@ -103,6 +103,36 @@ def test_the_counts_and_texts_follow_every_kind_of_write(crowd):
     db.session.commit()
     assert counted() == actual() and texts_agree()
     assert ("outreach", "DE") not in counted()
+    # The worker folds the +1/-1 rows into one per phase and country; nothing changes.
+    assert fold_counts(BoardCount, "phase", "country_code") > len(actual())
+    rows = db.session.execute(select(BoardCount.phase, BoardCount.country_code)).all()
+    assert len(rows) == len(set(rows)) == len(actual())
+    assert counted() == actual()
+
+
+def test_opposite_phase_changes_at_once_neither_wait_nor_deadlock(fresh_pg_app):
+    """One candidate of a country goes on hold while another of the same country comes back
+    from hold, at once: with a counter row per phase and country updated in place the second
+    would wait for the first (or, the other way round, deadlock); with rows appended it
+    commits at once and both count."""
+    from sqlalchemy import text, update
+
+    pg_app = fresh_pg_app
+    with pg_app.app_context():
+        leaving = make_candidate(phase="mentoring", country="NA").id
+        back = make_candidate(phase="on_hold", country="NA", paused_from="mentoring").id
+        engine = db.engine
+        db.session.remove()
+    with engine.connect() as first, engine.connect() as second:
+        for connection in (first, second):
+            connection.execute(text("SET lock_timeout = '2s'"))
+        first.execute(update(Candidate).where(Candidate.id == leaving).values(phase="on_hold"))
+        second.execute(update(Candidate).where(Candidate.id == back).values(phase="mentoring"))
+        second.commit()  # while `first` still holds its change of the same two phases
+        first.commit()
+    with pg_app.app_context():
+        assert counted() == actual() == {("on_hold", "NA"): 1, ("mentoring", "NA"): 1}
+        db.session.remove()
 
 
 FILTERS = [

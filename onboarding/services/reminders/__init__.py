@@ -10,7 +10,6 @@
 
 from onboarding.services.reminders.delivery import DispatchResult, dispatch, retry
 from onboarding.services.reminders.reading import (
-    fold_counts,
     mail_outage,
     mark_all_read,
     mark_read,
@@ -43,7 +42,6 @@ __all__ = [
     "overdue",
     "planned_subject",
     "queue",
-    "fold_counts",
     "queue_counts",
     "recipient_label",
     "reschedule",

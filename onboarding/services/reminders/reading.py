@@ -4,10 +4,10 @@ read), and the desk's queue of every row (reminders, notifications, digests)."""
 from __future__ import annotations
 
 from flask_babel import gettext
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import joinedload
 
-from onboarding.db import PageOf, Pages, count_of, rows_changed
+from onboarding.db import PageOf, Pages, count_of, rows_changed, summed_counts
 from onboarding.extensions import db
 from onboarding.models import Candidate, MailServerStatus, OutboxCount, Reminder, User, utcnow
 from onboarding.services.errors import NotFound
@@ -163,31 +163,8 @@ def _queue_order(status: str, alone: bool) -> list:
 def queue_counts(kind: str | None = None) -> dict[str, int]:
     """Rows per status (of one kind), from the few rows of `outbox_counts` (statuses with
     none left out)."""
-    query = (
-        select(OutboxCount.status, func.sum(OutboxCount.delta))
-        .group_by(OutboxCount.status)
-        .having(func.sum(OutboxCount.delta) > 0)
-    )
-    if kind:
-        query = query.where(OutboxCount.kind == kind)
-    return {status: int(total) for status, total in db.session.execute(query).all()}
-
-
-def fold_counts() -> int:
-    """Fold the +1/-1 rows of `outbox_counts` into one row per kind and status (the worker,
-    every few minutes): the rows it deletes are exactly those it sums, so a change committed
-    meanwhile is kept. Returns how many rows it folded. Does not commit."""
-    folded = db.session.execute(
-        delete(OutboxCount).returning(OutboxCount.kind, OutboxCount.status, OutboxCount.delta)
-    ).all()
-    totals: dict[tuple[str, str], int] = {}
-    for kind, status, delta in folded:
-        totals[(kind, status)] = totals.get((kind, status), 0) + delta
-    rows = [{"kind": kind, "status": status, "delta": total}
-            for (kind, status), total in sorted(totals.items()) if total]  # fmt: skip
-    if rows:
-        db.session.execute(insert(OutboxCount), rows)
-    return len(folded)
+    where = (OutboxCount.kind == kind,) if kind else ()
+    return {status: n for (status,), n in summed_counts(OutboxCount, "status", where=where).items()}
 
 
 def mail_outage() -> MailServerStatus | None:
