@@ -38,6 +38,8 @@ class User(UserMixin, Base):
         # The desk's list of people, by name (migration 0021). PostgreSQL only: SQLite cannot
         # reflect an index on an expression, which autogenerate would then report missing.
         Index("ix_users_name_order", text("lower(name)"), "id").ddl_if(dialect="postgresql"),
+        # The board's mentor list: the few mentors among many accounts, by name.
+        Index("ix_users_role_name", "role", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,5 +1,5 @@
 """people and privacy at scale: the desk's list of people in its order (lower-cased name,
-then id) from an index on PostgreSQL, and the privacy overview's three lists (erasure requested, consent
+then id) from an index on PostgreSQL, the board's list of mentors from one on role and name, and the privacy overview's three lists (erasure requested, consent
 withdrawn, legal hold) from small partial indexes of the few candidates each concerns,
 instead of sorting every account and reading every candidate.
 
@@ -22,6 +22,9 @@ PRIVACY_LISTS = ("erasure_requested_at", "consent_withdrawn_at", "legal_hold_at"
 
 
 def upgrade():
+    # The board's mentor list and the people list by role: the few mentors (or staff) of
+    # many accounts, by name.
+    op.create_index("ix_users_role_name", "users", ["role", "name"])
     if op.get_bind().dialect.name == "postgresql":
         # On SQLite the list sorts its accounts: a small desk's number of them.
         op.create_index("ix_users_name_order", "users", [sa.text("lower(name)"), "id"])
@@ -36,3 +39,4 @@ def downgrade():
         op.drop_index(f"ix_candidates_{column}", table_name="candidates")
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_users_name_order", table_name="users")
+    op.drop_index("ix_users_role_name", table_name="users")
