@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import click
@@ -38,35 +39,37 @@ def tick(app: Flask) -> None:
             db.session.remove()
 
 
-def forget_form_tokens(app: Flask) -> None:
-    """Hourly: forget the one-time form tokens older than a week (services.submissions)."""
+def _in_one_transaction(app: Flask, work: Callable[[], object]) -> None:
+    """Run `work` in an app context of its own, as one unit of work (commit or roll back)."""
     from onboarding.db import transaction
     from onboarding.extensions import db
-    from onboarding.services import submissions
 
     with app.app_context():
         try:
             with transaction():
-                submissions.purge()
+                work()
         finally:
             db.session.remove()
+
+
+def forget_form_tokens(app: Flask) -> None:
+    """Hourly: forget the one-time form tokens older than a week (services.submissions)."""
+    from onboarding.services import submissions
+
+    _in_one_transaction(app, submissions.purge)
 
 
 def fold_counts(app: Flask) -> None:
     """Every five minutes: fold the +1/-1 rows of the board's and the queue's counts into
     one row per key (`onboarding.db.fold_counts`), so their tabs keep summing a few rows."""
     from onboarding.db import fold_counts as fold
-    from onboarding.db import transaction
-    from onboarding.extensions import db
     from onboarding.models import BoardCount, OutboxCount
 
-    with app.app_context():
-        try:
-            with transaction():
-                fold(BoardCount, "phase", "country_code")
-                fold(OutboxCount, "kind", "status")
-        finally:
-            db.session.remove()
+    def fold_both() -> None:
+        fold(BoardCount, "phase", "country_code")
+        fold(OutboxCount, "kind", "status")
+
+    _in_one_transaction(app, fold_both)
 
 
 def nightly_purge(app: Flask) -> None:
@@ -85,16 +88,9 @@ def nightly_purge(app: Flask) -> None:
 def refresh_reports(app: Flask) -> None:
     """Every REPORT_REFRESH_MINUTES, and once at start: the reports' unfiltered figures
     (services.reports), which the dashboard shows instead of computing them per visit."""
-    from onboarding.db import transaction
-    from onboarding.extensions import db
     from onboarding.services import reports
 
-    with app.app_context():
-        try:
-            with transaction():
-                reports.refresh_snapshot()
-        finally:
-            db.session.remove()
+    _in_one_transaction(app, reports.refresh_snapshot)
 
 
 def daily_digest(app: Flask) -> None:
