@@ -134,7 +134,7 @@ class OutboxCount(Base):
     append +1 and -1 rows in the transaction of every change (migration 0019), so that the
     queue's tabs and pager sum a few rows instead of counting the whole outbox. Inserts only:
     concurrent changes never wait for one another; the worker folds the rows together
-    (`services.reminders.reading.fold_counts`)."""
+    (`onboarding.db.fold_counts`)."""
 
     __tablename__ = "outbox_counts"
 

@@ -82,7 +82,8 @@ def dashboard():
             computed_at=None,
         )
         return page, 422
-    report, computed_at = reports.dashboard_report(report_filter, as_of_now=_as_of_now())
+    as_of_now = _as_of_now()
+    report, computed_at = reports.dashboard_report(report_filter, as_of_now=as_of_now)
     return render_template(
         "reports/dashboard.html",
         sections=sections(report),
@@ -90,7 +91,7 @@ def dashboard():
         campaigns=campaigns,
         kept=kept,
         csv_args={key: value for key, value in kept.items() if value}
-        | ({"now": "1"} if _as_of_now() else {}),
+        | ({"now": "1"} if as_of_now else {}),
         total=report.total,
         computed_at=computed_at,
         refresh_minutes=current_app.config["REPORT_REFRESH_MINUTES"],

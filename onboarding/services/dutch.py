@@ -4,7 +4,7 @@ target (DUTCH_TARGET_LEVEL). The one home of this rule for guards, reminders and
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import ColumnExpressionArgument, ScalarSelect, func, select
 
 from onboarding.extensions import db
 from onboarding.models import LanguageAssessment
@@ -21,16 +21,14 @@ def best_recorded_level(candidate_id: int) -> str | None:
     )
 
 
-def best_recorded_levels(candidate_ids: list[int]) -> dict[int, str]:
-    """`best_recorded_level` for many candidates in one query (those with none left out)."""
-    if not candidate_ids:
-        return {}
-    return dict(
-        db.session.execute(
-            select(LanguageAssessment.candidate_id, func.max(LanguageAssessment.level))
-            .where(LanguageAssessment.candidate_id.in_(candidate_ids))
-            .group_by(LanguageAssessment.candidate_id)
-        ).all()
+def best_level_of(candidate_id: ColumnExpressionArgument[int]) -> ScalarSelect[str | None]:
+    """`best_recorded_level` as a subquery correlated with `candidate_id` (a column of the
+    outer statement), for statements that read many candidates' facts at once."""
+    return (
+        select(func.max(LanguageAssessment.level))
+        .where(LanguageAssessment.candidate_id == candidate_id)
+        .correlate_except(LanguageAssessment)
+        .scalar_subquery()
     )
 
 

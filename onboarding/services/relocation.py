@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import ColumnExpressionArgument, ScalarSelect, func, select
 
 from onboarding.extensions import db
 from onboarding.models import (
@@ -239,15 +239,30 @@ def overdue_steps(candidate_ids: Iterable[int], today: date | None = None) -> di
     return found
 
 
-# Permits and cards that lapse.
+# Permits and cards that lapse. One counts while not rejected; a renewed one (a newer
+# valid-until date) replaces the old one.
+STANDING = (Document.status != "rejected", Document.valid_until.is_not(None))
+
+
+def latest_valid_until(
+    candidate_id: ColumnExpressionArgument[int], kind: str
+) -> ScalarSelect[date | None]:
+    """The latest standing valid-until date of the candidate's `kind`, as a subquery
+    correlated with `candidate_id` (a column of the outer statement)."""
+    return (
+        select(func.max(Document.valid_until))
+        .where(Document.candidate_id == candidate_id, Document.kind == kind, *STANDING)
+        .correlate_except(Document)
+        .scalar_subquery()
+    )
 
 
 def valid_until_many(
     candidate_ids: Sequence[int], *, placed_only: bool = False
 ) -> dict[int, dict[str, date]]:
-    """The latest valid-until date of each expiring kind not rejected, per candidate: a
-    renewed permit (a newer date) replaces the old one. `placed_only`: of the placed among
-    them (decided in the query, so a page issues it whatever phases it shows)."""
+    """The latest standing valid-until date of each expiring kind, per candidate.
+    `placed_only`: of the placed among them (decided in the query, so a page issues it
+    whatever phases it shows)."""
     if not candidate_ids:
         return {}
     query = (
@@ -255,8 +270,7 @@ def valid_until_many(
         .where(
             Document.candidate_id.in_(candidate_ids),
             Document.kind.in_(relocation.EXPIRING_KINDS),
-            Document.status != "rejected",
-            Document.valid_until.is_not(None),
+            *STANDING,
         )
         .group_by(Document.candidate_id, Document.kind)
     )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from onboarding.extensions import db
 from onboarding.i18n import phase_label, translate
-from onboarding.models import Candidate, LanguageAssessment, Placement, User, utcnow
+from onboarding.models import Candidate, Placement, User, utcnow
 from onboarding.services import audit, conversations, dutch, notifications, placements, reminders
 from onboarding.services.access import visible_candidate
 from onboarding.services.errors import Conflict, Refused, conflict_message
@@ -63,13 +63,7 @@ def _load_and_level() -> Select:
         .correlate(Candidate)
         .scalar_subquery()
     )
-    best_level = (
-        select(func.max(LanguageAssessment.level))
-        .where(LanguageAssessment.candidate_id == Candidate.id)
-        .correlate(Candidate)
-        .scalar_subquery()
-    )
-    return select(Candidate.id, mentor_load, best_level).where(
+    return select(Candidate.id, mentor_load, dutch.best_level_of(Candidate.id)).where(
         Candidate.id.in_(bindparam("ids", expanding=True))
     )
 

@@ -20,8 +20,6 @@ from onboarding.extensions import db
 from onboarding.models import (
     AuditEvent,
     Candidate,
-    Document,
-    LanguageAssessment,
     MentoringMeeting,
     Placement,
     Reminder,
@@ -45,6 +43,7 @@ def facts_for(candidate: Candidate, now: datetime | None = None) -> ReminderFact
 def _facts_statement() -> Select:
     """The facts' statement, built once (it is large: building it costs more than running
     it); bound to `ids` and `now`."""
+    from onboarding.services.relocation import latest_valid_until  # it imports this module
 
     def of_candidate(model, value, *conditions):
         return (
@@ -76,17 +75,8 @@ def _facts_statement() -> Select:
         of_candidate(
             Placement, func.max(Placement.start_date), Placement.status.in_(SECURED_STATUSES)
         ),
-        of_candidate(LanguageAssessment, func.max(LanguageAssessment.level)),
-        # A renewed permit (a newer date) replaces the old one; a rejected one counts not.
-        *(
-            of_candidate(
-                Document,
-                func.max(Document.valid_until),
-                Document.kind == kind,
-                Document.status != "rejected",
-            )
-            for kind in EXPIRING_KINDS
-        ),
+        dutch.best_level_of(Candidate.id),
+        *(latest_valid_until(Candidate.id, kind) for kind in EXPIRING_KINDS),
     ).where(Candidate.id.in_(bindparam("ids", expanding=True)))
 
 
