@@ -60,7 +60,7 @@ def instance_secret_key(instance: Path) -> str:
 
 def register_extensions(app: Flask) -> None:
     from onboarding import db as database
-    from onboarding import i18n
+    from onboarding import i18n, logs, metrics
     from onboarding.auth import login
     from onboarding.extensions import csrf, db, limiter, migrate
 
@@ -69,6 +69,8 @@ def register_extensions(app: Flask) -> None:
 
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    logs.init_app(app)
+    metrics.init_app(app)
     db.init_app(app)
     database.init_app(app)
     # Batch mode lets later migrations alter SQLite tables (it has no ALTER COLUMN).
@@ -96,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from onboarding.documents.views import bp as documents_bp
     from onboarding.mentor.views import bp as mentor_bp
     from onboarding.mydata.views import bp as mydata_bp
+    from onboarding.ops.views import bp as ops_bp
     from onboarding.partner_portal.views import bp as partner_portal_bp
     from onboarding.partners.views import bp as partners_bp
     from onboarding.people.views import bp as people_bp
@@ -117,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(conversation_bp)
     app.register_blueprint(company_bp)
     app.register_blueprint(partner_portal_bp)
+    app.register_blueprint(ops_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

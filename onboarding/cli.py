@@ -1,4 +1,5 @@
-"""Flask commands: the first account, demo data, the retention purge and translations."""
+"""Flask commands: the first account, demo data, the retention purge, backup and restore,
+and translations."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(translations)
     app.cli.add_command(purge)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def parse_utc(text: str | None) -> datetime | None:
@@ -114,6 +117,49 @@ def purge(dry_run: bool, now_text: str | None) -> None:
     click.echo(f"  candidates erased: {', '.join(map(str, ids)) if ids else 'none'}")
     for item, why in result.failed:
         click.echo(f"  not done: {item.rule} {item.target_id or item.candidate_id}: {why}")
+
+
+def _report(done: str, summary) -> None:
+    click.echo(
+        f"{done}: {summary.tables} tables, {summary.rows:,} rows, {summary.files:,} files, "
+        f"{summary.bytes / 1_000_000:.1f} MB, schema {summary.revision}, "
+        f"{summary.seconds:.1f} s"
+    )
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(dest: Path) -> None:
+    """Back up the embedded database and the stored files into DEST (a new folder), while
+    the app runs; DEST/manifest.json lists what it holds. PostgreSQL: see the README."""
+    from onboarding import backup
+
+    created = not dest.exists()
+    try:
+        summary = backup.backup(dest)
+    except BaseException as error:
+        if created:  # a half-written backup must not pass for one
+            backup.remove_partial(dest)
+        if isinstance(error, backup.BackupError):
+            raise click.ClickException(str(error)) from error
+        raise
+    _report(f"Backed up into {dest}", summary)
+
+
+@click.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(src: Path) -> None:
+    """Restore the backup in SRC into this instance, which must be empty (no accounts,
+    no candidates, no stored files): checks the manifest first, upgrades an older schema."""
+    from onboarding import backup
+
+    try:
+        summary = backup.restore(src)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    _report(f"Restored from {src}", summary)
 
 
 @click.group()

@@ -101,6 +101,12 @@ class Config:
     JOB_LEASE_SECONDS = int(os.environ.get("ONTHAAL_JOB_LEASE_SECONDS", "120"))
     JOB_MAX_ATTEMPTS = int(os.environ.get("ONTHAAL_JOB_MAX_ATTEMPTS", "3"))
 
+    # Logs: JSON lines on stderr (onboarding.logs); off for a host that sets up its own.
+    LOG_TO_STDERR = _bool("ONTHAAL_LOG_TO_STDERR", True)
+    LOG_LEVEL = os.environ.get("ONTHAAL_LOG_LEVEL", "INFO").upper()
+    # GET /metrics answers only with "Authorization: Bearer <this>"; unset, it is off (404).
+    METRICS_TOKEN = os.environ.get("ONTHAAL_METRICS_TOKEN") or None
+
     # Personal data: how long it is kept (the privacy notice states these figures). The
     # worker's nightly purge erases a candidate this many days after they were withdrawn or
     # placed (unless on legal hold), and removes rejected documents, invitation and reset

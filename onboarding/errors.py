@@ -12,6 +12,8 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from onboarding.extensions import db, limiter
+from onboarding.logs import request_id
+from onboarding.metrics import THROTTLED, route
 from onboarding.services.errors import DomainError, Throttled
 from onboarding.web import is_safe_next
 from workflows.i18n import N_
@@ -25,7 +27,7 @@ SERVER_ERROR = (
 # The 500 page when even the normal page cannot be drawn (no template, no database).
 BARE_PAGE = (
     '<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head>'
-    "<body><h1>{title}</h1><p>{message}</p></body></html>"
+    "<body><h1>{title}</h1><p>{message}</p><p>{reference}</p></body></html>"
 )
 
 
@@ -47,6 +49,7 @@ def render_error(status: int, title: str, message: str, details=()):
             message=message,
             details=details,
             back=_back_link(),
+            request_id=request_id(),
         ),
         status,
     )
@@ -75,6 +78,7 @@ def init_app(app: Flask) -> None:
             error.status, titles.get(error.status, _("Error")), error.message, error.details
         )
         if isinstance(error, Throttled):
+            THROTTLED.labels(route()).inc()
             return (*page, {"Retry-After": str(error.retry_after)})
         return page
 
@@ -102,6 +106,7 @@ def init_app(app: Flask) -> None:
         title, message = messages.get(error.code or 500, (_("Error"), _("Something went wrong.")))
         page = render_error(error.code or 500, title, message)
         if isinstance(error, RateLimitExceeded):
+            THROTTLED.labels(route()).inc()
             return (*page, {"Retry-After": str(_limit_retry_after())})
         return page
 
@@ -118,4 +123,8 @@ def init_app(app: Flask) -> None:
             return render_error(500, _(title), _(message))
         except Exception:  # e.g. the reader's language needs the database that just failed
             log.exception("the error page could not be drawn")
-            return BARE_PAGE.format(title=escape(title), message=escape(message)), 500
+            reference = f"Reference: {request_id()}"
+            page = BARE_PAGE.format(
+                title=escape(title), message=escape(message), reference=escape(reference)
+            )
+            return page, 500

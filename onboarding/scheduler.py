@@ -27,11 +27,14 @@ _in_process: BackgroundScheduler | None = None
 
 def tick(app: Flask) -> None:
     """One scheduler tick in an app context of its own; `dispatch` ends its own steps."""
+    from onboarding.db import transaction
     from onboarding.extensions import db
-    from onboarding.services import reminders
+    from onboarding.services import health, reminders
 
     with app.app_context():
         try:
+            with transaction():  # first: /healthz sees this worker alive even if a send hangs
+                health.beat()
             result = reminders.dispatch(until_empty=True)
             if result.claimed or result.expired:
                 log.info("reminders: %s", result)
@@ -122,6 +125,8 @@ def _add_job(scheduler, app: Flask) -> None:
             "interval",
             args=[app],
             seconds=seconds,
+            # The first dispatch (and heartbeat) at start, not one interval later.
+            **({"next_run_time": datetime.now(UTC)} if function is tick else {}),
             id=name,
             max_instances=1,  # a slow tick is never overlapped by the next one
             coalesce=True,  # missed ticks collapse into one

@@ -10,11 +10,12 @@ from onboarding.db import include_object_for
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically. It leaves the app's own loggers enabled: by default
-# fileConfig disables every logger that exists already, which silenced the dispatcher's
-# warnings in any process that ran a migration first (the test suite does).
-if config.config_file_name is not None:
+# Interpret the config file for Python logging, unless logging is set up already (the
+# app's JSON lines, onboarding.logs; pytest's capture): fileConfig would close and replace
+# the root logger's handlers. It leaves the app's own loggers enabled: by default fileConfig
+# disables every logger that exists already, which silenced the dispatcher's warnings in
+# any process that ran a migration first (the test suite does).
+if config.config_file_name is not None and not logging.getLogger().handlers:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 

@@ -23,7 +23,7 @@ from onboarding.models.conversation import (
     ThreadRead,
 )
 from onboarding.models.document import Document
-from onboarding.models.job import JOB_STATUSES, Job
+from onboarding.models.job import JOB_STATUSES, Job, WorkerHeartbeat
 from onboarding.models.partner import Campaign, ImportJob, Partner, campaign_partners
 from onboarding.models.privacy import (
     CONSENT_ACTIONS,
@@ -101,6 +101,7 @@ __all__ = [
     "ImportJob",
     "Invitation",
     "Job",
+    "WorkerHeartbeat",
     "LanguageAssessment",
     "MailServerStatus",
     "MentoringMeeting",

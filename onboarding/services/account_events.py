@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from onboarding.db import after_rollback, transaction
 from onboarding.extensions import db
+from onboarding.metrics import ACCOUNT_REFUSALS
 from onboarding.models import AccountEvent, User, utcnow
 from onboarding.vocabulary import ACCOUNT_EVENT_KINDS
 
@@ -70,6 +71,7 @@ def record_refusal(kind: str, user_id: int | None, *, detail: str | None = None)
     if kind not in ACCOUNT_EVENT_KINDS:
         raise ValueError(f"unknown account event {kind!r}")
     address, at, detail = _address(), utcnow(), _clip(detail)
+    ACCOUNT_REFUSALS.labels(kind).inc()
 
     def write() -> None:
         with transaction():

@@ -17,6 +17,7 @@ not renewed while it runs: give JOB_LEASE_SECONDS room for the longest job there
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -136,22 +137,29 @@ def run(job_id: int, worker: str) -> str:
             job.max_attempts,
         )
     function, on_failure = _HANDLERS[kind]
+    started = time.perf_counter()
+
+    def logged(outcome: str, level: int = logging.INFO, exc_info: bool = False) -> None:
+        took = round((time.perf_counter() - started) * 1000, 1)
+        fields = {"job_id": job_id, "kind": kind, "attempt": attempts, "outcome": outcome}
+        log.log(level, "job", extra={**fields, "duration_ms": took}, exc_info=exc_info)
+
     if attempts > max_attempts:  # it crashed its worker every time: stop trying
         return _give_up(job_id, worker, payload, on_failure, "crashed", kind)
     try:
         with transaction():
             function(payload, Heartbeat(job_id, worker))
     except LeaseLost:
-        log.warning("job %s: lease lost to another worker; stopped", job_id)
+        logged("lease lost to another worker", logging.WARNING)
         return "lost"
     except Exception:
-        log.exception("job %s (%s) failed on attempt %s", job_id, kind, attempts)
+        logged("failed", logging.ERROR, exc_info=True)
         if attempts < max_attempts:
             return _again_later(job_id, worker, attempts)
         return _give_up(job_id, worker, payload, on_failure, "error", kind)
     with transaction():
         _finish(job_id, worker, status="done", **_forgotten(kind))
-    log.info("job %s (%s) done", job_id, kind)
+    logged("done")
     return "done"
 
 

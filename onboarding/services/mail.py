@@ -134,7 +134,7 @@ class _Outbox:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(message.as_bytes())
-        log.warning("MAIL_SERVER not set: wrote %s to %s", message["Subject"], self.folder)
+        log.warning("MAIL_SERVER not set: wrote %s to %s", name, self.folder)
 
 
 class _SMTP:

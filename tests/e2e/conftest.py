@@ -8,6 +8,7 @@ a missing browser is an error.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -17,16 +18,23 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from onboarding import create_app
+from sqlalchemy import select
+
+from onboarding import create_app, logs
+from onboarding.demo import DEMO_PASSWORD
 from onboarding.extensions import db
-from tests.conftest import free_port, migrate_fresh, test_config
+from onboarding.models import Document, ThreadAttachment, User
+from onboarding.security import TOKEN_PATH
+from tests.conftest import PASSWORD, free_port, migrate_fresh, test_config
 from tests.factories import make_user
+from tests.mail import text_of
 
 CHROMIUM = Path("/usr/bin/chromium")
 CI = os.environ.get("CI", "").lower() == "true"
 STAFF_EMAIL = "desk@e2e.example"
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "test-results"
+_LIVE_APPS: list = []  # the live app, once made: the log check reads its accounts
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +48,7 @@ def live_app(smtp_server, tmp_path_factory):
     config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
     app = create_app(config, instance_path=str(tmp / "instance"))
     app.extensions["e2e_port"] = port
+    _LIVE_APPS.append(app)
     migrate_fresh(app)
     with app.app_context():
         make_user("staff", email=STAFF_EMAIL, name="Desk E2E")
@@ -63,6 +72,56 @@ def serving(app, port: int) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def logs_keep_no_secrets(smtp_server, tmp_path_factory):
+    """Every line logged during the e2e run, written by the app's JSON handler, is checked
+    at the end for what must never be logged: the passwords the run signs in with, every
+    token of every email it received (invitation, reset, sign-in, calendar links), those
+    emails' addresses, subjects and text, two-factor secrets and stored documents' names."""
+    path = tmp_path_factory.mktemp("logs") / "e2e.jsonl"
+    # The level on our loggers' parent: pytest resets the root logger's after each test.
+    root, ours = logging.getLogger(), logging.getLogger("onboarding")
+    level = ours.level
+    with path.open("w", encoding="utf-8") as stream:
+        handler = logs.handler(stream)
+        root.addHandler(handler)
+        ours.setLevel(logging.INFO)
+        try:
+            yield
+        finally:
+            root.removeHandler(handler)
+            ours.setLevel(level)
+    logged = path.read_text(encoding="utf-8")
+    assert '"logger": "onboarding.requests"' in logged  # the check read a real log
+    secrets = {PASSWORD, DEMO_PASSWORD} | _secrets_in(smtp_server.ever) | _stored_secrets()
+    leaked = sorted(secret for secret in secrets if secret and secret in logged)
+    assert not leaked, f"{len(leaked)} secrets in the e2e run's log, e.g. {leaked[:3]}"
+
+
+def _secrets_in(messages) -> set[str]:
+    found: set[str] = set()
+    for message in messages:
+        text = text_of(message)
+        for match in TOKEN_PATH.finditer(text):
+            found.add(match.group("token") or match.group("feed"))
+        found.update(str(message[header]) for header in ("To", "Subject") if message[header])
+        found.update(line.strip() for line in text.splitlines() if len(line.strip()) >= 30)
+    return found
+
+
+def _stored_secrets() -> set[str]:
+    app = _LIVE_APPS[0] if _LIVE_APPS else None
+    if app is None:
+        return set()
+    with app.app_context():
+        rows = db.session.execute(select(User.email, User.totp_secret, User.calendar_token))
+        found = {value for row in rows for value in row if value}
+        found |= set(db.session.scalars(select(Document.original_name)))
+        found |= set(db.session.scalars(select(ThreadAttachment.original_name)))
+        db.session.remove()
+    return found
 
 
 @pytest.fixture(scope="session")

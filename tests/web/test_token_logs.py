@@ -1,9 +1,11 @@
 """Secrets in URL paths never reach a log (review L7): the token filter on werkzeug's request
-log (the development server) and on gunicorn's access log, with the production command
-`gunicorn -c python:onboarding.gunicorn_conf wsgi:app` really run."""
+log (the development server), and the production command
+`gunicorn -c python:onboarding.gunicorn_conf wsgi:app` really run: the app's JSON request
+lines name route templates, gunicorn's access log is off."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -101,19 +103,25 @@ def test_werkzeug_request_log_has_no_tokens(app):
     assert any(f"/calendar/{REDACTED}.ics" in line for line in requests)
 
 
-def test_gunicorn_with_our_config_logs_no_tokens(app, tmp_path):
+def test_gunicorn_with_our_config_logs_json_lines_without_tokens(app, tmp_path):
+    """The production command: one JSON line per request on stderr, from the app (the route
+    template, never the path), and gunicorn's own lines as JSON too; no secret anywhere.
+    Two web workers share their Prometheus counts: every scrape counts every request."""
     port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "SECRET_KEY": "gunicorn-test-secret",
         "ONTHAAL_BIND": f"127.0.0.1:{port}",
-        "ONTHAAL_WORKERS": "1",
+        "ONTHAAL_WORKERS": "2",
+        "ONTHAAL_METRICS_TOKEN": "metrics-test-token",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(free_port()),
     }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     out, err = tmp_path / "stdout", tmp_path / "stderr"
+    base = f"http://127.0.0.1:{port}"
     with out.open("w") as stdout, err.open("w") as stderr:
         server = subprocess.Popen(
             [gunicorn, "-c", "python:onboarding.gunicorn_conf", "wsgi:app"],
@@ -123,22 +131,55 @@ def test_gunicorn_with_our_config_logs_no_tokens(app, tmp_path):
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2).close()
+                    urllib.request.urlopen(f"{base}/login", timeout=2).close()
                     break
                 except OSError:
                     time.sleep(0.1)
             referer = urllib.request.Request(
-                f"http://127.0.0.1:{port}/login",
-                headers={"Referer": f"http://127.0.0.1:{port}/invitation/{SECRET}"},
+                f"{base}/login", headers={"Referer": f"{base}/invitation/{SECRET}"}
             )
-            urllib.request.urlopen(referer, timeout=10).close()
-            statuses = [get(f"http://127.0.0.1:{port}{path}") for path in PATHS]
+            with urllib.request.urlopen(referer, timeout=10) as response:
+                answered_id = response.headers["X-Request-ID"]
+            statuses = [get(f"{base}{path}") for path in PATHS]
+            scrape = urllib.request.Request(
+                f"{base}/metrics", headers={"Authorization": "Bearer metrics-test-token"}
+            )
+            totals = []
+            for _ in range(6):  # answered by either worker
+                with urllib.request.urlopen(scrape, timeout=10) as response:
+                    totals.append(_requests_total(response.read().decode()))
         finally:
             server.terminate()
             server.wait(timeout=20)
-    access = out.read_text()
-    assert all(status < 500 for status in statuses), (statuses, err.read_text()[-2000:])
-    assert access.count('"GET ') >= len(PATHS) + 2, access  # the access log is on stdout
-    assert SECRET not in access + err.read_text()
-    assert f'"GET /invitation/{REDACTED} HTTP/1.1"' in access
-    assert f"/invitation/{REDACTED}" in access.splitlines()[1]  # the Referer too
+    logged = err.read_text()
+    assert all(status < 500 for status in statuses), (statuses, logged[-2000:])
+    assert out.read_text() == ""  # no access log of raw paths
+    lines = [json.loads(line) for line in logged.splitlines() if line.strip()]
+    requests = [line for line in lines if line.get("logger") == "onboarding.requests"]
+    assert len(requests) >= len(PATHS) + 2 + 6, requests
+    assert {line["route"] for line in requests} >= {
+        "/login",
+        "/invitation/<token>",
+        "/reset/<token>",
+        "/company/sign-in/<token>",
+    }
+    first = next(line for line in requests if line["request_id"] == answered_id)
+    assert first["method"] == "GET" and first["status"] == 200 and first["user"] == "anonymous"
+    assert isinstance(first["duration_ms"], float) and first["time"].endswith("+00:00")
+    assert any(line.get("logger", "").startswith("gunicorn") for line in lines)
+    assert SECRET not in logged
+    # Each scrape counts the requests before it, whichever worker answered it.
+    assert totals == sorted(totals) and totals[0] >= len(PATHS) + 2, totals
+    assert totals[-1] - totals[0] == len(totals) - 1, totals
+
+
+def _requests_total(exposition: str) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(exposition)
+        if family.name == "onthaal_http_requests"
+        for sample in family.samples
+        if sample.name == "onthaal_http_requests_total"
+    )

@@ -61,6 +61,7 @@ from sqlalchemy.orm import joinedload
 
 from onboarding.db import rows_changed, transaction
 from onboarding.extensions import db
+from onboarding.metrics import DELIVERIES
 from onboarding.models import MailServerStatus, Reminder, utcnow
 from onboarding.services import leases, mail, notifications
 from onboarding.services.access import get_or_not_found
@@ -282,9 +283,13 @@ class _Batch:
                         self._outage(rest, connection.server, str(error))
                         return
                     except mail.MailError as error:
-                        outcome = _Outcome(self._refused(reminder_id, str(error), following))
+                        outcome = _Outcome(
+                            self._refused(reminder_id, str(error), following), reminder_id
+                        )
                     else:
-                        outcome = _Outcome(self._accepted(reminder_id, following), accepted=True)
+                        outcome = _Outcome(
+                            self._accepted(reminder_id, following), reminder_id, accepted=True
+                        )
                 self._record(outcome, None)
             finally:
                 if release is not None:
@@ -300,6 +305,10 @@ class _Batch:
             if outcome is not None and outcome.accepted:
                 self.result.unrecorded += 1
             return False
+        if outcome is not None:
+            _log_delivery(
+                outcome.reminder_id, "sent" if outcome.accepted else "refused", self.worker
+            )
         if outcome is not None and outcome.accepted:
             self.server_was_down = False
         return True
@@ -470,6 +479,7 @@ class _Outcome:
     server accepted it (then a commit that fails leaves it accepted but unrecorded)."""
 
     work: Callable[[DispatchResult], bool]
+    reminder_id: int
     accepted: bool = False
 
 
@@ -569,6 +579,13 @@ def _render(ids: list[int]) -> list[tuple[int, Message | str]]:
     for row in rows:  # rendered: the session need not expire them after each mark
         db.session.expunge(row)
     return messages
+
+
+def _log_delivery(reminder_id: int, outcome: str, worker: str) -> None:
+    """One line and one count per message the mail server answered (recorded): the row's
+    id only, never its address or text."""
+    DELIVERIES.labels(outcome).inc()
+    log.info("delivery", extra={"outbox_id": reminder_id, "outcome": outcome, "worker": worker})
 
 
 def _mark_sent(reminder_id: int, worker: str, result: DispatchResult) -> None:
