@@ -106,6 +106,8 @@ class Config:
     LOG_LEVEL = os.environ.get("ONTHAAL_LOG_LEVEL", "INFO").upper()
     # GET /metrics answers only with "Authorization: Bearer <this>"; unset, it is off (404).
     METRICS_TOKEN = os.environ.get("ONTHAAL_METRICS_TOKEN") or None
+    # The worker process serves its own counts (deliveries) on this port of 127.0.0.1.
+    WORKER_METRICS_PORT = int(os.environ.get("ONTHAAL_WORKER_METRICS_PORT", "0")) or None
 
     # Personal data: how long it is kept (the privacy notice states these figures). The
     # worker's nightly purge erases a candidate this many days after they were withdrawn or

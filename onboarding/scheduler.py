@@ -196,6 +196,12 @@ def worker_command() -> None:
     from flask import current_app
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    port = app.config["WORKER_METRICS_PORT"]
+    if port:  # its counts live in this process: a scraper reads them here, not from the web
+        from prometheus_client import start_http_server
+
+        start_http_server(port, addr="127.0.0.1")
+        click.echo(f"Serving the worker's metrics on http://127.0.0.1:{port}/metrics")
     scheduler = BlockingScheduler(timezone="UTC")
     _add_job(scheduler, app)
     click.echo(

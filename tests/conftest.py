@@ -324,6 +324,22 @@ def login(app):
     return log_in
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_app(request, tmp_path, smtp_server):
+    """An app on a database of its own (committed rows, several threads at once)."""
+    if request.param == "postgresql":
+        yield request.getfixturevalue("fresh_pg_app")
+        return
+    app = create_app(
+        test_config(f"sqlite:///{tmp_path / 'fresh.sqlite3'}", smtp_server.port),
+        instance_path=str(tmp_path),
+    )
+    migrate_fresh(app)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture
 def fresh_pg_app(tmp_path, smtp_server):
     """A fresh PostgreSQL database of its own, so committed rows never meet other tests."""

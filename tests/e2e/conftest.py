@@ -16,9 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
-
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from onboarding import create_app, logs
 from onboarding.demo import DEMO_PASSWORD

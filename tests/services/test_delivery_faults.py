@@ -20,13 +20,12 @@ from babel.support import Translations
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
-from onboarding import create_app
 from onboarding.extensions import db
 from onboarding.models import MailServerStatus, Reminder, utcnow
 from onboarding.services import reminders
 from onboarding.services.notifications import preferences
 from onboarding.services.reminders import DispatchResult, delivery
-from tests.conftest import PG_URL, free_port, mail_port, migrate_fresh, test_config
+from tests.conftest import PG_URL, free_port, mail_port
 from tests.factories import make_due_reminders, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,22 +77,6 @@ def statuses() -> dict[str, int]:
             select(Reminder.status, func.count(Reminder.id)).group_by(Reminder.status)
         ).all()
     )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_app(request, tmp_path, smtp_server):
-    """An app on a database of its own (committed rows, several threads at once)."""
-    if request.param == "postgresql":
-        yield request.getfixturevalue("fresh_pg_app")
-        return
-    app = create_app(
-        test_config(f"sqlite:///{tmp_path / 'faults.sqlite3'}", smtp_server.port),
-        instance_path=str(tmp_path),
-    )
-    migrate_fresh(app)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 class Dispatcher(threading.Thread):

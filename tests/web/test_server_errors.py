@@ -37,6 +37,8 @@ def test_a_database_error_gets_the_translated_error_page(failing_app):
     page = response.get_data(as_text=True)
     assert '<html lang="nl">' in page
     assert "Er ging iets mis" in page
+    # The reference a person can quote is the request's id, in the log line too.
+    assert f"vermeld dan deze referentie: {response.headers['X-Request-ID']}" in page
 
 
 def test_when_the_page_cannot_be_drawn_a_bare_page_answers(failing_app, monkeypatch):
@@ -51,3 +53,4 @@ def test_when_the_page_cannot_be_drawn_a_bare_page_answers(failing_app, monkeypa
     page = response.get_data(as_text=True)
     assert "<h1>Something went wrong</h1>" in page
     assert "Internal Server Error" not in page  # not Werkzeug's bare page
+    assert f"Reference: {response.headers['X-Request-ID']}" in page
