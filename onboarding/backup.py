@@ -2,9 +2,10 @@
 
 `flask --app wsgi backup DEST` works while the app and the worker run: the database is
 copied with SQLite's online backup API in one step (a consistent snapshot, even in WAL
-mode and under writes, which a file copy is not), then the stored files of the three
-private folders are copied, and a manifest records the schema revision, every table's row
-count and the SHA-256 of the database copy and of each file. A file that a row of the
+mode and under writes, which a file copy is not), then exactly the stored files that the
+snapshot's rows name (documents, thread attachments, data exports: not an upload still
+under way), and a manifest records the schema revision, every table's row count and the
+SHA-256 of the database copy and of each file. A file that a row of the
 snapshot names but that was removed meanwhile (an erasure just after the snapshot) is
 listed under `missing_files`.
 
@@ -155,20 +156,16 @@ def backup(dest: Path) -> Summary:
     copy.chmod(0o600)
     instance = Path(current_app.instance_path)
     files: list[dict] = []
-    for folder in FOLDERS:
-        present = instance / folder
-        if not present.is_dir():
-            continue
+    missing: list[str] = []
+    for relative in sorted(named):  # exactly the files the snapshot names, no stray upload
+        folder, name = relative.split("/", 1)
         _private_dir(dest / folder)
-        for path in sorted(present.iterdir()):
-            if not path.is_file():
-                continue
-            try:
-                checksum, size = _copy_file(path, dest / folder / path.name)
-            except FileNotFoundError:  # removed while we copied: the snapshot may still name it
-                continue
-            files.append({"path": f"{folder}/{path.name}", "sha256": checksum, "bytes": size})
-    copied = {entry["path"] for entry in files}
+        try:
+            checksum, size = _copy_file(instance / folder / name, dest / folder / name)
+        except FileNotFoundError:  # removed since the snapshot (an erasure): listed as such
+            missing.append(relative)
+            continue
+        files.append({"path": relative, "sha256": checksum, "bytes": size})
     manifest = {
         "format": FORMAT,
         "created_at": utcnow().isoformat(timespec="seconds"),
@@ -180,7 +177,7 @@ def backup(dest: Path) -> Summary:
             "tables": tables,
         },
         "files": files,
-        "missing_files": sorted(named - copied),
+        "missing_files": missing,
     }
     _write_manifest(dest / MANIFEST, manifest)
     return Summary(

@@ -6,6 +6,9 @@ set. Under CI (CI=true) a missing PostgreSQL is an error, never a skip.
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
 import socket
 import threading
@@ -19,7 +22,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from onboarding import create_app
+from onboarding import create_app, logs
 from onboarding.config import database_url
 from onboarding.extensions import db, limiter
 
@@ -179,6 +182,24 @@ def smtp_server():
     server.controller.start()
     yield server
     server.controller.stop()
+
+
+@pytest.fixture
+def json_log():
+    """`json_log()`: the JSON lines our loggers wrote while the test ran (through the app's
+    own handler, `onboarding.logs.handler`), parsed."""
+    stream = io.StringIO()
+    handler = logs.handler(stream)
+    # The level on our loggers' parent: pytest resets the root logger's after each test.
+    root, ours = logging.getLogger(), logging.getLogger("onboarding")
+    level = ours.level
+    root.addHandler(handler)
+    ours.setLevel(logging.INFO)
+    try:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    finally:
+        root.removeHandler(handler)
+        ours.setLevel(level)
 
 
 @pytest.fixture

@@ -146,6 +146,8 @@ def test_a_backup_taken_under_write_load_restores_elsewhere_row_for_row(tmp_path
         db.engine.dispose()
     assert manifest["database"]["revision"] == "0022_worker_heartbeats"
     assert manifest["missing_files"] == []
+    # The files are exactly those the snapshot's rows name: no upload still under way.
+    assert {e["path"] for e in manifest["files"]} == {f"documents/{n}" for n, _ in stored}
     # A restored instance answers: the demo desk account signs in.
     client = target.test_client()
     assert client.get("/readyz").status_code == 200
@@ -158,13 +160,28 @@ def small_backup(tmp_path, smtp_server):
     with source.app_context():
         with transaction():
             load_demo()
+            candidate_id = db.session.scalars(db.select(Candidate.id)).first()
+            for name in ("scan-1", "gone-1"):  # gone-1: its file was removed (an erasure)
+                db.session.add(Document(
+                    candidate_id=candidate_id, kind="passport", original_name=f"{name}.pdf",
+                    stored_name=name, content_type="application/pdf", size=24, sha256="0" * 64,
+                ))  # fmt: skip
         (documents_folder() / "scan-1").write_bytes(b"%PDF-1.4 a passport scan")
+        (documents_folder() / "stray").write_bytes(b"an upload whose row never came")
         db.session.remove()
         db.engine.dispose()
     dest = tmp_path / "small-backup"
     result = source.test_cli_runner().invoke(args=["backup", str(dest)])
     assert result.exit_code == 0, result.output
     return dest
+
+
+def test_a_backup_holds_the_files_its_rows_name_and_lists_the_missing(small_backup):
+    manifest = json.loads((small_backup / "manifest.json").read_text())
+    assert [entry["path"] for entry in manifest["files"]] == ["documents/scan-1"]
+    assert manifest["missing_files"] == ["documents/gone-1"]
+    assert not (small_backup / "documents/stray").exists()
+    assert small_backup.stat().st_mode & 0o777 == 0o700
 
 
 def test_restore_refuses_an_instance_that_holds_data(tmp_path, smtp_server, small_backup):

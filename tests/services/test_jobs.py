@@ -58,6 +58,18 @@ def test_a_queued_job_is_run_once_by_the_worker(ctx):
     assert jobs.work() == 0  # nothing left: never twice
 
 
+def test_the_worker_logs_each_job_as_one_json_line(ctx, json_log):
+    with transaction():
+        done = jobs.enqueue("test-echo", {"n": 5}).id
+        failed = jobs.enqueue("test-echo", {"fail": True}).id
+    assert jobs.work() == 2
+    lines = {line["job_id"]: line for line in json_log() if line["message"] == "job"}
+    assert lines[done]["outcome"] == "done" and lines[done]["kind"] == "test-echo"
+    assert lines[done]["attempt"] == 1 and lines[done]["duration_ms"] >= 0
+    assert lines[failed]["outcome"] == "failed" and lines[failed]["level"] == "ERROR"
+    assert "this job always fails" in lines[failed]["exc_info"]
+
+
 def test_a_job_asked_for_in_a_rolled_back_request_never_exists(ctx):
     with pytest.raises(RuntimeError), transaction():
         jobs.enqueue("test-echo", {"n": 2})

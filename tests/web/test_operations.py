@@ -3,9 +3,7 @@ JSON request log and its request id, and ProxyFix trusting exactly one proxy hop
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 from datetime import timedelta
 
 import pytest
@@ -13,7 +11,7 @@ from flask import request
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from onboarding import create_app, logs
+from onboarding import create_app
 from onboarding.db import transaction
 from onboarding.extensions import db
 from onboarding.models import utcnow
@@ -69,6 +67,19 @@ def test_healthz_is_503_before_any_worker_ticked_and_200_after_a_scheduler_tick(
     response = client.get("/healthz")
     assert response.status_code == 200, response.get_json()
     assert checks(response)["worker"]["age_seconds"] <= 5
+
+
+def test_the_worker_beats_at_start_then_every_interval(app):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from onboarding.scheduler import _add_job
+
+    scheduler = BackgroundScheduler(timezone="UTC")
+    _add_job(scheduler, app)
+    job = scheduler.get_job("dispatch-reminders")
+    assert job.func is tick and job.max_instances == 1
+    assert job.trigger.interval == timedelta(seconds=app.config["SCHEDULER_INTERVAL_SECONDS"])
+    assert job.next_run_time is not None and job.next_run_time <= utcnow()
 
 
 def test_healthz_needs_no_sign_in_and_is_not_throttled(fresh_app):
@@ -172,6 +183,19 @@ def test_metrics_move_when_a_reminder_is_sent(fresh_app, outbox):
     assert after[requests] == before.get(requests, 0) + 1
 
 
+def test_the_worker_logs_each_delivery_as_one_json_line(fresh_app, outbox, json_log):
+    with fresh_app.app_context():
+        with transaction():
+            [reminder_id] = make_due_reminders(1, utcnow(), staff=1)
+        assert reminders.dispatch().sent == 1
+        db.session.remove()
+    [line] = [line for line in json_log() if line["message"] == "delivery"]
+    assert line["outbox_id"] == reminder_id and line["outcome"] == "sent"
+    assert line["logger"] == "onboarding.services.reminders.delivery" and line["worker"]
+    [message] = outbox.messages
+    assert message["To"].addresses[0].addr_spec not in json.dumps(json_log())
+
+
 def test_metrics_count_refused_sign_ins_throttles_and_request_latency(fresh_app):
     fresh_app.config["METRICS_TOKEN"] = TOKEN
     fresh_app.config["LOGIN_LIMIT_ACCOUNT"] = "2 per 15 minutes"
@@ -197,24 +221,8 @@ def test_metrics_count_refused_sign_ins_throttles_and_request_latency(fresh_app)
     assert grew("onthaal_http_requests_total{method=POST,route=/login,status=429}") == 1
 
 
-@pytest.fixture
-def request_lines():
-    """The JSON lines the app logs while the test runs, parsed."""
-    stream = io.StringIO()
-    handler = logs.handler(stream)
-    root, ours = logging.getLogger(), logging.getLogger("onboarding")
-    level = ours.level
-    root.addHandler(handler)
-    ours.setLevel(logging.INFO)
-    try:
-        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    finally:
-        root.removeHandler(handler)
-        ours.setLevel(level)
-
-
 def test_each_request_is_one_json_line_with_its_route_template_and_id(
-    client, login, data, request_lines
+    client, login, data, json_log
 ):
     with data():
         user_id = make_user("staff", email="desk@log.example").id
@@ -222,7 +230,7 @@ def test_each_request_is_one_json_line_with_its_route_template_and_id(
     response = client.get(f"/reset/{secret}")
     login(client, "desk@log.example")
     signed_in = client.get("/desk/")
-    lines = [line for line in request_lines() if line["logger"] == "onboarding.requests"]
+    lines = [line for line in json_log() if line["logger"] == "onboarding.requests"]
     reset = next(line for line in lines if line["request_id"] == response.headers["X-Request-ID"])
     assert reset["route"] == "/reset/<token>" and reset["method"] == "GET"
     assert reset["status"] == response.status_code and reset["user"] == "anonymous"
