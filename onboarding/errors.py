@@ -12,8 +12,8 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from onboarding.extensions import db, limiter
-from onboarding.logs import request_id
-from onboarding.metrics import THROTTLED, route
+from onboarding.logs import request_id, route
+from onboarding.metrics import THROTTLED
 from onboarding.services.errors import DomainError, Throttled
 from onboarding.web import is_safe_next
 from workflows.i18n import N_

@@ -17,7 +17,7 @@ import sys
 import time
 import uuid
 
-from flask import Flask, Response, g, has_request_context, request, session
+from flask import Flask, Response, current_app, g, has_request_context, request, session
 from pythonjsonlogger.json import JsonFormatter
 
 from onboarding.security import TOKEN_FILTER
@@ -80,15 +80,16 @@ def request_id() -> str:
     """This request's id (made on first use)."""
     if "request_id" not in g:
         offered = request.headers.get(REQUEST_ID_HEADER, "")
-        from_proxy = bool(_trusted_proxies()) and WELL_FORMED_ID.fullmatch(offered)
+        trusted = bool(current_app.config.get("TRUSTED_PROXIES"))
+        from_proxy = trusted and WELL_FORMED_ID.fullmatch(offered)
         g.request_id = offered if from_proxy else uuid.uuid4().hex
     return g.request_id
 
 
-def _trusted_proxies() -> int:
-    from flask import current_app
-
-    return int(current_app.config.get("TRUSTED_PROXIES") or 0)
+def route() -> str:
+    """The matched route's template (`/reset/<token>`): what logs and metrics name, never
+    the path itself."""
+    return request.url_rule.rule if request.url_rule is not None else "<unmatched>"
 
 
 def _start() -> None:
@@ -108,14 +109,12 @@ def _finish(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = request_id()
     started = g.get("request_started")
     duration = time.perf_counter() - started if started is not None else 0.0
-    g.request_duration = duration
-    route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
     request_log.info(
         "request",
         extra={
             "request_id": request_id(),
             "method": request.method,
-            "route": route,
+            "route": route(),
             "status": response.status_code,
             "duration_ms": round(duration * 1000, 1),
             "user": _user(),

@@ -29,6 +29,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from onboarding.logs import route
+
 disable_created_metrics()  # the `_created` series double the output and say little here
 
 REQUESTS = Counter(
@@ -57,10 +59,6 @@ DELIVERIES = Counter(
     "Outbox messages handed to the mail server (sent) or refused by it, in this process.",
     ["outcome"],
 )
-
-
-def route() -> str:
-    return request.url_rule.rule if request.url_rule is not None else "<unmatched>"
 
 
 def _observe(response: Response) -> Response:
