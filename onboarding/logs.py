@@ -70,10 +70,15 @@ def configure(level: str = "INFO") -> None:
     root.setLevel(level)
     # Flask's own handler on the app's logger (`onboarding`) would print its lines twice.
     logging.getLogger("onboarding").removeHandler(default_handler)
-    # The request line replaces the development server's own; APScheduler would log every
-    # tick of every interval job.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Our request line replaces the development server's own (its start-up lines stay);
+    # APScheduler would log every tick of every interval job.
+    logging.getLogger("werkzeug").addFilter(_without_request_lines)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def _without_request_lines(record: logging.LogRecord) -> bool:
+    """werkzeug's own line per request (`<address> - - [<time>] "GET …" 200 -`), left out."""
+    return not (record.levelno == logging.INFO and " - - [" in str(record.msg))
 
 
 def request_id() -> str:

@@ -19,6 +19,7 @@ import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 _started = threading.Lock()
@@ -33,8 +34,11 @@ def tick(app: Flask) -> None:
 
     with app.app_context():
         try:
-            with transaction():  # first: /healthz sees this worker alive even if a send hangs
-                health.beat()
+            try:  # first, on its own: /healthz reads that this worker ticks
+                with transaction():
+                    health.beat()
+            except DBAPIError as error:  # the dispatch below meets it too, and says so
+                log.warning("heartbeat not written: %s", type(error).__name__)
             result = reminders.dispatch(until_empty=True)
             if result.claimed or result.expired:
                 log.info("reminders: %s", result)

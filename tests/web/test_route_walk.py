@@ -414,7 +414,7 @@ class Walk:
         status = response.status_code
         self.statuses[status] = self.statuses.get(status, 0) + 1
         label = f"{role} {method} {path[:80]} {what[:80]!r} -> {status}"
-        if status >= 500:
+        if status >= 500 and not no_worker_ticks(path, response):
             self.failures.append(label)
             return response
         if status >= 400 and row_counts(self.connection) != before:
@@ -466,6 +466,18 @@ def walker_world(app, rollback, data):
         world["help"] = help_entry.id
         session.commit()
     return world
+
+
+def no_worker_ticks(path: str, response) -> bool:
+    """/healthz's 503 in the walk's world, where no worker ticks: its answer, not a fault
+    (the database still answers)."""
+    if not path.startswith("/healthz") or response.status_code != 503:
+        return False
+    checks = response.get_json()["checks"]
+    return (
+        checks == {"database": {"status": "ok"}, "worker": checks["worker"]}
+        and checks["worker"]["status"] == "never"
+    )
 
 
 def sign_in(app, client, email: str) -> None:
