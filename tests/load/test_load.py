@@ -181,8 +181,11 @@ def served(request, tmp_path, smtp_server):
     ids = world(app)
     with app.app_context():
         url = db.engine.url.render_as_string(hide_password=False)
+    # Warnings and errors only: stderr is a pipe read when the server stops, and a line per
+    # request would fill it (the workers would wait for the test to read).
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "load-test-secret",
-           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_server.port)}  # fmt: skip
+           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_server.port),
+           "ONTHAAL_LOG_LEVEL": "WARNING"}  # fmt: skip
     server, base = gunicorn(env, stderr=subprocess.PIPE, timeout=60)
     try:
         yield base, ids, app, request.param
