@@ -15,7 +15,7 @@ import pytest
 
 from onboarding import create_app
 from onboarding.db import transaction
-from onboarding.demo import load_demo
+from onboarding.demo import DEMO_PASSWORD, load_demo
 from onboarding.extensions import db
 from onboarding.models import Candidate, Document
 from onboarding.services.documents import folder as documents_folder
@@ -28,6 +28,25 @@ def instance(tmp_path: Path, name: str, smtp_port: int):
     folder = tmp_path / name
     config = test_config(f"sqlite:///{folder / 'onthaal.sqlite3'}", smtp_port)
     return create_app(config, instance_path=str(folder))
+
+
+def seeded(tmp_path: Path, name: str, smtp_port: int):
+    """An instance with the demo data in it."""
+    app = instance(tmp_path, name, smtp_port)
+    migrate_fresh(app)
+    with app.app_context():
+        with transaction():
+            load_demo()
+        db.session.remove()
+    return app
+
+
+def stored_document(candidate_id: int, name: str, content: bytes) -> Document:
+    return Document(
+        candidate_id=candidate_id, kind="passport", original_name=f"{name}.pdf",
+        stored_name=name, content_type="application/pdf", size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+    )  # fmt: skip
 
 
 class Writer(threading.Thread):
@@ -53,12 +72,7 @@ class Writer(threading.Thread):
                             name = f"load-{number:05d}-{half}"
                             content = f"scan {number} {half}".encode() * 50
                             (folder / name).write_bytes(content)
-                            db.session.add(Document(
-                                candidate_id=candidate_id, kind="passport",
-                                original_name=f"{name}.pdf", stored_name=name,
-                                content_type="application/pdf", size=len(content),
-                                sha256=hashlib.sha256(content).hexdigest(),
-                            ))  # fmt: skip
+                            db.session.add(stored_document(candidate_id, name, content))
                     self.committed.append(time.monotonic())
                     number += 1
                 db.session.remove()
@@ -82,12 +96,7 @@ def checksum(path: Path) -> str:
 
 
 def test_a_backup_taken_under_write_load_restores_elsewhere_row_for_row(tmp_path, smtp_server):
-    source = instance(tmp_path, "source", smtp_server.port)
-    migrate_fresh(source)
-    with source.app_context():
-        with transaction():
-            load_demo()
-        db.session.remove()
+    source = seeded(tmp_path, "source", smtp_server.port)
     writer = Writer(source)
     writer.start()
     while len(writer.committed) < PAIRS_BEFORE and writer.is_alive():
@@ -148,24 +157,23 @@ def test_a_backup_taken_under_write_load_restores_elsewhere_row_for_row(tmp_path
     assert manifest["missing_files"] == []
     # The files are exactly those the snapshot's rows name: no upload still under way.
     assert {e["path"] for e in manifest["files"]} == {f"documents/{n}" for n, _ in stored}
-    # A restored instance answers: the demo desk account signs in.
+    # The restored instance serves: it is ready, and the demo desk account signs in.
     client = target.test_client()
     assert client.get("/readyz").status_code == 200
+    signed_in = client.post(
+        "/login", data={"email": "desk@onthaal.example", "password": DEMO_PASSWORD}
+    )
+    assert signed_in.status_code == 302 and client.get("/desk/").status_code == 200
 
 
 @pytest.fixture
 def small_backup(tmp_path, smtp_server):
-    source = instance(tmp_path, "small", smtp_server.port)
-    migrate_fresh(source)
+    source = seeded(tmp_path, "small", smtp_server.port)
     with source.app_context():
         with transaction():
-            load_demo()
             candidate_id = db.session.scalars(db.select(Candidate.id)).first()
             for name in ("scan-1", "gone-1"):  # gone-1: its file was removed (an erasure)
-                db.session.add(Document(
-                    candidate_id=candidate_id, kind="passport", original_name=f"{name}.pdf",
-                    stored_name=name, content_type="application/pdf", size=24, sha256="0" * 64,
-                ))  # fmt: skip
+                db.session.add(stored_document(candidate_id, name, b"%PDF-1.4 a passport scan"))
         (documents_folder() / "scan-1").write_bytes(b"%PDF-1.4 a passport scan")
         (documents_folder() / "stray").write_bytes(b"an upload whose row never came")
         db.session.remove()
@@ -185,12 +193,7 @@ def test_a_backup_holds_the_files_its_rows_name_and_lists_the_missing(small_back
 
 
 def test_restore_refuses_an_instance_that_holds_data(tmp_path, smtp_server, small_backup):
-    target = instance(tmp_path, "busy", smtp_server.port)
-    migrate_fresh(target)
-    with target.app_context():
-        with transaction():
-            load_demo()
-        db.session.remove()
+    target = seeded(tmp_path, "busy", smtp_server.port)
     result = target.test_cli_runner().invoke(args=["restore", str(small_backup)])
     assert result.exit_code != 0
     assert "already holds accounts or candidates" in result.output

@@ -73,30 +73,47 @@ def serving(app, port: int) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def logs_keep_no_secrets(smtp_server, tmp_path_factory):
-    """Every line logged during the e2e run, written by the app's JSON handler, is checked
-    at the end for what must never be logged: the passwords the run signs in with, every
-    token of every email it received (invitation, reset, sign-in, calendar links), those
-    emails' addresses, subjects and text, two-factor secrets and stored documents' names."""
+class E2ELog:
+    """The JSON lines the app logged during the e2e tests (and only theirs), and the emails
+    those tests received."""
+
+    def __init__(self, stream):
+        self.handler = logs.handler(stream)
+        self.messages: list = []
+
+
+@pytest.fixture(scope="session")
+def e2e_log(smtp_server, tmp_path_factory):
+    """At the end of the run, every line logged during an e2e test (through the app's JSON
+    handler) is searched for what must never be logged: the passwords the run signs in
+    with, every token of every email it received (invitation, reset, sign-in, calendar
+    links), those emails' addresses, subjects and lines of text, account addresses,
+    two-factor secrets and stored documents' names."""
     path = tmp_path_factory.mktemp("logs") / "e2e.jsonl"
-    # The level on our loggers' parent: pytest resets the root logger's after each test.
-    root, ours = logging.getLogger(), logging.getLogger("onboarding")
-    level = ours.level
     with path.open("w", encoding="utf-8") as stream:
-        handler = logs.handler(stream)
-        root.addHandler(handler)
-        ours.setLevel(logging.INFO)
-        try:
-            yield
-        finally:
-            root.removeHandler(handler)
-            ours.setLevel(level)
+        log = E2ELog(stream)
+        yield log
     logged = path.read_text(encoding="utf-8")
     assert '"logger": "onboarding.requests"' in logged  # the check read a real log
-    secrets = {PASSWORD, DEMO_PASSWORD} | _secrets_in(smtp_server.ever) | _stored_secrets()
+    secrets = {PASSWORD, DEMO_PASSWORD} | _secrets_in(log.messages) | _stored_secrets()
     leaked = sorted(secret for secret in secrets if secret and secret in logged)
     assert not leaked, f"{len(leaked)} secrets in the e2e run's log, e.g. {leaked[:3]}"
+
+
+@pytest.fixture(autouse=True)
+def logged_for_the_check(e2e_log, smtp_server):
+    """Each e2e test's log lines and emails go to `e2e_log`."""
+    # The level on our loggers' parent: pytest resets the root logger's after each test.
+    root, ours = logging.getLogger(), logging.getLogger("onboarding")
+    level, received = ours.level, len(smtp_server.ever)
+    root.addHandler(e2e_log.handler)
+    ours.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        root.removeHandler(e2e_log.handler)
+        ours.setLevel(level)
+        e2e_log.messages.extend(smtp_server.ever[received:])
 
 
 def _secrets_in(messages) -> set[str]:

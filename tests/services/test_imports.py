@@ -439,28 +439,10 @@ def test_the_worker_shows_progress_from_another_connection(fresh_pg_app, monkeyp
 # -- the production path: a real engine, not the suite's shared connection -------------------
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def real_app(request, tmp_path, smtp_server):
-    """An app on a database of its own, where commits are real (SQLite file or PostgreSQL)."""
-    if request.param == "postgresql":
-        yield request.getfixturevalue("fresh_pg_app")
-        return
-    from onboarding import create_app
-    from tests.conftest import migrate_fresh, test_config
-
-    app = create_app(
-        test_config(f"sqlite:///{tmp_path / 'real.sqlite3'}", smtp_server.port),
-        instance_path=str(tmp_path / "instance"),
-    )
-    migrate_fresh(app)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
 @pytest.mark.parametrize("taken", [False, True], ids=["all-rows", "third-row-taken"])
-def test_an_import_on_a_real_engine_is_all_or_nothing(real_app, smtp_server, taken):
-    app = real_app
+def test_an_import_on_a_real_engine_is_all_or_nothing(fresh_app, smtp_server, taken):
+    """On a database of its own (`fresh_app`), where commits are real."""
+    app = fresh_app
     with app.app_context():
         staff = make_user("staff")
         partner = make_partner("UNAM", staff=staff)
