@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 from onboarding.db import OnthaalFlask
 
@@ -44,6 +45,13 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
     if overrides:
         app.config.update(overrides)
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        # An unreachable host fails a connection (and /healthz) in seconds, not minutes;
+        # `?connect_timeout=` in DATABASE_URL chooses another limit.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {"connect_timeout": 5, **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     validate(app.config)
