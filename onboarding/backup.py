@@ -30,6 +30,7 @@ from pathlib import Path
 from flask import current_app
 
 from onboarding.models import utcnow
+from onboarding.services import health
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -118,6 +119,22 @@ def _named_files(connection: sqlite3.Connection) -> set[str]:
     return named
 
 
+def _copy_database(source: Path, target: Path) -> sqlite3.Connection:
+    """Copy the SQLite database `source` into `target` with the online backup API, every
+    page in one step (one consistent snapshot, writers going on meanwhile); returns the
+    open connection to the copy, for the caller to read and close."""
+    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    writer = sqlite3.connect(target)
+    try:
+        reader.backup(writer)
+    except BaseException:
+        writer.close()
+        raise
+    finally:
+        reader.close()
+    return writer
+
+
 def _copy_file(source: Path, target: Path) -> tuple[str, int]:
     """Copy with mode 0600, returning the SHA-256 and size of what was written."""
     digest = hashlib.sha256()
@@ -139,12 +156,7 @@ def backup(dest: Path) -> Summary:
         raise BackupError(f"{dest} is not empty: choose a new folder for the backup.")
     _private_dir(dest)
     copy = dest / DATABASE_FILE
-    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
-    writer = sqlite3.connect(copy)
-    try:
-        reader.backup(writer)  # every page in one step: one consistent snapshot
-    finally:
-        reader.close()
+    writer = _copy_database(source, copy)
     try:
         if writer.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             raise BackupError("The copy of the database did not pass SQLite's integrity check.")
@@ -225,15 +237,6 @@ def read_manifest(src: Path) -> dict:
     return manifest
 
 
-def _known_revisions() -> set[str]:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    config = Config()
-    config.set_main_option("script_location", current_app.extensions["migrate"].directory)
-    return {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
-
-
 def _refuse_unless_empty(target: Path) -> None:
     if target.exists():
         connection = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
@@ -259,7 +262,8 @@ def restore(src: Path) -> Summary:
     manifest = read_manifest(src)
     database = manifest["database"]
     revision = database.get("revision")
-    if revision is not None and revision not in _known_revisions():
+    known = {script.revision for script in health.migration_scripts().walk_revisions()}
+    if revision is not None and revision not in known:
         raise BackupError(
             f"The backup's schema revision {revision} is newer than this code knows: "
             "restore it with the version of Onthaal that wrote it, or a later one."
@@ -270,13 +274,10 @@ def restore(src: Path) -> Summary:
 
     db.session.remove()
     db.engine.dispose()  # no pooled connection may keep the file we replace
-    reader = sqlite3.connect(f"file:{src / database['file']}?mode=ro", uri=True)
-    writer = sqlite3.connect(target)
+    writer = _copy_database(src / database["file"], target)
     try:
-        reader.backup(writer)
         counts = _table_counts(writer)
     finally:
-        reader.close()
         writer.close()
     target.chmod(0o600)
     if counts != database["tables"]:

@@ -97,6 +97,12 @@ def route() -> str:
     return request.url_rule.rule if request.url_rule is not None else "<unmatched>"
 
 
+def elapsed() -> float | None:
+    """Seconds since this request began (None before our first hook ran)."""
+    started = g.get("request_started")
+    return time.perf_counter() - started if started is not None else None
+
+
 def _start() -> None:
     g.request_started = time.perf_counter()
     request_id()
@@ -111,13 +117,12 @@ def _user() -> str:
 
 
 def _finish(response: Response) -> Response:
-    response.headers[REQUEST_ID_HEADER] = request_id()
-    started = g.get("request_started")
-    duration = time.perf_counter() - started if started is not None else 0.0
+    response.headers[REQUEST_ID_HEADER] = identifier = request_id()
+    duration = elapsed() or 0.0
     request_log.info(
         "request",
         extra={
-            "request_id": request_id(),
+            "request_id": identifier,
             "method": request.method,
             "route": route(),
             "status": response.status_code,

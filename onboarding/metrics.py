@@ -14,10 +14,9 @@ Two kinds of figure:
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
@@ -29,7 +28,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from onboarding.logs import route
+from onboarding.logs import elapsed, route
 
 disable_created_metrics()  # the `_created` series double the output and say little here
 
@@ -62,9 +61,9 @@ DELIVERIES = Counter(
 
 
 def _observe(response: Response) -> Response:
-    started = g.get("request_started")
-    if started is not None:
-        LATENCY.labels(route(), request.method).observe(time.perf_counter() - started)
+    seconds = elapsed()
+    if seconds is not None:
+        LATENCY.labels(route(), request.method).observe(seconds)
     REQUESTS.labels(route(), request.method, str(response.status_code)).inc()
     return response
 

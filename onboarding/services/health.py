@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import delete, func, inspect, select, text
 from sqlalchemy.engine import Connection
@@ -37,6 +39,7 @@ from workflows.onboarding import PHASES
 
 # A heartbeat row this old belongs to a worker that is gone: the next beat removes it.
 FORGET_AFTER = timedelta(days=1)
+LAST_TICK = select(func.max(WorkerHeartbeat.last_tick_at))  # of any worker
 
 
 def worker_name() -> str:
@@ -75,7 +78,7 @@ def _tick_limit() -> int:
 
 
 def _worker(connection: Connection, now: datetime) -> Check:
-    last = connection.scalar(select(func.max(WorkerHeartbeat.last_tick_at)))
+    last = connection.scalar(LAST_TICK)
     limit = _tick_limit()
     if last is None:
         return Check(False, "never", {"limit_seconds": limit})
@@ -111,13 +114,15 @@ def health(now: datetime | None = None) -> dict[str, Check]:
 
 
 @lru_cache(maxsize=4)
-def head_revision(directory: str) -> str | None:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
+def _scripts(directory: str) -> ScriptDirectory:
     config = Config()
     config.set_main_option("script_location", directory)
-    return ScriptDirectory.from_config(config).get_current_head()
+    return ScriptDirectory.from_config(config)
+
+
+def migration_scripts() -> ScriptDirectory:
+    """This code's Alembic migrations (read once per process)."""
+    return _scripts(current_app.extensions["migrate"].directory)
 
 
 def current_revisions(connection: Connection) -> list[str]:
@@ -129,7 +134,7 @@ def current_revisions(connection: Connection) -> list[str]:
 
 def _schema(connection: Connection) -> Check:
     current = current_revisions(connection)
-    head = head_revision(current_app.extensions["migrate"].directory)
+    head = migration_scripts().get_current_head()
     at_head = current == [head]
     detail = {"revision": current[0] if len(current) == 1 else current, "head": head}
     return Check(at_head, "ok" if at_head else "behind", detail)
@@ -160,7 +165,7 @@ def figures(now: datetime | None = None) -> Figures:
     jobs = dict(db.session.execute(select(Job.status, func.count()).group_by(Job.status)).all())
     outbox = summed_counts(OutboxCount, "kind", "status")
     per_phase = summed_counts(BoardCount, "phase")
-    last_tick = db.session.scalar(select(func.max(WorkerHeartbeat.last_tick_at)))
+    last_tick = db.session.scalar(LAST_TICK)
     # Every series, zero ones too: a dashboard's line does not vanish when a queue empties.
     return Figures(
         outbox={
